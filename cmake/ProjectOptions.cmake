@@ -1,0 +1,17 @@
+# Warnings shared by every first-party target. Generated code (protobuf, gRPC) is included as
+# SYSTEM so these flags do not apply to it.
+add_library(modalis_warnings INTERFACE)
+target_compile_options(modalis_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+  # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string at -O3 (GCC bug 105329).
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+
+# The engine, server and tools are C++20; the plugin SDK and plugins stay C++17.
+add_library(modalis_options INTERFACE)
+target_compile_features(modalis_options INTERFACE cxx_std_20)
+target_link_libraries(modalis_options INTERFACE modalis_warnings)
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM} CACHE STRING "" FORCE)
+endif()

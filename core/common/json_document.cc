@@ -1,0 +1,285 @@
+#include "core/common/json_document.h"
+
+#include <algorithm>
+#include <iterator>
+#include <list>
+
+namespace modalis {
+namespace {
+
+// Iterator over the text that records how far nlohmann's lexer has read, so SAX events can be
+// given a position.
+class TrackingIterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  TrackingIterator() = default;
+  TrackingIterator(const char* p, const char** high_water) : p_(p), high_water_(high_water) {}
+  reference operator*() const { return *p_; }
+  TrackingIterator& operator++() {
+    ++p_;
+    if (high_water_ != nullptr && p_ > *high_water_) *high_water_ = p_;
+    return *this;
+  }
+  TrackingIterator operator++(int) {
+    TrackingIterator old = *this;
+    ++*this;
+    return old;
+  }
+  bool operator==(const TrackingIterator& o) const { return p_ == o.p_; }
+  bool operator!=(const TrackingIterator& o) const { return p_ != o.p_; }
+
+ private:
+  const char* p_ = nullptr;
+  const char** high_water_ = nullptr;
+};
+
+bool IsScalarChar(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+         c == '+' || c == '-';
+}
+
+}  // namespace
+
+std::string PointerToken(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+class LocatingSaxHandler {
+ public:
+  using json = nlohmann::ordered_json;
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  LocatingSaxHandler(JsonDocument* doc, std::string_view text, const char** high_water,
+                     std::vector<Diagnostic>* diagnostics, const JsonLimits& limits)
+      : doc_(doc),
+        text_(text),
+        high_water_(high_water),
+        diagnostics_(diagnostics),
+        limits_(limits) {
+    line_starts_.push_back(0);
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') line_starts_.push_back(i + 1);
+    }
+  }
+
+  bool null() { return Value(nullptr, ScalarStart()); }
+  bool boolean(bool v) { return Value(v, ScalarStart()); }
+  bool number_integer(number_integer_t v) { return Value(v, ScalarStart()); }
+  bool number_unsigned(number_unsigned_t v) { return Value(v, ScalarStart()); }
+  bool number_float(number_float_t v, const string_t&) { return Value(v, ScalarStart()); }
+  bool string(string_t& v) { return Value(std::move(v), StringStart()); }
+  bool binary(binary_t&) { return false; }
+
+  bool start_object(std::size_t) { return Open(json::object(), Offset() - 1); }
+  bool start_array(std::size_t) { return Open(json::array(), Offset() - 1); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+
+  bool key(string_t& k) {
+    Frame& f = stack_.back();
+    const size_t start = StringStart();
+    if (f.node->contains(k)) {
+      const std::string child = f.pointer + "/" + PointerToken(k);
+      auto [line, col] = doc_->positions_[child];
+      AddError("duplicate-key", start,
+               "the key '" + k + "' appears twice in the same object (first at line " +
+                   std::to_string(line) + ", column " + std::to_string(col) +
+                   "); only one is allowed",
+               child);
+      f.duplicate = true;
+    } else {
+      f.duplicate = false;
+    }
+    f.key = k;
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception& ex) {
+    std::string what = ex.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix:
+    // the position is already in the diagnostic.
+    if (auto colon = what.find(": ");
+        colon != std::string::npos && what.find("parse error") != std::string::npos) {
+      what = what.substr(colon + 2);
+    }
+    const size_t offset = position == 0 ? 0 : position - 1;
+    std::string message = "this is not valid JSON: " + what;
+    (void)last_token;
+    if (text_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      message = "the file is empty; it must hold one JSON object";
+    }
+    AddError("malformed-json", std::min(offset, text_.size()), message, "");
+    return false;
+  }
+
+ private:
+  struct Frame {
+    json* node;
+    std::string pointer;
+    std::string key;
+    bool duplicate = false;
+  };
+
+  size_t Offset() const { return static_cast<size_t>(*high_water_ - text_.data()); }
+
+  // Start of the string token that ends just before the read position.
+  size_t StringStart() const {
+    size_t i = Offset();
+    if (i < 2) return 0;
+    i -= 2;  // skip the closing quote
+    while (i > 0) {
+      if (text_[i] == '"') {
+        size_t backslashes = 0;
+        for (size_t j = i; j > 0 && text_[j - 1] == '\\'; --j) ++backslashes;
+        if (backslashes % 2 == 0) return i;
+      }
+      --i;
+    }
+    return 0;
+  }
+
+  // Start of a number or literal; the lexer may have read one character past its end.
+  size_t ScalarStart() const {
+    size_t i = Offset();
+    if (i == 0) return 0;
+    --i;
+    if (!IsScalarChar(text_[i]) && i > 0) --i;
+    while (i > 0 && IsScalarChar(text_[i - 1])) --i;
+    return i;
+  }
+
+  std::pair<int, int> LineColumn(size_t offset) const {
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    const size_t line_index = static_cast<size_t>(std::distance(line_starts_.begin(), it)) - 1;
+    const size_t line_start = line_starts_[line_index];
+    int column = 1;
+    for (size_t i = line_start; i < offset && i < text_.size(); ++i) {
+      // Count characters, not bytes: skip UTF-8 continuation bytes.
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
+    }
+    return {static_cast<int>(line_index) + 1, column};
+  }
+
+  void AddError(std::string id, size_t offset, std::string message, std::string pointer) {
+    auto [line, col] = LineColumn(offset);
+    Diagnostic d;
+    d.id = std::move(id);
+    d.where = SourceLocation{doc_->file_, line, col, std::move(pointer)};
+    d.message = std::move(message);
+    diagnostics_->push_back(std::move(d));
+  }
+
+  // Where the next value goes, and its pointer.
+  std::pair<json*, std::string> Slot(json&& value) {
+    if (stack_.empty()) {
+      doc_->root_ = std::move(value);
+      return {&doc_->root_, ""};
+    }
+    Frame& f = stack_.back();
+    if (f.node->is_array()) {
+      std::string pointer = f.pointer + "/" + std::to_string(f.node->size());
+      f.node->push_back(std::move(value));
+      return {&f.node->back(), pointer};
+    }
+    std::string pointer = f.pointer + "/" + PointerToken(f.key);
+    if (f.duplicate) {
+      // Keep the first occurrence; the duplicate is already an error.
+      scratch_.push_back(std::move(value));
+      return {&scratch_.back(), pointer + "#duplicate"};
+    }
+    json& slot = (*f.node)[f.key];
+    slot = std::move(value);
+    return {&slot, pointer};
+  }
+
+  template <class T>
+  bool Value(T&& v, size_t start) {
+    auto [node, pointer] = Slot(json(std::forward<T>(v)));
+    (void)node;
+    doc_->positions_.emplace(pointer, LineColumn(start));
+    return true;
+  }
+
+  bool Open(json&& container, size_t start) {
+    if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
+      AddError("too-deep", start,
+               "nesting is deeper than " + std::to_string(limits_.max_depth) +
+                   " levels; simplify the structure",
+               stack_.empty() ? "" : stack_.back().pointer);
+      return false;
+    }
+    auto [node, pointer] = Slot(std::move(container));
+    doc_->positions_.emplace(pointer, LineColumn(start));
+    stack_.push_back(Frame{node, pointer, {}, false});
+    return true;
+  }
+
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  JsonDocument* doc_;
+  std::string_view text_;
+  const char** high_water_;
+  std::vector<Diagnostic>* diagnostics_;
+  JsonLimits limits_;
+  std::vector<size_t> line_starts_;
+  std::vector<Frame> stack_;
+  std::list<json> scratch_;  // stable addresses for values under duplicate keys
+};
+
+JsonDocument JsonDocument::Parse(std::string_view text, std::string file,
+                                 std::vector<Diagnostic>* diagnostics, const JsonLimits& limits) {
+  JsonDocument doc;
+  doc.file_ = std::move(file);
+  if (text.size() > limits.max_bytes) {
+    Diagnostic d;
+    d.id = "file-too-large";
+    d.where.file = doc.file_;
+    d.message = "the file is " + std::to_string(text.size()) + " bytes; the limit is " +
+                std::to_string(limits.max_bytes);
+    diagnostics->push_back(std::move(d));
+    return doc;
+  }
+  const char* high_water = text.data();
+  LocatingSaxHandler handler(&doc, text, &high_water, diagnostics, limits);
+  TrackingIterator first(text.data(), &high_water);
+  TrackingIterator last(text.data() + text.size(), nullptr);
+  nlohmann::ordered_json::sax_parse(first, last, &handler);
+  return doc;
+}
+
+SourceLocation JsonDocument::Locate(const std::string& pointer) const {
+  std::string p = pointer;
+  while (true) {
+    if (auto it = positions_.find(p); it != positions_.end()) {
+      return SourceLocation{file_, it->second.first, it->second.second, pointer};
+    }
+    if (p.empty()) break;
+    p = p.substr(0, p.rfind('/'));
+  }
+  return SourceLocation{file_, 0, 0, pointer};
+}
+
+}  // namespace modalis

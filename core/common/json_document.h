@@ -1,0 +1,47 @@
+// A JSON file parsed for people: every value keeps its line and column, duplicate keys are errors
+// (nlohmann's DOM parser silently keeps the last), and a syntax error is reported with its
+// position.
+//
+// Thread-compatible: immutable after Parse.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/common/diagnostic.h"
+
+namespace modalis {
+
+struct JsonLimits {
+  size_t max_bytes = 4 * 1024 * 1024;
+  int max_depth = 64;
+};
+
+class JsonDocument {
+ public:
+  // Parses `text`, naming it `file` in diagnostics. Problems are appended to `diagnostics`; the
+  // returned document is usable only when no error was added.
+  static JsonDocument Parse(std::string_view text, std::string file,
+                            std::vector<Diagnostic>* diagnostics, const JsonLimits& limits = {});
+
+  const nlohmann::ordered_json& root() const { return root_; }
+  const std::string& file() const { return file_; }
+
+  // Location of the value at `pointer`; falls back to the nearest located ancestor.
+  SourceLocation Locate(const std::string& pointer) const;
+
+ private:
+  friend class LocatingSaxHandler;
+  nlohmann::ordered_json root_;
+  std::string file_;
+  std::unordered_map<std::string, std::pair<int, int>> positions_;  // pointer -> (line, column)
+};
+
+// Escapes one JSON pointer reference token (RFC 6901).
+std::string PointerToken(std::string_view key);
+
+}  // namespace modalis

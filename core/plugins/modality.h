@@ -1,0 +1,87 @@
+// A modality as the engine sees it: a loaded plugin instance behind the C ABI.
+//
+// Thread-safe: Screen, BuildStep and ValidateParams may be called concurrently. The object keeps
+// its shared library loaded for as long as it lives.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/findings/findings.h"
+#include "core/findings/vocabulary.h"
+
+struct modalis_plugin_v1;
+
+namespace modalis {
+
+struct ModalityInfo {
+  std::string id;
+  std::string display_name;
+  std::string version;
+  int32_t phase = 0;
+  uint32_t default_minutes = 0;
+  std::string qualification;  // empty: none needed
+  bool needs_written_consent = false;
+  std::vector<std::string> reads;
+  std::vector<std::string> required_known;
+  std::vector<std::string> targets_allowed;
+  std::string param_schema_json;
+  std::string path;  // the library it came from
+};
+
+struct ScreenItem {
+  std::string text;
+  std::vector<std::string> findings;
+};
+
+struct ScreenOutcome {
+  std::vector<ScreenItem> contraindications;  // absolute: the modality is excluded
+  std::vector<ScreenItem> cautions;           // the step is kept and carries them
+};
+
+struct StepInput {
+  std::vector<std::string> targets;
+  std::string params_json = "{}";
+  uint32_t minutes = 0;  // 0: the plugin's default
+};
+
+struct SkippedTarget {
+  std::string target;
+  std::string reason;
+};
+
+struct StepOutcome {
+  std::vector<std::string> targets;
+  std::vector<SkippedTarget> skipped;
+  uint32_t minutes = 0;
+  std::string pressure;
+  std::vector<std::string> cautions;
+  std::vector<std::string> instructions;
+  std::map<std::string, std::string> params;
+};
+
+// The finding slots a modality reads, resolved against one vocabulary (one per compiled rule set).
+using ReadSlots = std::vector<SlotId>;
+
+class Modality {
+ public:
+  virtual ~Modality() = default;
+  virtual const ModalityInfo& info() const = 0;
+  // Resolves the plugin's declared finding codes; codes missing from the vocabulary read as unknown
+  // and are returned in `unresolved`.
+  virtual ReadSlots Bind(const Vocabulary& vocabulary,
+                         std::vector<std::string>* unresolved) const = 0;
+  // "" when the params are acceptable, else the plugin's explanation.
+  virtual std::string ValidateParams(std::string_view params_json) const = 0;
+  virtual absl::StatusOr<ScreenOutcome> Screen(const Findings& findings,
+                                               const ReadSlots& slots) const = 0;
+  virtual absl::StatusOr<StepOutcome> BuildStep(const StepInput& input, const Findings& findings,
+                                                const ReadSlots& slots) const = 0;
+};
+
+}  // namespace modalis

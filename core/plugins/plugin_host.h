@@ -1,0 +1,44 @@
+// Discovers, checks and loads modality plugins from one directory with Boost.DLL.
+//
+// Every check that can be made without running plugin code (path, file type, permissions, entry
+// point present) is made before the library is opened, because opening runs its constructors.
+// One bad plugin never stops the others: it is refused with a reason naming the file.
+//
+// Thread-safe for concurrent reads once loaded; the registry is frozen after LoadPlugins.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/plugins/modality.h"
+
+namespace modalis {
+
+struct PluginRefusal {
+  std::string path;
+  std::string reason;
+};
+
+class PluginRegistry {
+ public:
+  PluginRegistry() = default;
+  PluginRegistry(std::vector<std::shared_ptr<const Modality>> modalities,
+                 std::vector<PluginRefusal> refused);
+
+  const std::vector<std::shared_ptr<const Modality>>& modalities() const { return modalities_; }
+  const std::vector<PluginRefusal>& refused() const { return refused_; }
+  std::shared_ptr<const Modality> Find(std::string_view id) const;
+  std::vector<std::string> ids() const;
+
+ private:
+  std::vector<std::shared_ptr<const Modality>> modalities_;  // sorted by id
+  std::vector<PluginRefusal> refused_;
+};
+
+// Loads every *.so in `directory` (an absolute path) in name order. Fails as a whole only when the
+// directory itself is unusable (missing, not absolute, group- or world-writable).
+absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::string& directory);
+
+}  // namespace modalis

@@ -1,0 +1,852 @@
+#include "core/rules/compiler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/common/did_you_mean.h"
+#include "core/common/json_document.h"
+#include "core/common/sha256.h"
+
+namespace modalis {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr int kMaxConditionDepth = 32;
+
+struct OpName {
+  const char* name;
+  Op op;
+};
+constexpr OpName kOps[] = {
+    {"equals", Op::kEquals},
+    {"one_of", Op::kOneOf},
+    {"contains", Op::kContains},
+    {"contains_any", Op::kContainsAny},
+    {"contains_all", Op::kContainsAll},
+    {"above", Op::kAbove},
+    {"at_least", Op::kAtLeast},
+    {"below", Op::kBelow},
+    {"at_most", Op::kAtMost},
+    {"between", Op::kBetween},
+    {"known", Op::kKnown},
+};
+
+std::vector<std::string> OpNames() {
+  std::vector<std::string> out;
+  for (const OpName& o : kOps) out.emplace_back(o.name);
+  return out;
+}
+
+std::string Quoted(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+class RuleCompiler {
+ public:
+  RuleCompiler(const JsonDocument& doc, const PluginRegistry& plugins,
+               std::vector<Diagnostic>* diagnostics, CompiledRuleSet* out)
+      : doc_(doc),
+        plugins_(plugins),
+        diagnostics_(diagnostics),
+        out_(out),
+        vocab_(*out->vocabulary) {}
+
+  void Compile() {
+    const Json& root = doc_.root();
+    if (!root.is_object()) {
+      Error("", "wrong-type", "a rule set file must be a JSON object");
+      return;
+    }
+    CheckKeys(
+        root, "",
+        {"$schema", "id", "version", "description", "clinic", "advice", "rules", "course_rules"});
+    out_->id = RequireString(root, "", "id");
+    out_->version = RequireString(root, "", "version");
+    CompileAdvice(root);
+    CompileClinic(root);
+    if (!root.contains("rules") || !root["rules"].is_array()) {
+      Error("/rules", "missing-field", "a rule set needs a 'rules' list");
+    } else {
+      const Json& rules = root["rules"];
+      for (size_t i = 0; i < rules.size(); ++i)
+        CompileRule(rules[i], "/rules/" + std::to_string(i));
+    }
+    if (root.contains("course_rules")) {
+      if (!root["course_rules"].is_array()) {
+        Error("/course_rules", "wrong-type", "'course_rules' must be a list");
+      } else {
+        const Json& rules = root["course_rules"];
+        for (size_t i = 0; i < rules.size(); ++i) {
+          CompileCourseRule(rules[i], "/course_rules/" + std::to_string(i));
+        }
+      }
+    }
+  }
+
+ private:
+  void Add(Diagnostic::Severity severity, const std::string& pointer, std::string id,
+           std::string message) {
+    diagnostics_->push_back(
+        Diagnostic{severity, std::move(id), doc_.Locate(pointer), std::move(message)});
+  }
+  void Error(const std::string& pointer, std::string id, std::string message) {
+    Add(Diagnostic::Severity::kError, pointer, std::move(id), std::move(message));
+  }
+  void Warning(const std::string& pointer, std::string id, std::string message) {
+    Add(Diagnostic::Severity::kWarning, pointer, std::move(id), std::move(message));
+  }
+
+  void CheckKeys(const Json& object, const std::string& pointer,
+                 const std::vector<std::string>& allowed) {
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Error(pointer + "/" + PointerToken(key), "unknown-field",
+              "'" + key + "' is not a field here" + DidYouMeanSuffix(key, allowed) +
+                  "; allowed: " + Quoted(allowed));
+      }
+    }
+  }
+
+  std::string RequireString(const Json& object, const std::string& pointer, const char* key) {
+    if (!object.contains(key)) {
+      Error(pointer, "missing-field", std::string("'") + key + "' is required here");
+      return {};
+    }
+    if (!object[key].is_string() || object[key].get_ref<const std::string&>().empty()) {
+      Error(pointer + "/" + key, "wrong-type",
+            std::string("'") + key + "' must be a non-empty text");
+      return {};
+    }
+    return object[key].get<std::string>();
+  }
+
+  std::string OptionalString(const Json& object, const std::string& pointer, const char* key) {
+    if (!object.contains(key)) return {};
+    if (!object[key].is_string()) {
+      Error(pointer + "/" + key, "wrong-type", std::string("'") + key + "' must be a text");
+      return {};
+    }
+    return object[key].get<std::string>();
+  }
+
+  bool WholeNumber(const Json& v, double lo, double hi) {
+    if (!v.is_number()) return false;
+    const double d = v.get<double>();
+    return d == std::floor(d) && d >= lo && d <= hi;
+  }
+
+  void CompileAdvice(const Json& root) {
+    if (!root.contains("advice")) return;
+    if (!root["advice"].is_object()) {
+      Error("/advice", "wrong-type", "'advice' must map advice codes to the text the client gets");
+      return;
+    }
+    for (const auto& [code, text] : root["advice"].items()) {
+      if (!text.is_string() || text.get_ref<const std::string&>().empty()) {
+        Error("/advice/" + PointerToken(code), "wrong-type",
+              "advice '" + code + "' needs its text as a non-empty string");
+        continue;
+      }
+      out_->advice_texts[code] = text.get<std::string>();
+      advice_codes_.push_back(code);
+    }
+  }
+
+  void CompileClinic(const Json& root) {
+    if (!root.contains("clinic")) return;
+    const Json& c = root["clinic"];
+    if (!c.is_object()) {
+      Error("/clinic", "wrong-type", "'clinic' must be an object of clinic settings");
+      return;
+    }
+    CheckKeys(c, "/clinic",
+              {"session_minutes", "qualifications", "modality_minutes", "required_screen"});
+    if (c.contains("session_minutes")) {
+      if (!WholeNumber(c["session_minutes"], 5, 480)) {
+        Error("/clinic/session_minutes", "out-of-range",
+              "session_minutes must be a whole number of minutes from 5 to 480");
+      } else {
+        out_->clinic.session_minutes = c["session_minutes"].get<uint32_t>();
+      }
+    }
+    if (c.contains("qualifications")) {
+      if (!c["qualifications"].is_array()) {
+        Error("/clinic/qualifications", "wrong-type", "qualifications must be a list of texts");
+      } else {
+        for (size_t i = 0; i < c["qualifications"].size(); ++i) {
+          const Json& q = c["qualifications"][i];
+          if (!q.is_string()) {
+            Error("/clinic/qualifications/" + std::to_string(i), "wrong-type",
+                  "a qualification is a text");
+          } else {
+            out_->clinic.qualifications.push_back(q.get<std::string>());
+          }
+        }
+      }
+    }
+    if (c.contains("modality_minutes")) {
+      if (!c["modality_minutes"].is_object()) {
+        Error("/clinic/modality_minutes", "wrong-type",
+              "modality_minutes must map modality ids to minutes");
+      } else {
+        for (const auto& [id, minutes] : c["modality_minutes"].items()) {
+          const std::string p = "/clinic/modality_minutes/" + PointerToken(id);
+          CheckModality(id, p);
+          if (!WholeNumber(minutes, 1, 480)) {
+            Error(p, "out-of-range", "minutes must be a whole number from 1 to 480");
+          } else {
+            out_->clinic.modality_minutes[id] = minutes.get<uint32_t>();
+          }
+        }
+      }
+    }
+    if (c.contains("required_screen")) {
+      if (!c["required_screen"].is_array()) {
+        Error("/clinic/required_screen", "wrong-type",
+              "required_screen must be a list of finding codes");
+      } else {
+        for (size_t i = 0; i < c["required_screen"].size(); ++i) {
+          const std::string p = "/clinic/required_screen/" + std::to_string(i);
+          if (const FindingDef* def = ResolveFinding(c["required_screen"][i], p)) {
+            out_->clinic.required_screen.push_back(def->slot);
+          }
+        }
+      }
+    }
+  }
+
+  const FindingDef* ResolveFinding(const Json& code, const std::string& pointer) {
+    if (!code.is_string()) {
+      Error(pointer, "wrong-type", "a finding code is a text, e.g. \"pain_nprs\"");
+      return nullptr;
+    }
+    const auto& s = code.get_ref<const std::string&>();
+    const FindingDef* def = vocab_.Find(s);
+    if (def == nullptr) {
+      Error(pointer, "unknown-finding",
+            "'" + s + "' is not a finding in the vocabulary" + DidYouMeanSuffix(s, vocab_.codes()));
+    }
+    return def;
+  }
+
+  bool CheckModality(const std::string& id, const std::string& pointer) {
+    if (plugins_.Find(id) != nullptr) return true;
+    Warning(pointer, "unknown-modality",
+            "no loaded plugin provides the modality '" + id + "'" +
+                DidYouMeanSuffix(id, plugins_.ids()) + "; known: " + Quoted(plugins_.ids()) +
+                ". Plans will show it as unavailable");
+    return false;
+  }
+
+  uint32_t AddNode(Node node) {
+    out_->nodes.push_back(node);
+    return static_cast<uint32_t>(out_->nodes.size() - 1);
+  }
+
+  uint32_t Always() { return AddNode(Node{Node::Kind::kAlways, 0, 0}); }
+
+  // Identical tests are compiled once and shared between rules.
+  uint32_t TestNode(const Test& t) {
+    std::ostringstream key;
+    key << t.slot << '|' << static_cast<int>(t.op) << '|' << t.a << '|' << t.b << '|' << t.mask;
+    auto [it, inserted] = test_nodes_.emplace(key.str(), 0);
+    if (inserted) {
+      out_->tests.push_back(t);
+      it->second =
+          AddNode(Node{Node::Kind::kTest, static_cast<uint32_t>(out_->tests.size() - 1), 1});
+    }
+    return it->second;
+  }
+
+  uint32_t CompileCondition(const Json& j, const std::string& pointer, int depth) {
+    if (depth > kMaxConditionDepth) {
+      Error(pointer, "too-deep",
+            "conditions are nested more than " + std::to_string(kMaxConditionDepth) +
+                " levels deep; simplify the rule");
+      return Always();
+    }
+    if (j.is_string() && j.get_ref<const std::string&>() == "always") return Always();
+    if (!j.is_object()) {
+      Error(pointer, "wrong-type",
+            "a condition is \"always\" or an object: {\"all\": [...]}, {\"any\": [...]}, {\"not\": "
+            "{...}} or "
+            "{\"finding\": ..., \"<test>\": ...}");
+      return Always();
+    }
+    for (const char* group : {"all", "any"}) {
+      if (!j.contains(group)) continue;
+      const std::string p = pointer + "/" + group;
+      CheckKeys(j, pointer, {group});
+      const Json& items = j[group];
+      if (!items.is_array()) {
+        Error(p, "wrong-type", std::string("'") + group + "' takes a list of conditions");
+        return Always();
+      }
+      if (items.empty()) {
+        Error(p, "empty-group", std::string("'") + group + "' has no conditions; add at least one");
+        return Always();
+      }
+      std::vector<uint32_t> kids;
+      for (size_t i = 0; i < items.size(); ++i) {
+        kids.push_back(CompileCondition(items[i], p + "/" + std::to_string(i), depth + 1));
+      }
+      const uint32_t first = static_cast<uint32_t>(out_->children.size());
+      out_->children.insert(out_->children.end(), kids.begin(), kids.end());
+      return AddNode(Node{group[1] == 'l' ? Node::Kind::kAll : Node::Kind::kAny, first,
+                          static_cast<uint32_t>(kids.size())});
+    }
+    if (j.contains("not")) {
+      CheckKeys(j, pointer, {"not"});
+      const uint32_t kid = CompileCondition(j["not"], pointer + "/not", depth + 1);
+      const uint32_t first = static_cast<uint32_t>(out_->children.size());
+      out_->children.push_back(kid);
+      return AddNode(Node{Node::Kind::kNot, first, 1});
+    }
+    if (j.contains("finding")) return CompileTest(j, pointer);
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : j.items()) keys.push_back(k);
+    const std::string first = keys.empty() ? std::string() : keys.front();
+    Error(pointer, "unknown-condition",
+          "this condition has no 'all', 'any', 'not' or 'finding'" +
+              (first.empty() ? std::string()
+                             : DidYouMeanSuffix(first, {"all", "any", "not", "finding"})));
+    return Always();
+  }
+
+  uint32_t CompileTest(const Json& j, const std::string& pointer) {
+    const FindingDef* def = ResolveFinding(j["finding"], pointer + "/finding");
+    std::string op_key;
+    for (const auto& [k, v] : j.items()) {
+      if (k == "finding") continue;
+      if (!op_key.empty()) {
+        Error(pointer + "/" + PointerToken(k), "extra-test",
+              "one test per condition: combine '" + op_key + "' and '" + k + "' with \"all\"");
+        return Always();
+      }
+      op_key = k;
+    }
+    if (op_key.empty()) {
+      Error(pointer, "missing-test",
+            "say what to test, e.g. \"equals\": true or \"at_least\": 4 (tests: " +
+                Quoted(OpNames()) + ")");
+      return Always();
+    }
+    const std::string p = pointer + "/" + PointerToken(op_key);
+    const OpName* op = nullptr;
+    for (const OpName& o : kOps) {
+      if (op_key == o.name) op = &o;
+    }
+    if (op == nullptr) {
+      Error(p, "unknown-operator",
+            "'" + op_key + "' is not a test" + DidYouMeanSuffix(op_key, OpNames()) +
+                "; tests: " + Quoted(OpNames()));
+      return Always();
+    }
+    if (def == nullptr) return Always();
+    const Json& v = j[op_key];
+    Test t;
+    t.slot = def->slot;
+    t.op = op->op;
+    const std::string type(FindingTypeName(def->type));
+    auto mismatch = [&](const std::string& expected) {
+      Error(p, "type-mismatch",
+            "'" + def->code + "' is " + type + "; '" + op_key + "' here needs " + expected);
+      return Always();
+    };
+    auto value_index = [&](const Json& item, const std::string& ip) -> std::optional<uint32_t> {
+      if (!item.is_string()) {
+        Error(ip, "wrong-type",
+              "expected one of the values of '" + def->code + "': " + Quoted(def->values));
+        return std::nullopt;
+      }
+      const auto& s = item.get_ref<const std::string&>();
+      auto index = def->ValueIndex(s);
+      if (!index) {
+        Error(ip, "unknown-value",
+              "'" + s + "' is not a value of '" + def->code + "'" +
+                  DidYouMeanSuffix(s, def->values) + "; values: " + Quoted(def->values));
+      }
+      return index;
+    };
+    auto number_in_range = [&](const Json& item, const std::string& ip) -> std::optional<double> {
+      if (!item.is_number()) {
+        Error(ip, "wrong-type", "'" + def->code + "' is a number; compare it with a number");
+        return std::nullopt;
+      }
+      const double d = item.get<double>();
+      if (def->has_range && (d < def->min || d > def->max)) {
+        Warning(ip, "out-of-range",
+                "'" + def->code + "' is always between " + Json(def->min).dump() + " and " +
+                    Json(def->max).dump() + ", so this test never changes with " + Json(d).dump());
+      }
+      return d;
+    };
+    const bool numeric = def->type == FindingType::kInteger || def->type == FindingType::kNumber;
+
+    switch (op->op) {
+      case Op::kKnown:
+        if (!v.is_boolean()) {
+          Error(p, "wrong-type", "'known' takes true (recorded) or false (not recorded)");
+          return Always();
+        }
+        t.op = v.get<bool>() ? Op::kKnown : Op::kUnknown;
+        return TestNode(t);
+      case Op::kEquals:
+        if (def->type == FindingType::kBoolean) {
+          if (!v.is_boolean()) return mismatch("true or false");
+          t.a = v.get<bool>() ? 1 : 0;
+        } else if (numeric) {
+          auto d = number_in_range(v, p);
+          if (!d) return Always();
+          t.a = *d;
+        } else if (def->type == FindingType::kEnum) {
+          auto index = value_index(v, p);
+          if (!index) return Always();
+          t.a = *index;
+        } else {
+          return mismatch(def->type == FindingType::kSet ? "'contains' or 'contains_all'"
+                                                         : "only 'known'");
+        }
+        return TestNode(t);
+      case Op::kOneOf:
+        if (def->type != FindingType::kEnum) return mismatch("a finding with one value");
+        if (!v.is_array() || v.empty()) {
+          Error(p, "wrong-type", "'one_of' takes a non-empty list of values");
+          return Always();
+        }
+        for (size_t i = 0; i < v.size(); ++i) {
+          auto index = value_index(v[i], p + "/" + std::to_string(i));
+          if (index) t.mask |= uint64_t{1} << *index;
+        }
+        return TestNode(t);
+      case Op::kContains: {
+        if (def->type != FindingType::kSet) return mismatch("a set finding (a list of values)");
+        auto index = value_index(v, p);
+        if (!index) return Always();
+        t.mask = uint64_t{1} << *index;
+        return TestNode(t);
+      }
+      case Op::kContainsAny:
+      case Op::kContainsAll:
+        if (def->type != FindingType::kSet) return mismatch("a set finding (a list of values)");
+        if (!v.is_array() || v.empty()) {
+          Error(p, "wrong-type", "'" + op_key + "' takes a non-empty list of values");
+          return Always();
+        }
+        for (size_t i = 0; i < v.size(); ++i) {
+          auto index = value_index(v[i], p + "/" + std::to_string(i));
+          if (index) t.mask |= uint64_t{1} << *index;
+        }
+        return TestNode(t);
+      case Op::kAbove:
+      case Op::kAtLeast:
+      case Op::kBelow:
+      case Op::kAtMost: {
+        if (!numeric) return mismatch("a number finding");
+        auto d = number_in_range(v, p);
+        if (!d) return Always();
+        t.a = *d;
+        return TestNode(t);
+      }
+      case Op::kBetween: {
+        if (!numeric) return mismatch("a number finding");
+        if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number()) {
+          Error(p, "wrong-type", "'between' takes [low, high], e.g. [4, 6]");
+          return Always();
+        }
+        t.a = v[0].get<double>();
+        t.b = v[1].get<double>();
+        if (t.a > t.b) {
+          Error(p, "empty-range", "'between' needs the low bound first: [low, high]");
+          return Always();
+        }
+        return TestNode(t);
+      }
+      case Op::kUnknown:
+        break;
+    }
+    return Always();
+  }
+
+  std::optional<Urgency> ParseUrgency(const Json& v, const std::string& p) {
+    static const std::vector<std::string> kNames = {"routine", "urgent", "emergency"};
+    if (v.is_string()) {
+      const auto& s = v.get_ref<const std::string&>();
+      if (s == "routine") return Urgency::kRoutine;
+      if (s == "urgent") return Urgency::kUrgent;
+      if (s == "emergency") return Urgency::kEmergency;
+      Error(p, "unknown-value",
+            "'" + s + "' is not an urgency" + DidYouMeanSuffix(s, kNames) +
+                "; use routine, urgent or emergency");
+      return std::nullopt;
+    }
+    Error(p, "wrong-type", "urgency is one of routine, urgent, emergency");
+    return std::nullopt;
+  }
+
+  void CompileAction(const Json& j, const std::string& pointer, Rule* rule) {
+    static const std::vector<std::string> kKinds = {"refer", "exclude", "suggest", "advise"};
+    if (!j.is_object() || j.size() != 1) {
+      Error(pointer, "wrong-type",
+            "each action is an object with one key: refer, exclude, suggest or advise");
+      return;
+    }
+    const std::string kind = j.begin().key();
+    const Json& v = j.begin().value();
+    const std::string p = pointer + "/" + PointerToken(kind);
+    Action a;
+    if (kind == "refer") {
+      a.kind = Action::Kind::kRefer;
+      if (!v.is_object()) {
+        Error(p, "wrong-type", "refer takes {\"urgency\": ..., \"reason\": ...}");
+        return;
+      }
+      CheckKeys(v, p, {"urgency", "reason"});
+      if (!v.contains("urgency")) {
+        Error(p, "missing-field", "'urgency' is required here");
+        return;
+      }
+      auto urgency = ParseUrgency(v["urgency"], p + "/urgency");
+      if (!urgency) return;
+      a.urgency = *urgency;
+      a.reason = RequireString(v, p, "reason");
+    } else if (kind == "exclude") {
+      a.kind = Action::Kind::kExclude;
+      if (!v.is_object()) {
+        Error(p, "wrong-type", "exclude takes {\"modality\": ..., \"reason\": ...}");
+        return;
+      }
+      CheckKeys(v, p, {"modality", "reason"});
+      a.modality = RequireString(v, p, "modality");
+      a.reason = RequireString(v, p, "reason");
+      if (!a.modality.empty()) CheckModality(a.modality, p + "/modality");
+    } else if (kind == "suggest") {
+      a.kind = Action::Kind::kSuggest;
+      if (!v.is_object()) {
+        Error(p, "wrong-type", "suggest takes {\"modality\": ..., \"targets\": [...]}");
+        return;
+      }
+      CheckKeys(v, p, {"modality", "targets", "targets_from", "params", "priority"});
+      a.modality = RequireString(v, p, "modality");
+      std::shared_ptr<const Modality> plugin;
+      if (!a.modality.empty() && CheckModality(a.modality, p + "/modality")) {
+        plugin = plugins_.Find(a.modality);
+      }
+      if (v.contains("targets")) {
+        if (!v["targets"].is_array()) {
+          Error(p + "/targets", "wrong-type", "targets is a list of target names");
+        } else {
+          std::vector<std::string> known = vocab_.List("targets");
+          if (plugin) {
+            for (const auto& t : plugin->info().targets_allowed) {
+              if (std::find(known.begin(), known.end(), t) == known.end()) known.push_back(t);
+            }
+          }
+          for (size_t i = 0; i < v["targets"].size(); ++i) {
+            const Json& t = v["targets"][i];
+            const std::string tp = p + "/targets/" + std::to_string(i);
+            if (!t.is_string()) {
+              Error(tp, "wrong-type", "a target is a text");
+            } else if (std::find(known.begin(), known.end(), t.get<std::string>()) == known.end()) {
+              Error(tp, "unknown-target",
+                    "'" + t.get<std::string>() + "' is not a known target" +
+                        DidYouMeanSuffix(t.get<std::string>(), known));
+            } else {
+              a.targets.push_back(t.get<std::string>());
+            }
+          }
+        }
+      }
+      if (v.contains("targets_from")) {
+        const FindingDef* def = ResolveFinding(v["targets_from"], p + "/targets_from");
+        if (def != nullptr && def->type != FindingType::kSet) {
+          Error(p + "/targets_from", "type-mismatch",
+                "targets_from needs a set finding such as trigger_points");
+        } else if (def != nullptr) {
+          a.targets_from = def->slot;
+        }
+      }
+      if (v.contains("priority")) {
+        if (!WholeNumber(v["priority"], -1000, 1000)) {
+          Error(p + "/priority", "out-of-range", "priority is a whole number from -1000 to 1000");
+        } else {
+          a.priority = v["priority"].get<int32_t>();
+        }
+      }
+      if (v.contains("params")) {
+        if (!v["params"].is_object()) {
+          Error(p + "/params", "wrong-type", "params is an object");
+        } else {
+          a.params_json = nlohmann::json(v["params"]).dump();
+        }
+      }
+      if (plugin) {
+        if (std::string problem = plugin->ValidateParams(a.params_json); !problem.empty()) {
+          Error(p + "/params", "bad-params", a.modality + ": " + problem);
+        }
+      }
+    } else if (kind == "advise") {
+      a.kind = Action::Kind::kAdvise;
+      std::string code;
+      if (v.is_string()) {
+        code = v.get<std::string>();
+      } else if (v.is_object()) {
+        CheckKeys(v, p, {"code", "also_when_referred"});
+        code = RequireString(v, p, "code");
+        if (v.contains("also_when_referred")) {
+          if (!v["also_when_referred"].is_boolean()) {
+            Error(p + "/also_when_referred", "wrong-type", "also_when_referred is true or false");
+          } else {
+            a.also_when_referred = v["also_when_referred"].get<bool>();
+          }
+        }
+      } else {
+        Error(p, "wrong-type", "advise takes an advice code, e.g. \"stay_active\"");
+        return;
+      }
+      if (!code.empty() && out_->advice_texts.count(code) == 0) {
+        Error(v.is_string() ? p : p + "/code", "unknown-advice",
+              "no advice text for '" + code + "' in 'advice'" +
+                  DidYouMeanSuffix(code, advice_codes_));
+      }
+      a.advice = code;
+    } else {
+      Error(p, "unknown-action",
+            "'" + kind + "' is not an action" + DidYouMeanSuffix(kind, kKinds) +
+                "; actions: refer, exclude, suggest, advise");
+      return;
+    }
+    rule->actions.push_back(std::move(a));
+  }
+
+  void CompileRule(const Json& j, const std::string& pointer) {
+    if (!j.is_object()) {
+      Error(pointer, "wrong-type", "a rule is an object with id, description, source, when, then");
+      return;
+    }
+    CheckKeys(j, pointer, {"id", "description", "source", "when", "then"});
+    Rule rule;
+    rule.id = RequireString(j, pointer, "id");
+    rule.description = RequireString(j, pointer, "description");
+    rule.source = RequireString(j, pointer, "source");
+    CheckUniqueId(rule.id, pointer + "/id");
+    if (!j.contains("when")) {
+      Error(pointer, "missing-field", "'when' is required: the condition for this rule");
+      rule.root = Always();
+    } else {
+      rule.root = CompileCondition(j["when"], pointer + "/when", 1);
+    }
+    if (!j.contains("then") || !j["then"].is_array() || j["then"].empty()) {
+      Error(j.contains("then") ? pointer + "/then" : pointer, "missing-field",
+            "'then' must list at least one action");
+    } else {
+      for (size_t i = 0; i < j["then"].size(); ++i) {
+        CompileAction(j["then"][i], pointer + "/then/" + std::to_string(i), &rule);
+      }
+    }
+    out_->rules.push_back(std::move(rule));
+  }
+
+  void CompileCourseRule(const Json& j, const std::string& pointer) {
+    static const std::vector<std::string> kFrequencies = {"twice_weekly", "weekly", "fortnightly",
+                                                          "monthly"};
+    if (!j.is_object()) {
+      Error(pointer, "wrong-type",
+            "a course rule is an object with id, description, source, "
+            "when and course");
+      return;
+    }
+    CheckKeys(j, pointer, {"id", "description", "source", "when", "course"});
+    CourseRule rule;
+    rule.id = RequireString(j, pointer, "id");
+    rule.description = RequireString(j, pointer, "description");
+    rule.source = RequireString(j, pointer, "source");
+    CheckUniqueId(rule.id, pointer + "/id");
+    rule.root = j.contains("when") ? CompileCondition(j["when"], pointer + "/when", 1) : Always();
+    const std::string p = pointer + "/course";
+    if (!j.contains("course")) {
+      Error(pointer, "missing-field", "'course' is required (or \"none\" for no course)");
+    } else if (j["course"].is_string() && j["course"] == "none") {
+      rule.course = std::nullopt;
+    } else if (!j["course"].is_object()) {
+      Error(p, "wrong-type",
+            "course is an object with frequency, sessions_min, sessions_max, "
+            "review_after_sessions, or \"none\"");
+    } else {
+      const Json& c = j["course"];
+      CheckKeys(c, p, {"frequency", "sessions_min", "sessions_max", "review_after_sessions"});
+      Course course;
+      const std::string f = RequireString(c, p, "frequency");
+      auto it = std::find(kFrequencies.begin(), kFrequencies.end(), f);
+      if (!f.empty() && it == kFrequencies.end()) {
+        Error(p + "/frequency", "unknown-value",
+              "'" + f + "' is not a frequency" + DidYouMeanSuffix(f, kFrequencies) +
+                  "; use twice_weekly, weekly, fortnightly or monthly");
+      } else if (!f.empty()) {
+        course.frequency = static_cast<Frequency>(it - kFrequencies.begin());
+      }
+      for (auto [key, field] :
+           {std::pair{"sessions_min", &course.sessions_min},
+            std::pair{"sessions_max", &course.sessions_max},
+            std::pair{"review_after_sessions", &course.review_after_sessions}}) {
+        if (!c.contains(key) || !WholeNumber(c[key], 1, 100)) {
+          Error(c.contains(key) ? p + "/" + key : p, "out-of-range",
+                std::string("'") + key + "' must be a whole number of sessions from 1 to 100");
+        } else {
+          *field = c[key].get<uint32_t>();
+        }
+      }
+      if (course.sessions_min > course.sessions_max) {
+        Error(p, "empty-range", "sessions_min is more than sessions_max");
+      }
+      rule.course = course;
+    }
+    out_->course_rules.push_back(std::move(rule));
+  }
+
+  void CheckUniqueId(const std::string& id, const std::string& pointer) {
+    if (id.empty()) return;
+    auto [it, inserted] = rule_ids_.emplace(id, pointer);
+    if (!inserted) {
+      const SourceLocation first = doc_.Locate(it->second);
+      Error(pointer, "duplicate-rule-id",
+            "rule id '" + id + "' is already used at line " + std::to_string(first.line) +
+                "; rule ids must be unique");
+    }
+  }
+
+  const JsonDocument& doc_;
+  const PluginRegistry& plugins_;
+  std::vector<Diagnostic>* diagnostics_;
+  CompiledRuleSet* out_;
+  const Vocabulary& vocab_;
+  std::vector<std::string> advice_codes_;
+  std::unordered_map<std::string, uint32_t> test_nodes_;
+  std::unordered_map<std::string, std::string> rule_ids_;
+};
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::UnavailableError("error reading '" + path + "'");
+  return text.str();
+}
+
+}  // namespace
+
+std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::string out;
+  for (const Diagnostic& d : diagnostics) out += d.ToString() + "\n";
+  return out;
+}
+
+absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory) {
+  RuleSource source;
+  source.manifest.path = directory + "/modalis.json";
+  auto manifest_text = ReadFile(source.manifest.path);
+  if (!manifest_text.ok()) return manifest_text.status();
+  source.manifest.text = *std::move(manifest_text);
+
+  std::vector<Diagnostic> diagnostics;
+  JsonDocument manifest =
+      JsonDocument::Parse(source.manifest.text, source.manifest.path, &diagnostics);
+  const Json& root = manifest.root();
+  auto name = [&](const char* key) -> std::string {
+    if (!root.is_object() || !root.contains(key) || !root[key].is_string()) {
+      diagnostics.push_back(Diagnostic{
+          Diagnostic::Severity::kError, "missing-field", manifest.Locate(std::string("/") + key),
+          std::string("the manifest needs '") + key + "': a file name"});
+      return {};
+    }
+    return root[key].get<std::string>();
+  };
+  const std::string vocabulary = HasErrors(diagnostics) ? "" : name("vocabulary");
+  const std::string rules = HasErrors(diagnostics) ? "" : name("rules");
+  std::vector<std::string> cases;
+  if (!HasErrors(diagnostics) && root.contains("cases")) {
+    if (!root["cases"].is_array()) {
+      diagnostics.push_back(Diagnostic{Diagnostic::Severity::kError, "wrong-type",
+                                       manifest.Locate("/cases"),
+                                       "'cases' is a list of golden-case file names"});
+    } else {
+      for (const auto& c : root["cases"]) {
+        if (c.is_string()) cases.push_back(c.get<std::string>());
+      }
+    }
+  }
+  if (HasErrors(diagnostics)) return absl::InvalidArgumentError(FormatDiagnostics(diagnostics));
+
+  for (auto [file, rel] :
+       {std::pair{&source.vocabulary, vocabulary}, std::pair{&source.rules, rules}}) {
+    file->path = directory + "/" + rel;
+    auto text = ReadFile(file->path);
+    if (!text.ok()) return text.status();
+    file->text = *std::move(text);
+  }
+  for (const std::string& rel : cases) {
+    RuleSource::File file{directory + "/" + rel, {}};
+    auto text = ReadFile(file.path);
+    if (!text.ok()) return text.status();
+    file.text = *std::move(text);
+    source.cases.push_back(std::move(file));
+  }
+  return source;
+}
+
+std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
+                                                      const PluginRegistry& plugins,
+                                                      std::vector<Diagnostic>* diagnostics) {
+  const size_t first_new = diagnostics->size();
+  auto has_new_errors = [&] {
+    return std::any_of(
+        diagnostics->begin() + static_cast<std::ptrdiff_t>(first_new), diagnostics->end(),
+        [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::kError; });
+  };
+  JsonDocument vocab_doc =
+      JsonDocument::Parse(source.vocabulary.text, source.vocabulary.path, diagnostics);
+  JsonDocument rules_doc = JsonDocument::Parse(source.rules.text, source.rules.path, diagnostics);
+  if (has_new_errors()) return nullptr;
+
+  auto rule_set = std::make_shared<CompiledRuleSet>();
+  rule_set->vocabulary = Vocabulary::FromDocument(vocab_doc, plugins.ids(), diagnostics);
+  if (rule_set->vocabulary == nullptr || has_new_errors()) return nullptr;
+
+  RuleCompiler(rules_doc, plugins, diagnostics, rule_set.get()).Compile();
+  if (has_new_errors()) return nullptr;
+
+  for (const auto& modality : plugins.modalities()) {
+    BoundModality bound;
+    bound.modality = modality;
+    std::vector<std::string> unresolved;
+    bound.slots = modality->Bind(*rule_set->vocabulary, &unresolved);
+    for (const std::string& code : unresolved) {
+      diagnostics->push_back(
+          Diagnostic{Diagnostic::Severity::kWarning, "plugin-reads-unknown-finding",
+                     SourceLocation{modality->info().path, 0, 0, ""},
+                     "plugin " + modality->info().id + " reads '" + code +
+                         "', which is not in the vocabulary; it will always be unknown"});
+    }
+    for (const std::string& code : modality->info().required_known) {
+      const FindingDef* def = rule_set->vocabulary->Find(code);
+      bound.required_known.push_back(def == nullptr ? kNoSlot : def->slot);
+    }
+    rule_set->modalities.emplace(modality->info().id, std::move(bound));
+  }
+
+  // Canonical form: keys sorted, no whitespace; independent of formatting and key order.
+  const std::string canonical = "vocabulary:" + nlohmann::json(vocab_doc.root()).dump() +
+                                "\nrules:" + nlohmann::json(rules_doc.root()).dump();
+  rule_set->sha256 = Sha256Hex(canonical);
+  return rule_set;
+}
+
+}  // namespace modalis

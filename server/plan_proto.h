@@ -1,0 +1,24 @@
+// Mapping between the engine's types and the public API's messages. Shared by modalisd and the
+// CLI so both print the very same Plan message.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/plan/plan.h"
+#include "modalis/v1/plan_service.pb.h"
+
+namespace modalis {
+
+void PlanToProto(const Plan& plan, v1::Plan* out);
+
+// A google.protobuf.Struct as JSON; INVALID_ARGUMENT when nested deeper than `max_depth`.
+absl::StatusOr<nlohmann::json> StructToJson(const google::protobuf::Struct& s, int max_depth = 16);
+absl::StatusOr<google::protobuf::Struct> JsonToStruct(const nlohmann::json& j);
+
+// proto3 JSON with default values printed and field names as in the .proto file.
+std::string MessageToJson(const google::protobuf::Message& message, bool pretty = true);
+
+}  // namespace modalis
