@@ -1,0 +1,56 @@
+#include "core/common/json_document.h"
+
+#include <gtest/gtest.h>
+
+namespace modalis {
+namespace {
+
+TEST(JsonDocumentTest, LocatesValuesByPointer) {
+  std::vector<Diagnostic> d;
+  auto doc = JsonDocument::Parse("{\n  \"a\": [1, {\"b\": \"x\"}],\n  \"c\": true\n}", "f.json", &d);
+  ASSERT_TRUE(d.empty());
+  auto b = doc.Locate("/a/1/b");
+  EXPECT_EQ(b.line, 2);
+  EXPECT_EQ(b.column, 18);
+  auto c = doc.Locate("/c");
+  EXPECT_EQ(c.line, 3);
+  EXPECT_EQ(c.column, 8);
+  EXPECT_EQ(doc.Locate("/a/0").column, 9);
+}
+
+TEST(JsonDocumentTest, DuplicateKeyIsAnErrorNamingBothPlaces) {
+  std::vector<Diagnostic> d;
+  JsonDocument::Parse("{\"id\": \"a\",\n \"id\": \"b\"}", "f.json", &d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].id, "duplicate-key");
+  EXPECT_EQ(d[0].where.line, 2);
+  EXPECT_EQ(d[0].where.column, 2);
+  EXPECT_NE(d[0].message.find("first at line 1"), std::string::npos) << d[0].message;
+  EXPECT_EQ(d[0].ToString().rfind("f.json:2:2: error: ", 0), 0u) << d[0].ToString();
+}
+
+TEST(JsonDocumentTest, MalformedJsonReportsPosition) {
+  std::vector<Diagnostic> d;
+  JsonDocument::Parse("{\n  \"a\": 1,\n  \"b\": }\n", "f.json", &d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].id, "malformed-json");
+  EXPECT_EQ(d[0].where.line, 3);
+}
+
+TEST(JsonDocumentTest, EmptyFileIsReported) {
+  std::vector<Diagnostic> d;
+  JsonDocument::Parse("  \n", "empty.json", &d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_NE(d[0].message.find("empty"), std::string::npos);
+}
+
+TEST(JsonDocumentTest, DepthLimitStopsDeepNesting) {
+  std::vector<Diagnostic> d;
+  JsonDocument::Parse(std::string(100, '[') + std::string(100, ']'), "deep.json", &d,
+                      JsonLimits{1024, 10});
+  ASSERT_FALSE(d.empty());
+  EXPECT_EQ(d[0].id, "too-deep");
+}
+
+}  // namespace
+}  // namespace modalis

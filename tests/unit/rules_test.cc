@@ -1,0 +1,149 @@
+// Compilation errors and three-valued evaluation of rule conditions.
+#include <gtest/gtest.h>
+
+#include "core/findings/findings.h"
+#include "tests/support/engine_fixture.h"
+
+namespace modalis {
+namespace {
+
+using nlohmann::json;
+using testing::CompileText;
+
+std::string RuleSetWith(const std::string& when) {
+  return R"({"id": "t", "version": "1",
+  "advice": {"a": "text"},
+  "rules": [{"id": "r1", "description": "d", "source": "s",
+             "when": )" + when + R"(,
+             "then": [{"advise": "a"}]}]})";
+}
+
+// Truth of rule r1 of a one-rule set for `findings`.
+Tri Eval(const std::string& when, const json& findings) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileText(RuleSetWith(when), &diagnostics);
+  EXPECT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
+  if (rules == nullptr) return Tri::kUnknown;
+  auto f = DecodeFindings(findings, rules->vocabulary);
+  EXPECT_TRUE(f.ok()) << f.status();
+  return rules->Evaluate(rules->rules[0].root, *f);
+}
+
+TEST(RulesEvalTest, EqualsOnBooleanEnumAndNumber) {
+  EXPECT_EQ(Eval(R"({"finding": "pregnant", "equals": true})", {{"pregnant", true}}), Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "pregnant", "equals": true})", {{"pregnant", false}}), Tri::kFalse);
+  EXPECT_EQ(Eval(R"({"finding": "work_type", "equals": "desk"})", {{"work_type", "desk"}}),
+            Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "work_type", "equals": "desk"})", {{"work_type", "manual"}}),
+            Tri::kFalse);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "equals": 4})", {{"pain_nprs", 4}}), Tri::kTrue);
+}
+
+TEST(RulesEvalTest, ContainsAndComparisons) {
+  const json f = {{"aggravating", {"sitting", "lifting"}}, {"pain_nprs", 6}};
+  EXPECT_EQ(Eval(R"({"finding": "aggravating", "contains": "sitting"})", f), Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "aggravating", "contains": "walking"})", f), Tri::kFalse);
+  EXPECT_EQ(Eval(R"({"finding": "aggravating", "contains_all": ["sitting", "walking"]})", f),
+            Tri::kFalse);
+  EXPECT_EQ(Eval(R"({"finding": "aggravating", "contains_any": ["walking", "lifting"]})", f),
+            Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "above": 5})", f), Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "above": 6})", f), Tri::kFalse);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "at_least": 6})", f), Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "below": 6})", f), Tri::kFalse);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "at_most": 6})", f), Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "pain_nprs", "between": [4, 6]})", f), Tri::kTrue);
+}
+
+TEST(RulesEvalTest, MissingFindingIsUnknownNeverFalse) {
+  EXPECT_EQ(Eval(R"({"finding": "pregnant", "equals": true})", json::object()), Tri::kUnknown);
+  EXPECT_EQ(Eval(R"({"not": {"finding": "pregnant", "equals": true}})", json::object()),
+            Tri::kUnknown);
+  EXPECT_EQ(Eval(R"({"finding": "pregnant", "known": false})", json::object()), Tri::kTrue);
+  EXPECT_EQ(Eval(R"({"finding": "pregnant", "known": true})", json::object()), Tri::kFalse);
+}
+
+TEST(RulesEvalTest, KleeneAllAndAny) {
+  const std::string all =
+      R"({"all": [{"finding": "pregnant", "equals": true}, {"finding": "age", "above": 30}]})";
+  const std::string any =
+      R"({"any": [{"finding": "pregnant", "equals": true}, {"finding": "age", "above": 30}]})";
+  // unknown AND false = false; unknown AND true = unknown.
+  EXPECT_EQ(Eval(all, {{"age", 20}}), Tri::kFalse);
+  EXPECT_EQ(Eval(all, {{"age", 40}}), Tri::kUnknown);
+  EXPECT_EQ(Eval(all, {{"age", 40}, {"pregnant", true}}), Tri::kTrue);
+  // unknown OR true = true; unknown OR false = unknown.
+  EXPECT_EQ(Eval(any, {{"age", 40}}), Tri::kTrue);
+  EXPECT_EQ(Eval(any, {{"age", 20}}), Tri::kUnknown);
+  EXPECT_EQ(Eval(any, {{"age", 20}, {"pregnant", false}}), Tri::kFalse);
+}
+
+TEST(RulesCompileTest, UnknownFindingIsLocatedWithSuggestion) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileText(RuleSetWith(R"({"finding": "pregnnant", "equals": true})"), &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  ASSERT_EQ(diagnostics.size(), 1u);
+  const Diagnostic& d = diagnostics[0];
+  EXPECT_EQ(d.id, "unknown-finding");
+  EXPECT_EQ(d.where.file, "test.rules.json");
+  EXPECT_EQ(d.where.line, 4);
+  EXPECT_EQ(d.where.pointer, "/rules/0/when/finding");
+  EXPECT_NE(d.message.find("did you mean 'pregnant'"), std::string::npos) << d.message;
+}
+
+TEST(RulesCompileTest, ReportsEveryErrorInOnePass) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileText(R"({"id": "t", "version": "1",
+    "rules": [
+      {"id": "a", "description": "d", "source": "s",
+       "when": {"finding": "pain_nprs", "equal": 4}, "then": [{"advise": "nope"}]},
+      {"id": "a", "description": "d", "source": "s",
+       "when": {"finding": "work_type", "equals": "offise"},
+       "then": [{"suggest": {"modality": "dry_needling", "params": {"depth": 3}}}]},
+      {"id": "b", "description": "d", "source": "s", "when": {"all": []},
+       "then": [{"exclude": {"modality": "cupping", "reason": "x"}}]}
+    ]})",
+                           &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  std::vector<std::string> ids;
+  for (const auto& d : diagnostics) ids.push_back(d.id);
+  for (const char* expected : {"unknown-operator", "unknown-advice", "duplicate-rule-id",
+                               "unknown-value", "bad-params", "empty-group", "unknown-modality"}) {
+    EXPECT_NE(std::find(ids.begin(), ids.end(), expected), ids.end())
+        << expected << "\n" << FormatDiagnostics(diagnostics);
+  }
+}
+
+TEST(RulesCompileTest, OperatorMustFitTheFindingType) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileText(RuleSetWith(R"({"finding": "pregnant", "above": 3})"), &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  ASSERT_FALSE(diagnostics.empty());
+  EXPECT_EQ(diagnostics[0].id, "type-mismatch");
+}
+
+TEST(RulesCompileTest, ShippedRuleSetCompilesWithoutWarnings) {
+  auto source = ReadRuleSource(testing::RulesDir());
+  ASSERT_TRUE(source.ok()) << source.status();
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileRuleSet(*source, *testing::RealPlugins(), &diagnostics);
+  ASSERT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
+  EXPECT_TRUE(diagnostics.empty()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(rules->sha256.size(), 64u);
+}
+
+TEST(RulesCompileTest, HashIgnoresFormattingButNotContent) {
+  const std::string a = RuleSetWith(R"({"finding": "pregnant", "equals": true})");
+  std::string reformatted = a;
+  reformatted.erase(std::remove(reformatted.begin(), reformatted.end(), '\n'), reformatted.end());
+  std::vector<Diagnostic> d;
+  auto x = CompileText(a, &d);
+  auto y = CompileText(reformatted, &d);
+  auto z = CompileText(RuleSetWith(R"({"finding": "pregnant", "equals": false})"), &d);
+  ASSERT_TRUE(x && y && z);
+  EXPECT_EQ(x->sha256, y->sha256);
+  EXPECT_NE(x->sha256, z->sha256);
+}
+
+}  // namespace
+}  // namespace modalis
