@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "server/plan_proto.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -17,14 +17,15 @@ namespace {
 using testing::ServerProcess;
 
 std::vector<std::string> ServerArgs(const testing::TempDir& dir) {
-  return {"--db", dir.file("modalis.db"), "--rules", testing::RulesDir(), "--plugins",
-          testing::PluginsDir()};
+  return {"--db",      dir.file("modalis.db"), "--rules", testing::RulesDir(),
+          "--plugins", testing::PluginsDir()};
 }
 
 v1::SuggestPlanRequest RequestFrom(const std::string& data_file, const std::string& patient) {
   v1::SuggestPlanRequest request;
   request.set_patient_ref(patient);
-  auto findings = JsonToStruct(nlohmann::json::parse(testing::ReadText(testing::DataFile(data_file))));
+  auto findings =
+      JsonToStruct(nlohmann::json::parse(testing::ReadText(testing::DataFile(data_file))));
   EXPECT_TRUE(findings.ok());
   *request.mutable_findings() = *findings;
   return request;
@@ -121,7 +122,8 @@ TEST_F(PlanServiceTest, PatientNamesAreRefused) {
   grpc::ClientContext ctx;
   Deadline(&ctx);
   v1::SuggestPlanResponse response;
-  grpc::Status s = stub->SuggestPlan(&ctx, RequestFrom("desk-worker.json", "Jane Smith"), &response);
+  grpc::Status s =
+      stub->SuggestPlan(&ctx, RequestFrom("desk-worker.json", "Jane Smith"), &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
@@ -153,10 +155,11 @@ TEST(ModalisdTest, BrokenRulesStopStartupWithLocatedErrors) {
   std::string rules = testing::ReadText(dir.file("lower-back-pain.rules.json"));
   rules.replace(rules.find("\"rf_saddle_anaesthesia\""), 23, "\"rf_sadle_anaesthesia\"");
   testing::WriteText(dir.file("lower-back-pain.rules.json"), rules);
-  ServerProcess server({"--rules", dir.path(), "--plugins", testing::PluginsDir(), "--db",
-                        dir.file("m.db")});
+  ServerProcess server(
+      {"--rules", dir.path(), "--plugins", testing::PluginsDir(), "--db", dir.file("m.db")});
   EXPECT_FALSE(server.started());
-  EXPECT_NE(server.output().find("lower-back-pain.rules.json:"), std::string::npos) << server.output();
+  EXPECT_NE(server.output().find("lower-back-pain.rules.json:"), std::string::npos)
+      << server.output();
   EXPECT_NE(server.output().find("did you mean 'rf_saddle_anaesthesia'"), std::string::npos);
 }
 

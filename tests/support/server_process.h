@@ -8,8 +8,9 @@ namespace modalis::testing {
 
 class ServerProcess {
  public:
-  // Starts `BinDir()/modalisd` with `args` (and --listen 127.0.0.1:0 unless they name one), and waits (up to 30 s) for it
-  // to print the address it listens on. started() is false when it exited or timed out instead.
+  // Starts `BinDir()/modalisd` with `args` (and --listen 127.0.0.1:0 unless they name one), and
+  // waits (up to 30 s) for it to print the address it listens on. started() is false when it exited
+  // or timed out instead.
   explicit ServerProcess(std::vector<std::string> args);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;

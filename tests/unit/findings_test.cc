@@ -13,10 +13,10 @@ std::shared_ptr<const Vocabulary> Vocab() { return testing::DefaultRules()->voca
 
 TEST(FindingsTest, VocabularyHasEveryContractCode) {
   // A sample across every type; the notes app depends on these exact codes.
-  for (const char* code : {"age", "pregnancy_trimester", "work_type", "medications", "pain_nprs",
-                           "aggravating", "rf_saddle_anaesthesia", "lymphoedema_region",
-                           "trigger_points", "startback_risk", "modality_declined",
-                           "baseline_pain_nprs"}) {
+  for (const char* code :
+       {"age", "pregnancy_trimester", "work_type", "medications", "pain_nprs", "aggravating",
+        "rf_saddle_anaesthesia", "lymphoedema_region", "trigger_points", "startback_risk",
+        "modality_declined", "baseline_pain_nprs"}) {
     EXPECT_NE(Vocab()->Find(code), nullptr) << code;
   }
   EXPECT_EQ(Vocab()->size(), 67u);

@@ -7,7 +7,8 @@ namespace {
 
 TEST(JsonDocumentTest, LocatesValuesByPointer) {
   std::vector<Diagnostic> d;
-  auto doc = JsonDocument::Parse("{\n  \"a\": [1, {\"b\": \"x\"}],\n  \"c\": true\n}", "f.json", &d);
+  auto doc =
+      JsonDocument::Parse("{\n  \"a\": [1, {\"b\": \"x\"}],\n  \"c\": true\n}", "f.json", &d);
   ASSERT_TRUE(d.empty());
   auto b = doc.Locate("/a/1/b");
   EXPECT_EQ(b.line, 2);

@@ -18,8 +18,8 @@ TEST(PluginHostTest, LoadsTheFourModalitiesInIdOrder) {
   auto registry = LoadPlugins(testing::PluginsDir());
   ASSERT_TRUE(registry.ok()) << registry.status();
   EXPECT_EQ((*registry)->ids(),
-            (std::vector<std::string>{"auricular_acupuncture", "dry_needling",
-                                      "myofascial_release", "stretching_active_release"}));
+            (std::vector<std::string>{"auricular_acupuncture", "dry_needling", "myofascial_release",
+                                      "stretching_active_release"}));
   EXPECT_TRUE((*registry)->refused().empty());
   auto dn = (*registry)->Find("dry_needling");
   ASSERT_NE(dn, nullptr);

@@ -14,7 +14,8 @@ std::string RuleSetWith(const std::string& when) {
   return R"({"id": "t", "version": "1",
   "advice": {"a": "text"},
   "rules": [{"id": "r1", "description": "d", "source": "s",
-             "when": )" + when + R"(,
+             "when": )" +
+         when + R"(,
              "then": [{"advise": "a"}]}]})";
 }
 
@@ -80,7 +81,8 @@ TEST(RulesEvalTest, KleeneAllAndAny) {
 
 TEST(RulesCompileTest, UnknownFindingIsLocatedWithSuggestion) {
   std::vector<Diagnostic> diagnostics;
-  auto rules = CompileText(RuleSetWith(R"({"finding": "pregnnant", "equals": true})"), &diagnostics);
+  auto rules =
+      CompileText(RuleSetWith(R"({"finding": "pregnnant", "equals": true})"), &diagnostics);
   EXPECT_EQ(rules, nullptr);
   ASSERT_EQ(diagnostics.size(), 1u);
   const Diagnostic& d = diagnostics[0];
@@ -110,7 +112,8 @@ TEST(RulesCompileTest, ReportsEveryErrorInOnePass) {
   for (const char* expected : {"unknown-operator", "unknown-advice", "duplicate-rule-id",
                                "unknown-value", "bad-params", "empty-group", "unknown-modality"}) {
     EXPECT_NE(std::find(ids.begin(), ids.end(), expected), ids.end())
-        << expected << "\n" << FormatDiagnostics(diagnostics);
+        << expected << "\n"
+        << FormatDiagnostics(diagnostics);
   }
 }
 

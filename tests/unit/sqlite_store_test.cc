@@ -20,8 +20,18 @@ StoredPlan Sample(const std::string& id, const std::string& request_id = "") {
   p.plan.plan_id = id;
   p.plan.rule_set = {"lbp", "1", std::string(64, 'a')};
   p.plan.status = PlanStatus::kProvisional;
-  p.plan.steps.push_back(PlanStep{"dry_needling", "Dry needling", {"piriformis"}, 15, "", {},
-                                  {"c"}, {"i"}, "dry_needling", true, "why", {"r1"}});
+  p.plan.steps.push_back(PlanStep{"dry_needling",
+                                  "Dry needling",
+                                  {"piriformis"},
+                                  15,
+                                  "",
+                                  {},
+                                  {"c"},
+                                  {"i"},
+                                  "dry_needling",
+                                  true,
+                                  "why",
+                                  {"r1"}});
   p.plan.course = Course{Frequency::kWeekly, 4, 6, 4};
   p.plan.missing_findings.push_back({"pregnant", "needed for dry_needling"});
   return p;

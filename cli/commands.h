@@ -1,0 +1,27 @@
+// Subcommands of the modalis CLI, one group per file. Each Add* registers its subcommands on `app`
+// and sets `*run` to the function to call when one of them was chosen.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace modalis::cli {
+
+using Runner = std::function<int()>;
+
+// Options most commands share.
+struct Common {
+  std::string rules = "rules";
+  std::string plugins;  // empty: the plugins built beside this executable
+};
+
+void AddCommonOptions(CLI::App* sub, Common* common);
+// The absolute plugins directory to use.
+std::string PluginsDir(const Common& common);
+
+void AddPlanCommands(CLI::App& app, Common* common, Runner* run);    // suggest
+void AddRulesCommands(CLI::App& app, Common* common, Runner* run);   // rules ...
+void AddPluginCommands(CLI::App& app, Common* common, Runner* run);  // plugins ...
+
+}  // namespace modalis::cli

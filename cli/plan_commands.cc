@@ -1,0 +1,78 @@
+// modalis suggest: the plan for a findings file, readable or as the API's JSON.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/plan_text.h"
+#include "core/engine.h"
+#include "server/plan_proto.h"
+
+namespace modalis::cli {
+namespace {
+
+int Suggest(const Common& common, const std::string& file, bool as_json) {
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << "modalis: cannot read " << file << "\n";
+    return 1;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto input = nlohmann::json::parse(text.str(), nullptr, false);
+  if (input.is_discarded()) {
+    std::cerr << "modalis: " << file << " is not valid JSON\n";
+    return 1;
+  }
+  // Either a findings object, or a request-like object with "findings" and options.
+  PlanRequest request;
+  nlohmann::json findings = input;
+  if (input.is_object() && input.contains("findings")) {
+    findings = input["findings"];
+    if (input.contains("session_minutes") && input["session_minutes"].is_number_unsigned()) {
+      request.session_minutes = input["session_minutes"].get<uint32_t>();
+    }
+    if (input.contains("practitioner") && input["practitioner"].is_object()) {
+      request.qualifications =
+          input["practitioner"].value("qualifications", std::vector<std::string>{});
+    }
+  }
+
+  EngineConfig config{common.rules, PluginsDir(common), {}};
+  std::vector<Diagnostic> diagnostics;
+  auto engine = Engine::Create(config, &diagnostics);
+  if (!engine.ok()) {
+    std::cerr << "modalis: " << engine.status().message() << "\n";
+    return 1;
+  }
+  auto plan = (*engine)->Suggest(findings, request);
+  if (!plan.ok()) {
+    std::cerr << "modalis: " << plan.status().message() << "\n";
+    return 1;
+  }
+  if (as_json) {
+    v1::Plan proto;
+    PlanToProto(*plan, &proto);
+    std::cout << MessageToJson(proto) << "\n";
+  } else {
+    std::cout << PlanToText(*plan);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddPlanCommands(CLI::App& app, Common* common, Runner* run) {
+  struct Args {
+    std::string file;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* suggest = app.add_subcommand("suggest", "print the plan for a findings file");
+  AddCommonOptions(suggest, common);
+  suggest->add_option("FILE", args->file, "findings JSON file")->required();
+  suggest->add_flag("--json", args->json, "print the proto3 JSON of the Plan message");
+  suggest->callback([=] { *run = [=] { return Suggest(*common, args->file, args->json); }; });
+}
+
+}  // namespace modalis::cli
