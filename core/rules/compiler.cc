@@ -846,6 +846,7 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   const std::string canonical = "vocabulary:" + nlohmann::json(vocab_doc.root()).dump() +
                                 "\nrules:" + nlohmann::json(rules_doc.root()).dump();
   rule_set->sha256 = Sha256Hex(canonical);
+  rule_set->canonical_source = canonical;
   return rule_set;
 }
 

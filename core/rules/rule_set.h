@@ -108,7 +108,10 @@ class CompiledRuleSet {
  public:
   std::string id;
   std::string version;
-  std::string sha256;  // of the canonical vocabulary and rules
+  std::string sha256;  // of canonical_source
+  // The vocabulary and rules in canonical JSON (sorted keys, no whitespace): what sha256 names,
+  // kept so a stored plan can be re-explained after the rule files change.
+  std::string canonical_source;
   std::shared_ptr<const Vocabulary> vocabulary;
   ClinicSettings clinic;
   std::vector<Rule> rules;
