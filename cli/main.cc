@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   modalis::cli::Runner run;
   modalis::cli::AddPlanCommands(app, &common, &run);
   modalis::cli::AddRulesCommands(app, &common, &run);
+  modalis::cli::AddGoldenCommands(app, &common, &run);
   modalis::cli::AddPluginCommands(app, &common, &run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;

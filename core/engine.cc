@@ -1,6 +1,7 @@
 #include "core/engine.h"
 
 #include "core/common/status_macros.h"
+#include "core/plan/golden_cases.h"
 
 namespace modalis {
 
@@ -17,6 +18,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& confi
     return absl::FailedPreconditionError("the rule set in '" + config.rules_dir +
                                          "' has errors:\n" + FormatDiagnostics(*diagnostics));
   }
+  // A rule set goes live only when its golden cases pass.
+  GoldenReport golden = RunGoldenCases(*rules, source.cases);
+  if (!golden.ok()) {
+    return absl::FailedPreconditionError("the rule set in '" + config.rules_dir +
+                                         "' fails its golden cases:\n" +
+                                         FormatGoldenReport(golden));
+  }
   return std::unique_ptr<Engine>(new Engine(config, std::move(plugins), std::move(rules)));
 }
 
@@ -28,9 +36,7 @@ std::shared_ptr<const CompiledRuleSet> Engine::rules() const {
 absl::StatusOr<Plan> Engine::Suggest(const nlohmann::json& findings_json,
                                      const PlanRequest& request) const {
   std::shared_ptr<const CompiledRuleSet> rules = this->rules();
-  ASSIGN_OR_RETURN(Findings findings,
-                   DecodeFindings(findings_json, rules->vocabulary, config_.findings_limits));
-  return MakePlan(*rules, findings, request);
+  return PlanForFindings(*rules, findings_json, request, config_.findings_limits);
 }
 
 }  // namespace modalis

@@ -31,8 +31,9 @@ struct EngineConfig {
 
 class Engine {
  public:
-  // Loads plugins and compiles the rule set. Diagnostics (errors and warnings) are appended to
-  // `diagnostics`; any error makes creation fail with all of them in the status message.
+  // Loads plugins, compiles the rule set and runs its golden cases. Diagnostics (errors and warnings) are appended to
+  // `diagnostics`; any error, or a failing golden case, makes creation fail with all of them in
+  // the status message.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineConfig& config,
                                                         std::vector<Diagnostic>* diagnostics);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/findings/derived.h"
+
 namespace modalis {
 namespace {
 
@@ -31,6 +33,7 @@ class Planner {
       BuildSteps();
       FitTimeBudget();
       ChooseCourse();
+      Review();
       plan_.status = safety_open_ ? PlanStatus::kProvisional : PlanStatus::kComplete;
     }
     Advise();
@@ -320,6 +323,59 @@ class Planner {
     }
   }
 
+  std::optional<double> Known(const char* code) const {
+    const FindingDef* def = rules_.vocabulary->Find(code);
+    if (def == nullptr || !findings_.known(def->slot)) return std::nullopt;
+    return findings_.value(def->slot).number;
+  }
+  void MissingCode(const char* code, const std::string& why) {
+    if (const FindingDef* def = rules_.vocabulary->Find(code)) Missing(def->slot, why);
+  }
+
+  // At the course's review point, no meaningful improvement means a routine referral (brief §5 R6).
+  void Review() {
+    if (!plan_.course) return;
+    const auto sessions = Known("sessions_completed");
+    if (!sessions || *sessions < plan_.course->review_after_sessions) return;
+    const std::string why = "needed for the review after " +
+                            std::to_string(plan_.course->review_after_sessions) + " sessions";
+    const auto baseline =
+        request_.baseline_pain_nprs ? request_.baseline_pain_nprs : Known("baseline_pain_nprs");
+    const auto now = Known("pain_nprs");
+    if (!baseline) MissingCode("baseline_pain_nprs", why);
+    if (!now) MissingCode("pain_nprs", why);
+    if (!baseline || !now) {
+      safety_open_ = true;
+      return;
+    }
+    const double drop = *baseline - *now;
+    const bool improved = drop >= request_.review.min_nprs_points ||
+                          (*baseline > 0 && drop * 100 / *baseline >= request_.review.min_percent);
+    FiredRule review{"course.review",
+                     "Review after " + std::to_string(plan_.course->review_after_sessions) +
+                         " sessions: pain " + FormatScore(*baseline) + " at baseline, " +
+                         FormatScore(*now) + " now",
+                     "Minimal important change [O1]; clinic practice [SEED]",
+                     improved ? "improved" : "fired",
+                     {"sessions_completed", "pain_nprs"}};
+    if (!request_.baseline_pain_nprs) review.findings.push_back("baseline_pain_nprs");
+    if (!improved) {
+      plan_.referral.urgency = std::max(plan_.referral.urgency, Urgency::kRoutine);
+      AddUnique(&plan_.referral.reasons, "no meaningful improvement after " +
+                                             FormatScore(*sessions) + " sessions: letter to GP");
+      AddUnique(&plan_.referral.rule_ids, review.rule_id);
+      review_referral_ = true;
+    }
+    review_ = std::move(review);
+  }
+
+  static std::string FormatScore(double d) {
+    std::string s = std::to_string(d);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
+
   void Advise() {
     const bool treating =
         plan_.status == PlanStatus::kComplete || plan_.status == PlanStatus::kProvisional;
@@ -340,6 +396,15 @@ class Planner {
         auto text = rules_.advice_texts.find(a.advice);
         plan_.advice.push_back(
             {a.advice, text == rules_.advice_texts.end() ? std::string() : text->second});
+      }
+    }
+    if (review_referral_) {
+      auto text = rules_.advice_texts.find("see_gp_routine");
+      const bool present =
+          std::any_of(plan_.advice.begin(), plan_.advice.end(),
+                      [](const AdviceItem& a) { return a.code == "see_gp_routine"; });
+      if (text != rules_.advice_texts.end() && !present) {
+        plan_.advice.push_back({"see_gp_routine", text->second});
       }
     }
   }
@@ -369,6 +434,7 @@ class Planner {
       }
       plan_.explanation.push_back(std::move(f));
     }
+    if (review_) plan_.explanation.push_back(*review_);
   }
 
   const CompiledRuleSet& rules_;
@@ -380,12 +446,22 @@ class Planner {
   std::map<std::string, int32_t> priorities_;
   std::map<std::string, int32_t> phases_;
   const CourseRule* course_rule_ = nullptr;
+  std::optional<FiredRule> review_;
+  bool review_referral_ = false;
 };
 
 }  // namespace
 
 Plan MakePlan(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request) {
   return Planner(rules, findings, request).Run();
+}
+
+absl::StatusOr<Plan> PlanForFindings(const CompiledRuleSet& rules, const nlohmann::json& json,
+                                     const PlanRequest& request, const FindingsLimits& limits) {
+  absl::StatusOr<Findings> findings = DecodeFindings(json, rules.vocabulary, limits);
+  if (!findings.ok()) return findings.status();
+  DeriveFindings(&*findings);
+  return MakePlan(rules, *findings, request);
 }
 
 }  // namespace modalis

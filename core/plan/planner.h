@@ -4,8 +4,10 @@
 // referral -> required screen -> exclusions (declined, rules, plugin floors, qualifications)
 // -> steps (plugins) -> order by phase and priority -> time budget -> course -> advice.
 //
-// Thread-safe: Plan() is const and keeps no state between calls.
+// Thread-safe: planning and keeps no state between calls.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -17,12 +19,28 @@
 
 namespace modalis {
 
+// When a course reaches its review, improvement is judged against the baseline with the minimal
+// important change of clinical brief §2: 2 NPRS points or 30%.
+struct ReviewPolicy {
+  double min_nprs_points = 2;
+  double min_percent = 30;
+};
+
 struct PlanRequest {
   std::optional<uint32_t> session_minutes;  // absent: the clinic's setting
   // Absent: the rule set's clinic qualifications. Present: exactly these (possibly none).
   std::optional<std::vector<std::string>> qualifications;
+  // The patient's first recorded pain score, when the store has one; else the findings'
+  // baseline_pain_nprs is used.
+  std::optional<double> baseline_pain_nprs;
+  ReviewPolicy review;
 };
 
 Plan MakePlan(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request);
+
+// Decodes and derives findings, then plans: what the engine, the CLI and golden cases all run.
+// INVALID_ARGUMENT names every bad finding.
+absl::StatusOr<Plan> PlanForFindings(const CompiledRuleSet& rules, const nlohmann::json& findings,
+                                     const PlanRequest& request, const FindingsLimits& limits = {});
 
 }  // namespace modalis

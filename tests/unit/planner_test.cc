@@ -89,11 +89,56 @@ TEST(PlannerTest, UnknownOtherRedFlagMakesThePlanProvisional) {
 TEST(PlannerTest, PluginFloorExcludesNeedlingForPhobia) {
   json f = DeskWorker();
   f["needle_phobia"] = true;
+  f["needling_consent"] = false;
   Plan plan = PlanFor(f);
   EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kAbsolute));
   EXPECT_TRUE(HasExclusion(plan, "auricular_acupuncture", Exclusion::Severity::kAbsolute));
   EXPECT_EQ(Modalities(plan),
             (std::vector<std::string>{"myofascial_release", "stretching_active_release"}));
+}
+
+TEST(PlannerTest, ConflictingPhobiaAndConsentTakeTheMostRestrictiveReading) {
+  json f = DeskWorker();
+  f["needle_phobia"] = true;
+  f["needling_consent"] = true;
+  Plan plan = PlanFor(f);
+  EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kRule));
+  bool flagged = false;
+  for (const auto& e : plan.exclusions) flagged |= e.reason.find("conflicting record") == 0;
+  EXPECT_TRUE(flagged);
+}
+
+TEST(PlannerTest, StartBackRiskIsDerivedFromTheScores) {
+  json f = DeskWorker();
+  f["startback_total"] = 6;
+  f["startback_psych"] = 4;
+  auto plan = PlanForFindings(*testing::DefaultRules(), f, {});
+  ASSERT_TRUE(plan.ok());
+  bool psych = false;
+  for (const auto& a : plan->advice) psych |= a.code == "psych_informed_care";
+  EXPECT_TRUE(psych);
+  // A recorded lower risk never overrides what the scores say.
+  f["startback_risk"] = "low";
+  plan = PlanForFindings(*testing::DefaultRules(), f, {});
+  ASSERT_TRUE(plan.ok());
+  psych = false;
+  for (const auto& a : plan->advice) psych |= a.code == "psych_informed_care";
+  EXPECT_TRUE(psych);
+}
+
+TEST(PlannerTest, ReviewWithoutImprovementRefersRoutinely) {
+  json f = DeskWorker();
+  f["sessions_completed"] = 4;
+  f["baseline_pain_nprs"] = 6;
+  f["pain_nprs"] = 5;
+  Plan plan = PlanFor(f);
+  EXPECT_EQ(plan.referral.urgency, Urgency::kRoutine);
+  EXPECT_FALSE(plan.steps.empty());
+  // The store's first recorded score, when given, is the baseline.
+  PlanRequest request;
+  request.baseline_pain_nprs = 8;
+  plan = PlanFor(f, request);
+  EXPECT_EQ(plan.referral.urgency, Urgency::kNone);
 }
 
 TEST(PlannerTest, UnknownRequiredKnownFindingDropsOnlyThatModality) {
