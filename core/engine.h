@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "core/common/diagnostic.h"
 #include "core/findings/findings.h"
+#include "core/plan/golden_cases.h"
 #include "core/plan/planner.h"
 #include "core/plugins/plugin_host.h"
 #include "core/rules/compiler.h"
@@ -29,28 +30,59 @@ struct EngineConfig {
   FindingsLimits findings_limits;
 };
 
+// A rule set compiled and tested off the request path; `ok()` when it may go live.
+struct RuleSetCandidate {
+  std::shared_ptr<const CompiledRuleSet> rules;  // null when it did not compile
+  std::vector<Diagnostic> diagnostics;
+  GoldenReport golden;
+  bool ok() const { return rules != nullptr && golden.ok(); }
+  // Every problem, compiler style, for people and logs.
+  std::string Describe() const;
+};
+
+struct EngineStatus {
+  std::shared_ptr<const CompiledRuleSet> rules;
+  int64_t activated_at_ms = 0;
+  std::string last_reload_error;  // empty when the last reload succeeded (or none was tried)
+  int64_t last_reload_at_ms = 0;
+};
+
 class Engine {
  public:
-  // Loads plugins, compiles the rule set and runs its golden cases. Diagnostics (errors and warnings) are appended to
-  // `diagnostics`; any error, or a failing golden case, makes creation fail with all of them in
-  // the status message.
+  // Loads plugins, compiles the rule set and runs its golden cases. Diagnostics (errors and
+  // warnings) are appended to `diagnostics`; any error, or a failing golden case, makes creation
+  // fail with all of them in the status message.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineConfig& config,
                                                         std::vector<Diagnostic>* diagnostics);
 
   // Decodes `findings` (INVALID_ARGUMENT naming each bad finding) and plans under the active rules.
   absl::StatusOr<Plan> Suggest(const nlohmann::json& findings, const PlanRequest& request) const;
 
+  // Compiles and tests candidate rule files against the loaded plugins; changes nothing.
+  RuleSetCandidate Validate(const RuleSource& source) const;
+
+  // Re-reads the rules directory, validates it and, when it passes (and, if `expected_sha256` is
+  // given, is exactly that content), makes it the active rule set. On any failure the active set
+  // keeps serving and the reason is kept for status(). Reloads are serialized.
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Reload(
+      const std::string& expected_sha256 = "");
+
   std::shared_ptr<const CompiledRuleSet> rules() const;
+  EngineStatus status() const;
   const PluginRegistry& plugins() const { return *plugins_; }
+  const EngineConfig& config() const { return config_; }
 
  private:
   Engine(EngineConfig config, std::shared_ptr<const PluginRegistry> plugins,
          std::shared_ptr<const CompiledRuleSet> rules);
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> ReloadLocked(
+      const std::string& expected_sha256);
 
-  EngineConfig config_;
-  std::shared_ptr<const PluginRegistry> plugins_;
+  const EngineConfig config_;
+  const std::shared_ptr<const PluginRegistry> plugins_;
+  std::mutex reload_mu_;  // one reload at a time; never held on the request path
   mutable std::mutex mu_;
-  std::shared_ptr<const CompiledRuleSet> rules_;  // guarded by mu_
+  EngineStatus status_;  // guarded by mu_
 };
 
 }  // namespace modalis

@@ -14,6 +14,7 @@
 #include "core/store/sqlite/sqlite_store.h"
 #include "server/paths.h"
 #include "server/plan_service.h"
+#include "server/rules_admin_service.h"
 
 namespace {
 
@@ -73,6 +74,14 @@ int Run(const Options& options) {
   }
 
   modalis::PlanServiceImpl plan_service(**engine, **store);
+  modalis::RulesAdminServiceImpl rules_admin(**engine, [](const absl::Status& status) {
+    if (status.ok()) {
+      std::fprintf(stderr, "modalisd: rules reloaded\n");
+    } else {
+      std::fprintf(stderr, "modalisd: rules reload refused, previous rules keep serving: %s\n",
+                   std::string(status.message()).c_str());
+    }
+  });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -81,6 +90,7 @@ int Run(const Options& options) {
   int port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&plan_service);
+  builder.RegisterService(&rules_admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::cerr << "modalisd: cannot listen on " << options.listen << "\n";
@@ -89,6 +99,7 @@ int Run(const Options& options) {
   auto* health = server->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(modalis::v1::PlanService::service_full_name(), true);
+  health->SetServingStatus(modalis::v1::RulesAdmin::service_full_name(), true);
 
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   const auto rules = (*engine)->rules();

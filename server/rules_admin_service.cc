@@ -1,0 +1,154 @@
+#include "server/rules_admin_service.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "server/plan_service.h"
+
+namespace modalis {
+namespace {
+
+constexpr size_t kMaxRuleFileBytes = 4 * 1024 * 1024;
+
+void ToProto(const ModalityInfo& info, v1::Modality* out) {
+  out->set_id(info.id);
+  out->set_display_name(info.display_name);
+  out->set_version(info.version);
+  out->set_phase(info.phase);
+  out->set_default_minutes(info.default_minutes);
+  out->set_qualification(info.qualification);
+  out->set_needs_written_consent(info.needs_written_consent);
+  for (const auto& s : info.reads) out->add_reads(s);
+  for (const auto& s : info.required_known) out->add_required_known(s);
+  for (const auto& s : info.targets_allowed) out->add_targets_allowed(s);
+  out->set_param_schema_json(info.param_schema_json);
+}
+
+void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out) {
+  out->set_id(rules.id);
+  out->set_version(rules.version);
+  out->set_sha256(rules.sha256);
+}
+
+// Runs `work` on its own thread and finishes the call with its status.
+grpc::ServerUnaryReactor* OffThread(grpc::CallbackServerContext* context,
+                                    std::function<grpc::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::thread([reactor, work = std::move(work)] { reactor->Finish(work()); }).detach();
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerContext* context,
+                                                           const v1::GetStatusRequest*,
+                                                           v1::GetStatusResponse* response) {
+  EngineStatus status = engine_.status();
+  ToProto(*status.rules, response->mutable_rule_set());
+  response->set_activated_at_ms(status.activated_at_ms);
+  for (const auto& m : engine_.plugins().modalities())
+    ToProto(m->info(), response->add_modalities());
+  for (const auto& r : engine_.plugins().refused()) {
+    auto* refused = response->add_refused_plugins();
+    refused->set_path(r.path);
+    refused->set_reason(r.reason);
+  }
+  response->set_last_reload_error(status.last_reload_error);
+  response->set_last_reload_at_ms(status.last_reload_at_ms);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListModalities(
+    grpc::CallbackServerContext* context, const v1::ListModalitiesRequest*,
+    v1::ListModalitiesResponse* response) {
+  for (const auto& m : engine_.plugins().modalities())
+    ToProto(m->info(), response->add_modalities());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::ValidateRuleSet(
+    grpc::CallbackServerContext* context, const v1::ValidateRuleSetRequest* request,
+    v1::ValidateRuleSetResponse* response) {
+  return OffThread(context, [this, request, response] { return Validate(*request, response); });
+}
+
+grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& request,
+                                             v1::ValidateRuleSetResponse* response) {
+  size_t total = request.rules().content().size() + request.vocabulary().content().size();
+  for (const auto& c : request.cases()) total += c.content().size();
+  if (total > kMaxRuleFileBytes) {
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "candidate rule files exceed " + std::to_string(kMaxRuleFileBytes) + " bytes");
+  }
+  if (request.rules().content().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "rules.content is required");
+  }
+  RuleSource source;
+  auto name = [](const v1::RuleFile& f, const char* fallback) {
+    return f.name().empty() ? std::string(fallback) : f.name();
+  };
+  source.rules = {name(request.rules(), "rules.json"), request.rules().content()};
+  if (request.has_vocabulary() && !request.vocabulary().content().empty()) {
+    source.vocabulary = {name(request.vocabulary(), "vocabulary.json"),
+                         request.vocabulary().content()};
+  } else {
+    auto active = ReadRuleSource(engine_.config().rules_dir);
+    if (!active.ok()) return ToGrpc(active.status());
+    source.vocabulary = active->vocabulary;
+  }
+  for (const auto& c : request.cases())
+    source.cases.push_back({name(c, "cases.json"), c.content()});
+
+  RuleSetCandidate candidate = engine_.Validate(source);
+  response->set_valid(candidate.ok());
+  if (candidate.rules != nullptr) response->set_sha256(candidate.rules->sha256);
+  for (const Diagnostic& d : candidate.diagnostics) {
+    v1::Diagnostic* out = response->add_diagnostics();
+    out->set_severity(d.severity == Diagnostic::Severity::kError ? v1::ERROR : v1::WARNING);
+    out->set_id(d.id);
+    out->set_file(d.where.file);
+    out->set_line(d.where.line);
+    out->set_column(d.where.column);
+    out->set_pointer(d.where.pointer);
+    out->set_message(d.message);
+  }
+  for (const Diagnostic& d : candidate.golden.diagnostics) {
+    v1::Diagnostic* out = response->add_diagnostics();
+    out->set_severity(v1::ERROR);
+    out->set_id(d.id);
+    out->set_file(d.where.file);
+    out->set_line(d.where.line);
+    out->set_column(d.where.column);
+    out->set_pointer(d.where.pointer);
+    out->set_message(d.message);
+  }
+  for (const GoldenCaseResult& c : candidate.golden.cases) {
+    if (c.outcome != GoldenCaseResult::Outcome::kFailed) continue;
+    v1::CaseFailure* failure = response->add_failed_cases();
+    failure->set_case_id(c.id);
+    for (const auto& d : c.details) failure->add_details(d);
+  }
+  response->set_cases_passed(static_cast<uint32_t>(candidate.golden.passed()));
+  response->set_report(candidate.Describe());
+  return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServerContext* context,
+                                                             const v1::ReloadRulesRequest* request,
+                                                             v1::ReloadRulesResponse* response) {
+  return OffThread(context, [this, request, response] {
+    auto rules = engine_.Reload(request->expected_sha256());
+    if (on_reload_) on_reload_(rules.status());
+    if (!rules.ok()) return ToGrpc(rules.status());
+    ToProto(**rules, response->mutable_rule_set());
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace modalis
