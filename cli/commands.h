@@ -23,6 +23,7 @@ std::string PluginsDir(const Common& common);
 void AddPlanCommands(CLI::App& app, Common* common, Runner* run);    // suggest
 void AddRulesCommands(CLI::App& app, Common* common, Runner* run);   // rules ...
 void AddPluginCommands(CLI::App& app, Common* common, Runner* run);  // plugins ...
+void AddTokenCommands(CLI::App& app, Common* common, Runner* run);   // token add
 // rules test; after AddRulesCommands, which creates "rules".
 void AddGoldenCommands(CLI::App& app, Common* common, Runner* run);
 

@@ -8,10 +8,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "core/engine.h"
 #include "core/store/sqlite/sqlite_store.h"
+#include "server/auth.h"
 #include "server/paths.h"
 #include "server/plan_service.h"
 #include "server/rules_admin_service.h"
@@ -19,10 +22,16 @@
 namespace {
 
 struct Options {
+  std::string config;
   std::string listen = "127.0.0.1:50051";
   std::string db = "var/modalis.db";
   std::string rules = "rules";
   std::string plugins;
+  std::string token_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  int max_message_bytes = 1024 * 1024;
 };
 
 bool IsLoopback(const std::string& listen) {
@@ -31,13 +40,111 @@ bool IsLoopback(const std::string& listen) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
 
+std::string ReadFile(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  *ok = static_cast<bool>(in);
+  return text.str();
+}
+
+// Fills options from the JSON config file, except those given as flags: flags win.
+bool ApplyConfig(const CLI::App& app, Options* o) {
+  if (o->config.empty()) return true;
+  bool ok = false;
+  const std::string text = ReadFile(o->config, &ok);
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!ok || !j.is_object()) {
+    std::cerr << "modalisd: cannot read the config file '" << o->config
+              << "' (it must be one JSON object)\n";
+    return false;
+  }
+  struct Setting {
+    const char* key;
+    const char* flag;
+    std::string* field;
+  };
+  const Setting strings[] = {{"listen", "--listen", &o->listen},
+                             {"db", "--db", &o->db},
+                             {"rules", "--rules", &o->rules},
+                             {"plugins", "--plugins", &o->plugins},
+                             {"token_file", "--token-file", &o->token_file},
+                             {"tls_cert", "--tls-cert", &o->tls_cert},
+                             {"tls_key", "--tls-key", &o->tls_key},
+                             {"client_ca", "--client-ca", &o->client_ca}};
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (const Setting& setting : strings) {
+      if (key != setting.key) continue;
+      known = true;
+      if (!value.is_string()) {
+        std::cerr << "modalisd: " << o->config << ": '" << key << "' must be a string\n";
+        return false;
+      }
+      if (app.count(setting.flag) == 0) *setting.field = value.get<std::string>();
+    }
+    if (key == "max_message_bytes") {
+      known = true;
+      if (!value.is_number_integer() || value.get<int64_t>() < 1024 ||
+          value.get<int64_t>() > 64 * 1024 * 1024) {
+        std::cerr << "modalisd: " << o->config
+                  << ": max_message_bytes must be a whole number from 1024 to 67108864\n";
+        return false;
+      }
+      if (app.count("--max-message-bytes") == 0) o->max_message_bytes = value.get<int>();
+    }
+    if (!known) {
+      std::cerr << "modalisd: " << o->config << ": unknown setting '" << key << "'\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::shared_ptr<grpc::ServerCredentials> Credentials(const Options& o, std::string* error) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return grpc::InsecureServerCredentials();
+  if (o.tls_cert.empty() || o.tls_key.empty()) {
+    *error = "TLS needs both --tls-cert and --tls-key";
+    return nullptr;
+  }
+  bool ok_cert = false, ok_key = false, ok_ca = true;
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({ReadFile(o.tls_key, &ok_key), ReadFile(o.tls_cert, &ok_cert)});
+  if (!o.client_ca.empty()) {
+    ssl.pem_root_certs = ReadFile(o.client_ca, &ok_ca);
+    // mTLS: every client must present a certificate signed by this CA.
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  if (!ok_cert || !ok_key || !ok_ca) {
+    *error = "cannot read the TLS certificate, key or client CA file";
+    return nullptr;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
 int Run(const Options& options) {
-  // Development mode has no authentication, so it must not be reachable from the network.
-  if (!IsLoopback(options.listen)) {
+  const bool tls = !options.tls_cert.empty();
+  // Without TLS and tokens anyone who can reach the port could read plans: loopback only.
+  if (!IsLoopback(options.listen) && (!tls || options.token_file.empty())) {
     std::cerr << "modalisd: refusing to listen on " << options.listen
               << ": without TLS and a token file modalisd only listens on loopback "
-                 "(127.0.0.1, [::1] or localhost)\n";
+                 "(127.0.0.1, [::1] or localhost); give --tls-cert, --tls-key and --token-file\n";
     return 2;
+  }
+  std::string credentials_error;
+  auto credentials = Credentials(options, &credentials_error);
+  if (credentials == nullptr) {
+    std::cerr << "modalisd: " << credentials_error << "\n";
+    return 2;
+  }
+  modalis::Authorizer auth;
+  if (!options.token_file.empty()) {
+    auto tokens = modalis::ReadTokenFile(options.token_file);
+    if (!tokens.ok()) {
+      std::cerr << "modalisd: " << tokens.status().message() << "\n";
+      return 2;
+    }
+    auth = modalis::Authorizer(*std::move(tokens));
   }
 
   // Signals are taken by sigwait below; block them before gRPC starts its threads.
@@ -74,7 +181,7 @@ int Run(const Options& options) {
   }
 
   modalis::PlanServiceImpl plan_service(**engine, **store);
-  modalis::RulesAdminServiceImpl rules_admin(**engine, [](const absl::Status& status) {
+  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, [](const absl::Status& status) {
     if (status.ok()) {
       std::fprintf(stderr, "modalisd: rules reloaded\n");
     } else {
@@ -87,8 +194,9 @@ int Run(const Options& options) {
   grpc::ServerBuilder builder;
   // A second server on the same port must fail, not silently share the traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen, credentials, &port);
   builder.RegisterService(&plan_service);
   builder.RegisterService(&rules_admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -103,15 +211,17 @@ int Run(const Options& options) {
 
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   const auto rules = (*engine)->rules();
-  std::printf("modalisd listening on %s:%d (rules %s %s, %zu plugins, db %s)\n", host.c_str(), port,
-              rules->id.c_str(), rules->version.c_str(), (*engine)->plugins().modalities().size(),
-              options.db.c_str());
+  std::printf("modalisd listening on %s:%d (%s, %s; rules %s %s, %zu plugins, db %s)\n",
+              host.c_str(), port, tls ? (options.client_ca.empty() ? "TLS" : "mTLS") : "plaintext",
+              auth.enabled() ? "tokens required" : "development mode, no tokens", rules->id.c_str(),
+              rules->version.c_str(), (*engine)->plugins().modalities().size(), options.db.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "modalisd: %s received, shutting down\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  // Tell load balancers first, then stop taking calls and let those in flight finish.
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
@@ -123,6 +233,7 @@ int Run(const Options& options) {
 int main(int argc, char** argv) {
   Options options;
   CLI::App app{"modalisd: the Modalis clinical decision-support server"};
+  app.add_option("--config", options.config, "JSON config file; flags override its settings");
   app.add_option("--listen", options.listen, "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
   app.add_option("--db", options.db, "SQLite database file")->capture_default_str();
@@ -130,6 +241,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--plugins", options.plugins,
                  "modality plugins directory (default: the plugins built beside modalisd)");
+  app.add_option("--token-file", options.token_file,
+                 "bearer tokens (hashes, client names, roles); none: development mode");
+  app.add_option("--tls-cert", options.tls_cert, "server certificate (PEM)");
+  app.add_option("--tls-key", options.tls_key, "server private key (PEM)");
+  app.add_option("--client-ca", options.client_ca,
+                 "CA that client certificates must chain to (mTLS)");
+  app.add_option("--max-message-bytes", options.max_message_bytes, "largest request accepted")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 64 * 1024 * 1024));
   CLI11_PARSE(app, argc, argv);
+  if (!ApplyConfig(app, &options)) return 2;
   return Run(options);
 }

@@ -39,11 +39,22 @@ grpc::ServerUnaryReactor* OffThread(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Finishes the call with the authorization failure, if any; returns the reactor to hand back.
+grpc::ServerUnaryReactor* Denied(grpc::CallbackServerContext* context, const Authorizer& auth,
+                                 const char* method) {
+  auto caller = auth.Authorize(*context, method);
+  if (caller.ok()) return nullptr;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpc(caller.status()));
+  return reactor;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerContext* context,
                                                            const v1::GetStatusRequest*,
                                                            v1::GetStatusResponse* response) {
+  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/GetStatus")) return denied;
   EngineStatus status = engine_.status();
   ToProto(*status.rules, response->mutable_rule_set());
   response->set_activated_at_ms(status.activated_at_ms);
@@ -64,6 +75,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListModalities(
     grpc::CallbackServerContext* context, const v1::ListModalitiesRequest*,
     v1::ListModalitiesResponse* response) {
+  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ListModalities")) return denied;
   for (const auto& m : engine_.plugins().modalities())
     ToProto(m->info(), response->add_modalities());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -74,6 +86,8 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListModalities(
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ValidateRuleSet(
     grpc::CallbackServerContext* context, const v1::ValidateRuleSetRequest* request,
     v1::ValidateRuleSetResponse* response) {
+  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ValidateRuleSet"))
+    return denied;
   return OffThread(context, [this, request, response] { return Validate(*request, response); });
 }
 
@@ -142,6 +156,7 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServerContext* context,
                                                              const v1::ReloadRulesRequest* request,
                                                              v1::ReloadRulesResponse* response) {
+  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ReloadRules")) return denied;
   return OffThread(context, [this, request, response] {
     auto rules = engine_.Reload(request->expected_sha256());
     if (on_reload_) on_reload_(rules.status());

@@ -8,14 +8,16 @@
 
 #include "core/engine.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
+#include "server/auth.h"
 
 namespace modalis {
 
 class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
  public:
   // `on_reload` runs after every reload attempt with its outcome (for logging).
-  RulesAdminServiceImpl(Engine& engine, std::function<void(const absl::Status&)> on_reload = {})
-      : engine_(engine), on_reload_(std::move(on_reload)) {}
+  RulesAdminServiceImpl(Engine& engine, const Authorizer& auth,
+                        std::function<void(const absl::Status&)> on_reload = {})
+      : engine_(engine), auth_(auth), on_reload_(std::move(on_reload)) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -35,6 +37,7 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
                         v1::ValidateRuleSetResponse* response);
 
   Engine& engine_;
+  const Authorizer& auth_;
   std::function<void(const absl::Status&)> on_reload_;
 };
 

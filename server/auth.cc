@@ -1,0 +1,46 @@
+#include "server/auth.h"
+
+namespace modalis {
+namespace {
+
+constexpr std::string_view kPlanService = "/modalis.v1.PlanService/";
+
+}  // namespace
+
+bool Authorizer::RoleAllows(Role role, std::string_view method) {
+  switch (role) {
+    case Role::kAdmin:
+      return true;
+    case Role::kNotes:
+      return method.substr(0, kPlanService.size()) == kPlanService;
+    case Role::kBooking:
+      return method == "/modalis.v1.PlanService/SuggestPlan" ||
+             method == "/modalis.v1.PlanService/GetPlan" ||
+             method == "/modalis.v1.PlanService/ListPlans";
+  }
+  return false;
+}
+
+absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContextBase& context,
+                                             std::string_view method) const {
+  if (!enabled_) return Caller{"local", Role::kAdmin};
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError("a bearer token is required (authorization: Bearer <token>)");
+  }
+  std::string_view value(it->second.data(), it->second.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.substr(0, kBearer.size()) != kBearer) {
+    return absl::UnauthenticatedError("the authorization header must be 'Bearer <token>'");
+  }
+  auto entry = FindToken(tokens_, value.substr(kBearer.size()));
+  if (!entry) return absl::UnauthenticatedError("the bearer token is not valid");
+  if (!RoleAllows(entry->role, method)) {
+    return absl::PermissionDeniedError("the " + std::string(RoleName(entry->role)) +
+                                       " role may not call " + std::string(method));
+  }
+  return Caller{entry->name, entry->role};
+}
+
+}  // namespace modalis
