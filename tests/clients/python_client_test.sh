@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# A client nobody here wrote: Debian's Python gRPC, with stubs generated from proto/ by
+# scripts/call, against the real modalisd. Checks health, SuggestPlan and GetPlan.
+# Usage: python_client_test.sh BIN_DIR PLUGINS_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1 plugins=$2 src=$3
+work=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$bin/modalisd" --listen 127.0.0.1:0 --rules "$src/rules" --plugins "$plugins" \
+  --db "$work/m.db" >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/out" 2>/dev/null && break
+  sleep 0.1
+done
+address=$(sed -n 's/^modalisd listening on \([^ ]*\) .*/\1/p' "$work/out")
+[ -n "$address" ] || { echo "modalisd did not start:"; cat "$work/err"; exit 1; }
+
+call() { "$src/scripts/call" --address "$address" "$@"; }
+call health | grep -q '"SERVING"'
+call SuggestPlan "$src/tests/data/desk-worker-request.json" >"$work/plan.json"
+plan_id=$(/usr/bin/python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["plan"]
+assert p["status"] == "COMPLETE", p["status"]
+assert [s["modality"] for s in p["steps"]][:2] == ["dry_needling", "myofascial_release"]
+assert p["course"]["frequency"] == "WEEKLY"
+print(p["plan_id"])' "$work/plan.json")
+call GetPlan "{\"plan_id\": \"$plan_id\"}" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["patient_ref"] == "P-0001", r["patient_ref"]
+assert r["plan"]["steps"][0]["modality"] == "dry_needling"'
+# An error comes back as a gRPC status a Python client can read.
+if call SuggestPlan '{"patient_ref": "P-2", "findings": {"pain_nprs": 12}}' 2>"$work/error"; then
+  echo "out-of-range finding was accepted"; exit 1
+fi
+grep -q "INVALID_ARGUMENT" "$work/error"
+echo "python client: health, SuggestPlan, GetPlan and errors ok"
