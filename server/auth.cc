@@ -21,6 +21,12 @@ bool Authorizer::RoleAllows(Role role, std::string_view method) {
   return false;
 }
 
+std::optional<Caller> Authorizer::Identify(std::string_view token) const {
+  auto entry = FindToken(tokens_, token);
+  if (!entry) return std::nullopt;
+  return Caller{entry->name, entry->role};
+}
+
 absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContextBase& context,
                                              std::string_view method) const {
   if (!enabled_) return Caller{"local", Role::kAdmin};

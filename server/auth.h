@@ -38,6 +38,9 @@ class Authorizer {
 
   static bool RoleAllows(Role role, std::string_view method);
 
+  // The caller a token belongs to, whatever it may call; nullopt for an unknown token.
+  std::optional<Caller> Identify(std::string_view token) const;
+
  private:
   std::vector<TokenEntry> tokens_;
   bool enabled_ = false;

@@ -14,6 +14,7 @@
 
 #include "core/engine.h"
 #include "core/store/sqlite/sqlite_store.h"
+#include "server/access_log.h"
 #include "server/auth.h"
 #include "server/paths.h"
 #include "server/plan_service.h"
@@ -31,6 +32,7 @@ struct Options {
   std::string tls_cert;
   std::string tls_key;
   std::string client_ca;
+  std::string log_file;
   int max_message_bytes = 1024 * 1024;
 };
 
@@ -71,7 +73,8 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
                              {"token_file", "--token-file", &o->token_file},
                              {"tls_cert", "--tls-cert", &o->tls_cert},
                              {"tls_key", "--tls-key", &o->tls_key},
-                             {"client_ca", "--client-ca", &o->client_ca}};
+                             {"client_ca", "--client-ca", &o->client_ca},
+                             {"log_file", "--log-file", &o->log_file}};
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (const Setting& setting : strings) {
@@ -180,13 +183,16 @@ int Run(const Options& options) {
     return 1;
   }
 
+  auto log = modalis::MakeJsonLogger(options.log_file);
   modalis::PlanServiceImpl plan_service(**engine, **store);
-  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, [](const absl::Status& status) {
+  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, [&](const absl::Status& status) {
+    const auto rules = (*engine)->rules();
     if (status.ok()) {
-      std::fprintf(stderr, "modalisd: rules reloaded\n");
+      modalis::LogEvent(*log, false, "rules_reloaded",
+                        rules->id + " " + rules->version + " sha256 " + rules->sha256);
     } else {
-      std::fprintf(stderr, "modalisd: rules reload refused, previous rules keep serving: %s\n",
-                   std::string(status.message()).c_str());
+      modalis::LogEvent(*log, true, "rules_reload_refused",
+                        "previous rules keep serving: " + std::string(status.message()));
     }
   });
   grpc::EnableDefaultHealthCheckService(true);
@@ -197,6 +203,9 @@ int Run(const Options& options) {
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   int port = 0;
   builder.AddListeningPort(options.listen, credentials, &port);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<modalis::AccessLogFactory>(auth, log));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&plan_service);
   builder.RegisterService(&rules_admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -219,8 +228,8 @@ int Run(const Options& options) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "modalisd: %s received, shutting down\n",
-               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  modalis::LogEvent(*log, false, "shutdown",
+                    signal_number == SIGINT ? "SIGINT received" : "SIGTERM received");
   // Tell load balancers first, then stop taking calls and let those in flight finish.
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -247,6 +256,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", options.tls_key, "server private key (PEM)");
   app.add_option("--client-ca", options.client_ca,
                  "CA that client certificates must chain to (mTLS)");
+  app.add_option("--log-file", options.log_file, "JSON log file (default: standard error)");
   app.add_option("--max-message-bytes", options.max_message_bytes, "largest request accepted")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));

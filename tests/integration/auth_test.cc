@@ -2,6 +2,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -28,7 +30,7 @@ std::string Shell(const std::string& command) {
 
 std::string Mint(const std::string& file, const std::string& name, const std::string& role) {
   std::string token = Shell(testing::BinDir() + "/modalis token add --file " + file + " --name " +
-                          name + " --role " + role + " 2>/dev/null");
+                            name + " --role " + role + " 2>/dev/null");
   while (!token.empty() && token.back() == '\n') token.pop_back();
   return token;
 }
@@ -65,13 +67,13 @@ class AuthTest : public ::testing::Test {
     const std::string d = dir_.path();
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
     Shell("cd " + d + " && openssl req -x509" + ec +
-        "-keyout ca.key -out ca.pem -days 1 -subj /CN=modalis-test-ca 2>/dev/null");
+          "-keyout ca.key -out ca.pem -days 1 -subj /CN=modalis-test-ca 2>/dev/null");
     testing::WriteText(dir_.file("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     for (const std::string who : {"server", "client"}) {
       Shell("cd " + d + " && openssl req" + ec + "-keyout " + who + ".key -out " + who +
-          ".csr -subj /CN=" + who + " 2>/dev/null && openssl x509 -req -in " + who +
-          ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out " + who +
-          ".pem 2>/dev/null");
+            ".csr -subj /CN=" + who + " 2>/dev/null && openssl x509 -req -in " + who +
+            ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out " + who +
+            ".pem 2>/dev/null");
     }
   }
   std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, bool client_cert) {
@@ -102,7 +104,15 @@ TEST_F(AuthTest, TokensAndRolesDecideWhoMayCallWhat) {
   EXPECT_EQ(CallStatus(channel, booking), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(CallStatus(channel, admin), grpc::StatusCode::OK);
   EXPECT_EQ(Health(channel), grpc::StatusCode::OK) << "health needs no token";
-  EXPECT_EQ(server.output().find(admin), std::string::npos) << "tokens are never logged";
+  server.Stop(SIGTERM);
+  const std::string log = server.output();
+  EXPECT_EQ(log.find(admin), std::string::npos) << "tokens are never logged";
+  EXPECT_NE(log.find(R"("method":"/modalis.v1.RulesAdmin/GetStatus","code":"OK")"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find(R"("code":"PERMISSION_DENIED","latency_ms")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"ops")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"invalid-token")"), std::string::npos) << log;
 }
 
 TEST_F(AuthTest, TlsAndMutualTls) {

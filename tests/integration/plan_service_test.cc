@@ -95,6 +95,13 @@ TEST_F(PlanServiceTest, DeskWorkerThenCaudaEquinaThenReadBackAfterRestart) {
   ASSERT_TRUE(get(*stub2, ces.plan().plan_id(), &after_restart).ok());
   EXPECT_EQ(MessageToJson(after_restart.plan()), MessageToJson(ces.plan()));
   EXPECT_EQ(get(*stub2, "pl_missing", &after_restart).error_code(), grpc::StatusCode::NOT_FOUND);
+  // The log says which calls were made, never what the findings were.
+  const std::string log = server->output();
+  EXPECT_NE(log.find(R"("method":"/modalis.v1.PlanService/GetPlan","code":"NOT_FOUND")"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("quadratus_lumborum"), std::string::npos) << log;
+  EXPECT_EQ(log.find("P-0001"), std::string::npos) << log;
 }
 
 TEST_F(PlanServiceTest, BadFindingsAreInvalidArgumentNamingTheCode) {

@@ -1,0 +1,110 @@
+#include "server/access_log.h"
+
+#include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace modalis {
+namespace {
+
+constexpr const char* kCodeNames[] = {
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
+
+// The pattern supplies the braces around each message, after the time and level.
+std::string Body(const nlohmann::ordered_json& object) {
+  std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return text.substr(1, text.size() - 2);
+}
+
+class AccessLog final : public grpc::experimental::Interceptor {
+ public:
+  AccessLog(grpc::experimental::ServerRpcInfo* info, const Authorizer& auth,
+            std::shared_ptr<spdlog::logger> log)
+      : method_(info->method()),
+        auth_(auth),
+        log_(std::move(log)),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      client_ = ClientName(*methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+              .count();
+      const auto code = static_cast<size_t>(status.error_code());
+      nlohmann::ordered_json line = {{"event", "rpc"},
+                             {"method", method_},
+                             {"code", code < std::size(kCodeNames) ? kCodeNames[code] : "?"},
+                             {"latency_ms", std::round(ms * 1000) / 1000},
+                             {"client", client_}};
+      log_->info(Body(line));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string ClientName(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
+    if (!auth_.enabled()) return "local";
+    auto it = metadata.find("authorization");
+    if (it == metadata.end()) return "anonymous";
+    std::string_view value(it->second.data(), it->second.size());
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.substr(0, kBearer.size()) != kBearer) return "anonymous";
+    auto caller = auth_.Identify(value.substr(kBearer.size()));
+    return caller ? caller->client : "invalid-token";
+  }
+
+  std::string method_;
+  const Authorizer& auth_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::chrono::steady_clock::time_point start_;
+  std::string client_ = "anonymous";
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* AccessLogFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new AccessLog(info, auth_, log_);
+}
+
+std::shared_ptr<spdlog::logger> MakeJsonLogger(const std::string& path) {
+  std::shared_ptr<spdlog::logger> log;
+  if (path.empty() || path == "-") {
+    log = spdlog::stderr_logger_mt("modalisd");
+  } else {
+    // Logs name clients and rule sets: owner-only, like the database.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    log = spdlog::basic_logger_mt("modalisd", path);
+  }
+  // Each message is already a JSON object; add time and level around it.
+  log->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l",%v})");
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+void LogEvent(spdlog::logger& log, bool warning, const std::string& event,
+              const std::string& message) {
+  const std::string text = Body(nlohmann::ordered_json{{"event", event}, {"message", message}});
+  if (warning) {
+    log.warn(text);
+  } else {
+    log.info(text);
+  }
+}
+
+}  // namespace modalis

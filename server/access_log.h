@@ -1,0 +1,36 @@
+// One structured JSON log line per RPC: method, status code, latency and the calling client's
+// name. Never the findings, never a token.
+#pragma once
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include <memory>
+
+#include "server/auth.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace modalis {
+
+class AccessLogFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  AccessLogFactory(const Authorizer& auth, std::shared_ptr<spdlog::logger> log)
+      : auth_(auth), log_(std::move(log)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  const Authorizer& auth_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+// A logger writing one JSON object per line to stderr ("-") or to a file created 0600.
+std::shared_ptr<spdlog::logger> MakeJsonLogger(const std::string& path);
+
+// Logs {"event": event, "message": message, ...fields} at info or warning level.
+void LogEvent(spdlog::logger& log, bool warning, const std::string& event,
+              const std::string& message);
+
+}  // namespace modalis
