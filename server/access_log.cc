@@ -45,11 +45,12 @@ class AccessLog final : public grpc::experimental::Interceptor {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
               .count();
       const auto code = static_cast<size_t>(status.error_code());
-      nlohmann::ordered_json line = {{"event", "rpc"},
-                             {"method", method_},
-                             {"code", code < std::size(kCodeNames) ? kCodeNames[code] : "?"},
-                             {"latency_ms", std::round(ms * 1000) / 1000},
-                             {"client", client_}};
+      nlohmann::ordered_json line = {
+          {"event", "rpc"},
+          {"method", method_},
+          {"code", code < std::size(kCodeNames) ? kCodeNames[code] : "?"},
+          {"latency_ms", std::round(ms * 1000) / 1000},
+          {"client", client_}};
       log_->info(Body(line));
     }
     methods->Proceed();

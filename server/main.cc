@@ -19,6 +19,7 @@
 #include "server/paths.h"
 #include "server/plan_service.h"
 #include "server/rules_admin_service.h"
+#include "server/rules_watcher.h"
 
 namespace {
 
@@ -34,6 +35,7 @@ struct Options {
   std::string client_ca;
   std::string log_file;
   int max_message_bytes = 1024 * 1024;
+  int watch_quiet_ms = 1000;  // 0: do not watch the rules directory
 };
 
 bool IsLoopback(const std::string& listen) {
@@ -185,7 +187,7 @@ int Run(const Options& options) {
 
   auto log = modalis::MakeJsonLogger(options.log_file);
   modalis::PlanServiceImpl plan_service(**engine, **store);
-  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, [&](const absl::Status& status) {
+  auto on_reload = [&](const absl::Status& status) {
     const auto rules = (*engine)->rules();
     if (status.ok()) {
       modalis::LogEvent(*log, false, "rules_reloaded",
@@ -194,7 +196,17 @@ int Run(const Options& options) {
       modalis::LogEvent(*log, true, "rules_reload_refused",
                         "previous rules keep serving: " + std::string(status.message()));
     }
-  });
+  };
+  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload);
+  std::unique_ptr<modalis::RulesWatcher> watcher;
+  if (options.watch_quiet_ms > 0) {
+    watcher = std::make_unique<modalis::RulesWatcher>(
+        **engine, std::chrono::milliseconds(options.watch_quiet_ms), on_reload);
+    if (!watcher->watching()) {
+      modalis::LogEvent(*log, true, "rules_watch_unavailable",
+                        "cannot watch " + options.rules + "; use RulesAdmin.ReloadRules");
+    }
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -234,6 +246,7 @@ int Run(const Options& options) {
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
+  watcher.reset();
   return 0;
 }
 
@@ -256,6 +269,10 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", options.tls_key, "server private key (PEM)");
   app.add_option("--client-ca", options.client_ca,
                  "CA that client certificates must chain to (mTLS)");
+  app.add_option("--watch-quiet-ms", options.watch_quiet_ms,
+                 "reload rules this long after the last change in the rules directory (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
   app.add_option("--log-file", options.log_file, "JSON log file (default: standard error)");
   app.add_option("--max-message-bytes", options.max_message_bytes, "largest request accepted")
       ->capture_default_str()

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
@@ -151,6 +152,24 @@ TEST_F(RulesAdminTest, ReloadActivatesOnlyTheExpectedContent) {
   grpc::Status mismatch = Reload(live, &reloaded);
   EXPECT_EQ(mismatch.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(PlanVersion(), "0.1.0");
+}
+
+TEST_F(RulesAdminTest, WatcherActivatesASavedEditOnceTheDirectoryIsQuiet) {
+  Start("300");
+  Edit("\"version\": \"0.1.0\"", "\"version\": \"0.3.0\"");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (Status().rule_set().version() != "0.3.0" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(PlanVersion(), "0.3.0");
+  // A half-written file is refused and the last good rules keep serving.
+  testing::WriteText(RulesFile(), testing::ReadText(RulesFile()).substr(0, 2000));
+  while (Status().last_reload_error().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(Status().last_reload_error().find("not valid JSON"), std::string::npos)
+      << Status().last_reload_error();
+  EXPECT_EQ(PlanVersion(), "0.3.0");
 }
 
 TEST_F(RulesAdminTest, FailingGoldenCaseKeepsTheOldRules) {
