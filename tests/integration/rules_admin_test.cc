@@ -25,9 +25,14 @@ class RulesAdminTest : public ::testing::Test {
   void SetUp() override {
     std::filesystem::copy(testing::RulesDir(), rules_dir_.path(),
                           std::filesystem::copy_options::recursive);
-    server_ = std::make_unique<testing::ServerProcess>(
-        std::vector<std::string>{"--rules", rules_dir_.path(), "--plugins", testing::PluginsDir(),
-                                 "--db", db_dir_.file("modalis.db")});
+    Start("0");  // explicit reloads only, so each test decides when the rules change
+  }
+
+  void Start(const std::string& watch_quiet_ms) {
+    server_.reset();
+    server_ = std::make_unique<testing::ServerProcess>(std::vector<std::string>{
+        "--rules", rules_dir_.path(), "--plugins", testing::PluginsDir(), "--db",
+        db_dir_.file("modalis.db"), "--watch-quiet-ms", watch_quiet_ms});
     ASSERT_TRUE(server_->started()) << server_->output();
     auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
     admin_ = v1::RulesAdmin::NewStub(channel);
