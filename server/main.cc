@@ -103,6 +103,8 @@ int Run(const Options& options) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Complete every queued write while its reactor still exists; nothing acknowledged is dropped.
+  (*store)->Close();
   server->Wait();
   return 0;
 }
