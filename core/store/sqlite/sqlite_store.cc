@@ -1004,6 +1004,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     // Keep the WAL from growing without bound after a burst.
     if (!options.read_only) db->exec("PRAGMA journal_size_limit=67108864");
     if (absl::Status s = Migrate(*db, path, options.read_only); !s.ok()) return s;
+    if (options.max_pages > 0) {
+      db->exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
+    }
     std::vector<std::unique_ptr<SQLite::Database>> readers;
     for (size_t i = 0; i < std::max<size_t>(options.readers, 1); ++i) {
       readers.push_back(OpenConnection(path, SQLite::OPEN_READONLY, options.busy_timeout_ms));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,9 @@ struct SqliteStoreOptions {
   // Open without write access: reads work, every write fails with FAILED_PRECONDITION. The schema
   // must already be current.
   bool read_only = false;
+  // Caps the database at this many pages (0: no cap). Writes past it fail with
+  // FAILED_PRECONDITION, as on a full disk; also how the full-disk behaviour is tested.
+  int64_t max_pages = 0;
 };
 
 // Opens (creating if needed, unless read-only) the store at `path`, migrating it to the current
