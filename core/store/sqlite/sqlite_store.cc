@@ -475,12 +475,10 @@ class SqliteStore final : public Store {
   void Close() override {
     {
       std::lock_guard lock(queue_mu_);
-      if (closing_) {
-        if (!thread_.joinable()) return;
-      }
       closing_ = true;
     }
     queue_cv_.notify_all();
+    // The writer drains the queue before it exits, so every queued write is answered.
     std::lock_guard join_lock(join_mu_);
     if (thread_.joinable()) thread_.join();
   }
