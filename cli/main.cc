@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   modalis::cli::AddGoldenCommands(app, &common, &run);
   modalis::cli::AddPluginCommands(app, &common, &run);
   modalis::cli::AddTokenCommands(app, &common, &run);
+  modalis::cli::AddDbCommands(app, &common, &run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;
 }

@@ -245,6 +245,8 @@ int Run(const Options& options) {
   // Tell load balancers first, then stop taking calls and let those in flight finish.
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Complete every queued write while its reactor still exists; nothing acknowledged is dropped.
+  (*store)->Close();
   server->Wait();
   watcher.reset();
   return 0;

@@ -1,6 +1,9 @@
 #include "server/plan_service.h"
 
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/common/ids.h"
 #include "core/common/sha256.h"
@@ -22,6 +25,31 @@ bool ValidRef(const std::string& ref) {
   return true;
 }
 
+// Until clients authenticate (design §7), every caller is the development client.
+constexpr char kDevelopmentClient[] = "local";
+
+// What makes two SuggestPlan requests "the same" for idempotency: everything that shapes the plan
+// and whose it is, in canonical JSON (sorted keys), so a client's field or key order does not
+// matter. request_id and dry_run are not part of it.
+std::string RequestHash(const v1::SuggestPlanRequest& request, const nlohmann::json& findings) {
+  nlohmann::json canonical = {{"patient_ref", request.patient_ref()},
+                              {"findings", findings},
+                              {"session_minutes", request.session_minutes()}};
+  if (request.has_practitioner()) {
+    canonical["qualifications"] =
+        std::vector<std::string>(request.practitioner().qualifications().begin(),
+                                 request.practitioner().qualifications().end());
+  }
+  return Sha256Hex(canonical.dump());
+}
+
+std::optional<double> Number(const nlohmann::json& findings, const char* code) {
+  if (!findings.is_object()) return std::nullopt;
+  auto it = findings.find(code);
+  if (it == findings.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -39,7 +67,26 @@ grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerConte
                                                        const v1::SuggestPlanRequest* request,
                                                        v1::SuggestPlanResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(Suggest(*request, response));
+  auto planned = Prepare(*request);
+  if (!planned.ok()) {
+    reactor->Finish(ToGrpc(planned.status()));
+    return reactor;
+  }
+  if (request->dry_run()) {
+    PlanToProto(planned->plan.plan, response->mutable_plan());
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  // The reply leaves only after the commit: the store calls back from its writer thread, so no
+  // gRPC thread blocks on the disk. A retry is answered with the plan stored the first time.
+  store_.PutPlanAsync(*std::move(planned), [reactor, response](absl::StatusOr<StoredPlan> stored) {
+    if (!stored.ok()) {
+      reactor->Finish(ToGrpc(stored.status()));
+      return;
+    }
+    PlanToProto(stored->plan, response->mutable_plan());
+    reactor->Finish(grpc::Status::OK);
+  });
   return reactor;
 }
 
@@ -51,24 +98,22 @@ grpc::ServerUnaryReactor* PlanServiceImpl::GetPlan(grpc::CallbackServerContext* 
   return reactor;
 }
 
-grpc::Status PlanServiceImpl::Suggest(const v1::SuggestPlanRequest& request,
-                                      v1::SuggestPlanResponse* response) {
+absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& request) {
   if (!ValidRef(request.patient_ref())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits "
-                        "or . _ : - (never a name)");
+    return absl::InvalidArgumentError(
+        "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits or . _ : - "
+        "(never a name)");
   }
   if (request.request_id().size() > kMaxRefBytes) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request_id is longer than 64 bytes");
+    return absl::InvalidArgumentError("request_id is longer than 64 bytes");
   }
   auto findings = StructToJson(request.findings());
-  if (!findings.ok()) return ToGrpc(findings.status());
+  if (!findings.ok()) return findings.status();
 
   PlanRequest plan_request;
   if (request.session_minutes() != 0) {
     if (request.session_minutes() > 480) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "session_minutes must be at most 480");
+      return absl::InvalidArgumentError("session_minutes must be at most 480");
     }
     plan_request.session_minutes = request.session_minutes();
   }
@@ -79,22 +124,37 @@ grpc::Status PlanServiceImpl::Suggest(const v1::SuggestPlanRequest& request,
   }
 
   auto plan = engine_.Suggest(*findings, plan_request);
-  if (!plan.ok()) return ToGrpc(plan.status());
+  if (!plan.ok()) return plan.status();
 
-  if (!request.dry_run()) {
-    StoredPlan stored;
-    plan->plan_id = NewId("pl_");
-    stored.plan_id = plan->plan_id;
-    stored.patient_ref = request.patient_ref();
-    stored.client = "local";
-    stored.request_id = request.request_id();
-    stored.request_hash = Sha256Hex(request.SerializeAsString());
-    stored.created_at_ms = NowMs();
-    stored.plan = *plan;
-    if (absl::Status s = store_.PutPlan(stored); !s.ok()) return ToGrpc(s);
+  NewPlan out;
+  StoredPlan& stored = out.plan;
+  if (!request.dry_run()) plan->plan_id = NewId("pl_");
+  stored.plan_id = plan->plan_id;
+  stored.patient_ref = request.patient_ref();
+  stored.client = kDevelopmentClient;
+  stored.request_id = request.request_id();
+  stored.request_hash = RequestHash(request, *findings);
+  stored.created_at_ms = NowMs();
+  stored.baseline.pain_nprs = Number(*findings, "pain_nprs");
+  stored.baseline.pain_days_per_week = Number(*findings, "pain_days_per_week");
+  stored.baseline.baseline_pain_nprs = Number(*findings, "baseline_pain_nprs");
+
+  // The audit names the exact rule set and plugins that decided. The engine pins its snapshot
+  // inside Suggest; a reload in between would name the wrong one, so refuse rather than guess.
+  const auto rules = engine_.rules();
+  if (rules == nullptr || rules->sha256 != plan->rule_set.sha256) {
+    return absl::UnavailableError("the rule set changed while planning; retry the request");
   }
-  PlanToProto(*plan, response->mutable_plan());
-  return grpc::Status::OK;
+  out.rule_set = {rules->sha256, rules->id, rules->version,
+                  std::shared_ptr<const std::string>(rules, &rules->canonical_source)};
+  for (const auto& [id, bound] : rules->modalities) {
+    out.audit.plugins.push_back({bound.modality->info().id, bound.modality->info().version});
+  }
+  for (const auto& fired : plan->explanation) {
+    if (fired.outcome == "fired") out.audit.fired_rule_ids.push_back(fired.rule_id);
+  }
+  stored.plan = *std::move(plan);
+  return out;
 }
 
 grpc::Status PlanServiceImpl::Get(const v1::GetPlanRequest& request,

@@ -1,7 +1,9 @@
 // modalis.v1.PlanService over the engine and the store (callback API).
 //
 // Handlers validate and plan inline (microseconds of CPU) and answer only after the plan is
-// durably stored.
+// durably stored: SuggestPlan finishes its reactor from the store's completion callback, so no
+// gRPC thread waits for the disk. Same (client, request_id) and same request: the stored plan;
+// same id, different request: ALREADY_EXISTS. dry_run stores nothing.
 #pragma once
 
 #include <memory>
@@ -24,7 +26,8 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
                                     v1::GetPlanResponse* response) override;
 
  private:
-  grpc::Status Suggest(const v1::SuggestPlanRequest& request, v1::SuggestPlanResponse* response);
+  // Validates and plans (inline: microseconds of CPU); the plan and its audit facts to store.
+  absl::StatusOr<NewPlan> Prepare(const v1::SuggestPlanRequest& request);
   grpc::Status Get(const v1::GetPlanRequest& request, v1::GetPlanResponse* response);
 
   const Engine& engine_;

@@ -1,36 +1,99 @@
-// Where plans are kept. Backend-neutral: SQLite specifics live in core/store/sqlite/.
+// Where plans, their audit trail, feedback and outcomes are kept. Backend-neutral: SQLite
+// specifics live in core/store/sqlite/ (a PostgreSQL backend for shared stores is planned).
 //
-// Thread-safe: every method may be called from any thread. A call that returns OK has made its
-// write durable (it survives a crash of the process or the machine).
+// Thread-safety: every method may be called from any thread, concurrently. Writes are applied in
+// the order they were queued by one writer; reads never wait for it.
+//
+// Durability: a write's completion callback (or a synchronous write's return) reports OK only
+// after the write is committed durably: it survives a crash of the process or the machine.
+// Callbacks run on the store's writer thread, after the commit: they must be quick and must not
+// call a synchronous write (it would wait for the thread that is running the callback). A write
+// refused before it is queued (queue full, store closed) calls back on the calling thread.
+//
+// Ownership: the caller owns the Store; Close() (or destruction) completes every queued write
+// before it returns, so no acknowledged write is dropped at shutdown.
 #pragma once
 
-#include <cstdint>
+#include <functional>
+#include <future>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/plan/plan.h"
+#include "core/store/progress.h"
+#include "core/store/records.h"
 
 namespace modalis {
 
-struct StoredPlan {
-  std::string plan_id;
-  std::string patient_ref;  // pseudonymous; never a name
-  std::string client;       // the calling application
-  std::string request_id;   // idempotency key, unique per client; may be empty
-  std::string request_hash;
-  int64_t created_at_ms = 0;
-  Plan plan;
-};
-
 class Store {
  public:
+  using PlanDone = std::function<void(absl::StatusOr<StoredPlan>)>;
+  using WriteDone = std::function<void(absl::Status)>;
+
   virtual ~Store() = default;
-  // ALREADY_EXISTS when `plan_id`, or (`client`, `request_id`), is taken.
-  virtual absl::Status PutPlan(const StoredPlan& plan) = 0;
+
+  // Stores a plan with its rule set (once per sha256) and a hash-chained audit record, in one
+  // transaction. Idempotent per (client, request_id): a retry with the same request_hash gets the
+  // plan stored first (not the new one); the same id with another hash is ALREADY_EXISTS, so a
+  // reused id can never return another patient's plan. An empty request_id is never deduplicated.
+  // RESOURCE_EXHAUSTED when the write queue is full; UNAVAILABLE when closed or the database is
+  // busy; FAILED_PRECONDITION when the database cannot be written (read-only, disk full).
+  virtual void PutPlanAsync(NewPlan plan, PlanDone done) = 0;
+  // NOT_FOUND when the plan does not exist; INVALID_ARGUMENT for a step index out of range or a
+  // missing reason.
+  virtual void RecordFeedbackAsync(StepFeedback feedback, WriteDone done) = 0;
+  // INVALID_ARGUMENT outside the validated ranges; ALREADY_EXISTS when the patient already has an
+  // outcome for that session.
+  virtual void RecordOutcomeAsync(SessionOutcome outcome, WriteDone done) = 0;
+  // Deletes the patient's plans, feedback and outcomes; redacts their audit records (the chain
+  // keeps their hashes) and appends an erasure record. NOT_FOUND when nothing is held.
+  virtual void ErasePatientAsync(std::string patient_ref,
+                                 std::function<void(absl::StatusOr<ErasureReport>)> done) = 0;
+
   // NOT_FOUND when there is no such plan.
   virtual absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) = 0;
+  // The patient's plans, oldest first; `page_token` is "" or a previous page's next_page_token.
+  virtual absl::StatusOr<PlanPage> ListPlans(const std::string& patient_ref, size_t page_size,
+                                             const std::string& page_token) = 0;
+  virtual absl::StatusOr<Progress> GetProgress(const std::string& patient_ref,
+                                               const ProgressPolicy& policy) = 0;
+  virtual absl::StatusOr<PatientRecord> ExportPatient(const std::string& patient_ref) = 0;
+
+  // Checks the audit chain, the storage's own integrity and referential integrity. A report with
+  // problems is still OK as a status; an error status means the check could not run.
+  virtual absl::StatusOr<IntegrityReport> Verify() = 0;
+  // A consistent copy of the whole store at `path` (mode 0600), safe while writes continue.
+  virtual absl::Status Backup(const std::string& path) = 0;
+  // Stops taking writes and completes every queued one. Idempotent.
+  virtual void Close() = 0;
+
+  // Blocking forms, for tools and tests. Never call them from a completion callback.
+  absl::StatusOr<StoredPlan> PutPlan(NewPlan plan) {
+    return Wait<absl::StatusOr<StoredPlan>>(
+        [&](auto done) { PutPlanAsync(std::move(plan), std::move(done)); });
+  }
+  absl::Status RecordFeedback(StepFeedback feedback) {
+    return Wait<absl::Status>(
+        [&](auto done) { RecordFeedbackAsync(std::move(feedback), std::move(done)); });
+  }
+  absl::Status RecordOutcome(SessionOutcome outcome) {
+    return Wait<absl::Status>(
+        [&](auto done) { RecordOutcomeAsync(std::move(outcome), std::move(done)); });
+  }
+  absl::StatusOr<ErasureReport> ErasePatient(std::string patient_ref) {
+    return Wait<absl::StatusOr<ErasureReport>>(
+        [&](auto done) { ErasePatientAsync(std::move(patient_ref), std::move(done)); });
+  }
+
+ private:
+  template <typename T, typename Start>
+  static T Wait(Start start) {
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> result = promise->get_future();
+    start([promise](T value) { promise->set_value(std::move(value)); });
+    return result.get();
+  }
 };
 
 }  // namespace modalis

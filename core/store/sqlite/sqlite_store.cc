@@ -7,17 +7,33 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <iterator>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
+#include "core/common/sha256.h"
 #include "core/plan/plan_json.h"
 
 namespace modalis {
 namespace {
 
+using nlohmann::json;
+
+// "MDLS": identifies a Modalis store file to tools and lets us refuse other SQLite files.
+constexpr int64_t kApplicationId = 0x4D444C53;
+constexpr char kGenesisHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
 // Each entry migrates from version i to i+1; never edit one that has shipped.
 constexpr const char* kMigrations[] = {
+    // 1: plans (shipped with the walking skeleton).
     R"sql(
     CREATE TABLE plans (
       plan_id         TEXT PRIMARY KEY,
@@ -32,123 +48,979 @@ constexpr const char* kMigrations[] = {
     CREATE UNIQUE INDEX plans_request ON plans(client, request_id) WHERE request_id IS NOT NULL;
     CREATE INDEX plans_patient ON plans(patient_ref, created_at_ms);
     )sql",
+    // 2: rule sets by content, the plan's pain baseline, audit chain, feedback, outcomes.
+    // plans is rebuilt (SQLite's documented table-rebuild procedure) to reference rule_sets; rule
+    // sets of earlier plans were never kept, so they are recorded without content.
+    R"sql(
+    CREATE TABLE rule_sets (
+      sha256           TEXT PRIMARY KEY,
+      id               TEXT NOT NULL,
+      version          TEXT NOT NULL,
+      canonical_source TEXT,
+      first_seen_ms    INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms)
+      SELECT rule_set_sha256,
+             coalesce(json_extract(min(plan_json), '$.rule_set.id'), ''),
+             coalesce(json_extract(min(plan_json), '$.rule_set.version'), ''),
+             NULL, min(created_at_ms)
+      FROM plans GROUP BY rule_set_sha256;
+    CREATE TABLE plans_v2 (
+      plan_id            TEXT PRIMARY KEY,
+      patient_ref        TEXT NOT NULL,
+      client             TEXT NOT NULL,
+      request_id         TEXT,
+      request_hash       TEXT NOT NULL,
+      rule_set_sha256    TEXT NOT NULL REFERENCES rule_sets(sha256),
+      created_at_ms      INTEGER NOT NULL,
+      plan_json          TEXT NOT NULL,
+      pain_nprs          REAL,
+      pain_days_per_week REAL,
+      baseline_pain_nprs REAL
+    ) STRICT;
+    INSERT INTO plans_v2 (plan_id, patient_ref, client, request_id, request_hash,
+                          rule_set_sha256, created_at_ms, plan_json)
+      SELECT plan_id, patient_ref, client, request_id, request_hash, rule_set_sha256,
+             created_at_ms, plan_json
+      FROM plans ORDER BY created_at_ms, rowid;
+    DROP TABLE plans;
+    ALTER TABLE plans_v2 RENAME TO plans;
+    CREATE UNIQUE INDEX plans_request ON plans(client, request_id) WHERE request_id IS NOT NULL;
+    CREATE INDEX plans_patient ON plans(patient_ref);
+
+    CREATE TABLE feedback (
+      feedback_id    INTEGER PRIMARY KEY,
+      plan_id        TEXT NOT NULL REFERENCES plans(plan_id) ON DELETE CASCADE,
+      step_index     INTEGER NOT NULL CHECK (step_index >= 0),
+      decision       TEXT NOT NULL CHECK (decision IN ('accepted', 'modified', 'declined')),
+      reason         TEXT NOT NULL,
+      client         TEXT NOT NULL,
+      recorded_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX feedback_plan ON feedback(plan_id);
+
+    CREATE TABLE outcomes (
+      outcome_id         INTEGER PRIMARY KEY,
+      patient_ref        TEXT NOT NULL,
+      session_number     INTEGER NOT NULL CHECK (session_number >= 1),
+      pain_nprs          REAL NOT NULL CHECK (pain_nprs BETWEEN 0 AND 10),
+      pain_days_per_week REAL NOT NULL CHECK (pain_days_per_week BETWEEN 0 AND 7),
+      odi_percent        REAL CHECK (odi_percent BETWEEN 0 AND 100),
+      rmdq               REAL CHECK (rmdq BETWEEN 0 AND 24),
+      psfs_avg           REAL CHECK (psfs_avg BETWEEN 0 AND 10),
+      client             TEXT NOT NULL,
+      recorded_at_ms     INTEGER NOT NULL,
+      UNIQUE (patient_ref, session_number)
+    ) STRICT;
+
+    -- Append-only and hash-chained: hash = sha256(prev_hash || content_hash), content_hash =
+    -- sha256(record_json). An erasure may only blank record_json; the hashes stay, so the chain
+    -- still verifies after a patient's data is removed.
+    CREATE TABLE audit (
+      seq          INTEGER PRIMARY KEY,
+      at_ms        INTEGER NOT NULL,
+      kind         TEXT NOT NULL CHECK (kind IN ('plan', 'erasure')),
+      plan_id      TEXT,
+      record_json  TEXT,
+      content_hash TEXT NOT NULL,
+      prev_hash    TEXT NOT NULL,
+      hash         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_plan ON audit(plan_id);
+    CREATE TRIGGER audit_append_only BEFORE DELETE ON audit
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+    CREATE TRIGGER audit_redact_only BEFORE UPDATE ON audit
+      WHEN NEW.record_json IS NOT NULL OR NEW.seq IS NOT OLD.seq OR NEW.at_ms IS NOT OLD.at_ms
+        OR NEW.kind IS NOT OLD.kind OR NEW.plan_id IS NOT OLD.plan_id
+        OR NEW.content_hash IS NOT OLD.content_hash OR NEW.prev_hash IS NOT OLD.prev_hash
+        OR NEW.hash IS NOT OLD.hash
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
+constexpr char kPlanColumns[] =
+    "plan_id, patient_ref, client, request_id, request_hash, created_at_ms, plan_json, pain_nprs, "
+    "pain_days_per_week, baseline_pain_nprs";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what) {
   const int code = e.getErrorCode();
-  std::string message = what + ": " + e.what();
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
-  if (code == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
-  if (code == SQLITE_FULL || code == SQLITE_READONLY || code == SQLITE_CANTOPEN) {
-    return absl::FailedPreconditionError(message);
+  const int extended = e.getExtendedErrorCode();
+  const std::string message = what + ": " + e.what();
+  switch (code) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message + " (the database is locked by another process)");
+    case SQLITE_IOERR:
+      return absl::UnavailableError(message);
+    case SQLITE_CONSTRAINT:
+      if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return absl::AlreadyExistsError(message);
+      }
+      return absl::InvalidArgumentError(message);
+    case SQLITE_FULL:
+      return absl::FailedPreconditionError(message + " (the disk or the database is full)");
+    case SQLITE_READONLY:
+      return absl::FailedPreconditionError(message + " (the database is open read-only)");
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return absl::FailedPreconditionError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(message + " (the database file is corrupted)");
+    default:
+      return absl::InternalError(message);
   }
-  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return absl::DataLossError(message);
-  return absl::InternalError(message);
+}
+
+absl::Status WithContext(const absl::Status& s, const std::string& what) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), what + ": " + std::string(s.message()));
+}
+
+void BindText(SQLite::Statement& s, int index, const std::string& text) {
+  if (text.empty()) {
+    s.bind(index);  // NULL: "not given", so an empty request_id never collides
+  } else {
+    s.bind(index, text);
+  }
+}
+
+void BindOptional(SQLite::Statement& s, int index, const std::optional<double>& v) {
+  if (v) {
+    s.bind(index, *v);
+  } else {
+    s.bind(index);
+  }
+}
+
+std::optional<double> OptionalColumn(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getDouble();
+}
+
+std::string TextColumn(const SQLite::Column& c) { return c.isNull() ? "" : c.getString(); }
+
+// Reads one row selected with kPlanColumns.
+absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q) {
+  StoredPlan out;
+  out.plan_id = q.getColumn(0).getString();
+  out.patient_ref = q.getColumn(1).getString();
+  out.client = q.getColumn(2).getString();
+  out.request_id = TextColumn(q.getColumn(3));
+  out.request_hash = q.getColumn(4).getString();
+  out.created_at_ms = q.getColumn(5).getInt64();
+  auto j = json::parse(q.getColumn(6).getString(), nullptr, false);
+  if (j.is_discarded()) return absl::DataLossError("plan " + out.plan_id + " is unreadable");
+  auto plan = PlanFromJson(j);
+  if (!plan.ok()) return WithContext(plan.status(), "plan " + out.plan_id + " is unreadable");
+  out.plan = *std::move(plan);
+  out.baseline.pain_nprs = OptionalColumn(q.getColumn(7));
+  out.baseline.pain_days_per_week = OptionalColumn(q.getColumn(8));
+  out.baseline.baseline_pain_nprs = OptionalColumn(q.getColumn(9));
+  return out;
+}
+
+// The read-write connection, used only by the writer thread. Statements are prepared once.
+class WriterConnection {
+ public:
+  explicit WriterConnection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+  SQLite::Database& db() { return *db_; }
+
+  // A prepared statement, reset and unbound, ready to bind. tryReset: after a failed step,
+  // reset() would throw the same error again.
+  SQLite::Statement& Prepare(const char* sql) {
+    auto& slot = statements_[sql];
+    if (slot == nullptr) slot = std::make_unique<SQLite::Statement>(*db_, sql);
+    slot->tryReset();
+    slot->clearBindings();
+    return *slot;
+  }
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+// Appends one record to the audit chain. Runs inside the writer's transaction, which holds the
+// write lock, so reading the head and appending cannot interleave with another writer.
+void AppendAudit(WriterConnection& w, int64_t at_ms, const char* kind, const std::string& plan_id,
+                 const std::string& record_json) {
+  SQLite::Statement& head = w.Prepare("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1");
+  const std::string prev = head.executeStep() ? head.getColumn(0).getString() : kGenesisHash;
+  head.tryReset();
+  const std::string content_hash = Sha256Hex(record_json);
+  const std::string hash = Sha256Hex(prev + content_hash);
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, at_ms);
+  insert.bind(2, kind);
+  BindText(insert, 3, plan_id);
+  insert.bind(4, record_json);
+  insert.bind(5, content_hash);
+  insert.bind(6, prev);
+  insert.bind(7, hash);
+  insert.exec();
+}
+
+absl::Status ApplyPutPlan(WriterConnection& w, NewPlan& in, StoredPlan* result) {
+  StoredPlan& p = in.plan;
+  if (!p.request_id.empty()) {
+    SQLite::Statement& q = w.Prepare(
+        "SELECT plan_id, patient_ref, client, request_id, request_hash, created_at_ms, "
+        "plan_json, pain_nprs, pain_days_per_week, baseline_pain_nprs "
+        "FROM plans WHERE client = ? AND request_id = ?");
+    q.bind(1, p.client);
+    q.bind(2, p.request_id);
+    if (q.executeStep()) {
+      if (q.getColumn(4).getString() != p.request_hash) {
+        return absl::AlreadyExistsError("request_id '" + p.request_id +
+                                        "' was already used by this client for a different "
+                                        "request; use a new request_id");
+      }
+      // A retry: answer with the plan stored the first time, not a new one.
+      auto existing = PlanFromRow(q);
+      q.tryReset();
+      if (!existing.ok()) return existing.status();
+      *result = *std::move(existing);
+      return absl::OkStatus();
+    }
+  }
+
+  SQLite::Statement& known = w.Prepare("SELECT 1 FROM rule_sets WHERE sha256 = ?");
+  known.bind(1, p.plan.rule_set.sha256);
+  const bool have_rule_set = known.executeStep();
+  known.tryReset();
+  if (!have_rule_set) {
+    if (in.rule_set.sha256 != p.plan.rule_set.sha256 || in.rule_set.canonical_source == nullptr) {
+      return absl::InvalidArgumentError("plan " + p.plan_id + " names rule set " +
+                                        p.plan.rule_set.sha256 +
+                                        " but its canonical content was not given");
+    }
+    SQLite::Statement& add = w.Prepare(
+        "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
+        "VALUES (?, ?, ?, ?, ?)");
+    add.bind(1, in.rule_set.sha256);
+    add.bind(2, in.rule_set.id);
+    add.bind(3, in.rule_set.version);
+    // Bound without a copy: the string outlives the statement's use.
+    add.bindNoCopy(4, *in.rule_set.canonical_source);
+    add.bind(5, p.created_at_ms);
+    add.exec();
+  }
+
+  const std::string plan_json = PlanToJson(p.plan).dump();
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
+      "rule_set_sha256, created_at_ms, plan_json, pain_nprs, pain_days_per_week, "
+      "baseline_pain_nprs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, p.plan_id);
+  insert.bind(2, p.patient_ref);
+  insert.bind(3, p.client);
+  BindText(insert, 4, p.request_id);
+  insert.bind(5, p.request_hash);
+  insert.bind(6, p.plan.rule_set.sha256);
+  insert.bind(7, p.created_at_ms);
+  insert.bindNoCopy(8, plan_json);
+  BindOptional(insert, 9, p.baseline.pain_nprs);
+  BindOptional(insert, 10, p.baseline.pain_days_per_week);
+  BindOptional(insert, 11, p.baseline.baseline_pain_nprs);
+  insert.exec();
+
+  // What a clinic needs to answer "why was this suggested?" years later, and nothing more.
+  json record = {{"kind", "plan"},
+                 {"plan_id", p.plan_id},
+                 {"patient_ref", p.patient_ref},
+                 {"client", p.client},
+                 {"request_id", p.request_id},
+                 {"request_hash", p.request_hash},
+                 {"rule_set",
+                  {{"sha256", p.plan.rule_set.sha256},
+                   {"id", p.plan.rule_set.id},
+                   {"version", p.plan.rule_set.version}}},
+                 {"status", PlanStatusName(p.plan.status)},
+                 {"urgency", UrgencyName(p.plan.referral.urgency)},
+                 {"fired_rules", in.audit.fired_rule_ids},
+                 {"at_ms", p.created_at_ms}};
+  json plugins = json::array();
+  for (const auto& plugin : in.audit.plugins) {
+    plugins.push_back({{"id", plugin.id}, {"version", plugin.version}});
+  }
+  record["plugins"] = std::move(plugins);
+  AppendAudit(w, p.created_at_ms, "plan", p.plan_id, record.dump());
+  *result = std::move(p);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f) {
+  SQLite::Statement& plan = w.Prepare("SELECT plan_json FROM plans WHERE plan_id = ?");
+  plan.bind(1, f.plan_id);
+  if (!plan.executeStep()) return absl::NotFoundError("no plan with id '" + f.plan_id + "'");
+  auto j = json::parse(plan.getColumn(0).getString(), nullptr, false);
+  plan.tryReset();
+  const size_t steps = j.is_object() && j.contains("steps") ? j["steps"].size() : 0;
+  if (f.step_index >= steps) {
+    return absl::InvalidArgumentError("plan " + f.plan_id + " has " + std::to_string(steps) +
+                                      " steps; step_index " + std::to_string(f.step_index) +
+                                      " does not exist");
+  }
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO feedback (plan_id, step_index, decision, reason, client, recorded_at_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, f.plan_id);
+  insert.bind(2, static_cast<int64_t>(f.step_index));
+  insert.bind(3, std::string(StepDecisionName(f.decision)));
+  insert.bind(4, f.reason);
+  insert.bind(5, f.client);
+  insert.bind(6, f.recorded_at_ms);
+  insert.exec();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o) {
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO outcomes (patient_ref, session_number, pain_nprs, pain_days_per_week, "
+      "odi_percent, rmdq, psfs_avg, client, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, o.patient_ref);
+  insert.bind(2, static_cast<int64_t>(o.session_number));
+  insert.bind(3, o.pain_nprs);
+  insert.bind(4, o.pain_days_per_week);
+  BindOptional(insert, 5, o.odi_percent);
+  BindOptional(insert, 6, o.rmdq);
+  BindOptional(insert, 7, o.psfs_avg);
+  insert.bind(8, o.client);
+  insert.bind(9, o.recorded_at_ms);
+  try {
+    insert.exec();
+  } catch (const SQLite::Exception& e) {
+    if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE) {
+      return absl::AlreadyExistsError("an outcome for session " + std::to_string(o.session_number) +
+                                      " is already recorded for this patient");
+    }
+    throw;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyErase(WriterConnection& w, const std::string& ref, ErasureReport* report) {
+  std::vector<std::string> plan_ids;
+  {
+    SQLite::Statement& q =
+        w.Prepare("SELECT plan_id FROM plans WHERE patient_ref = ? ORDER BY rowid");
+    q.bind(1, ref);
+    while (q.executeStep()) plan_ids.push_back(q.getColumn(0).getString());
+    q.tryReset();
+  }
+  SQLite::Statement& feedback = w.Prepare(
+      "DELETE FROM feedback WHERE plan_id IN (SELECT plan_id FROM plans WHERE patient_ref = ?)");
+  feedback.bind(1, ref);
+  report->feedback = feedback.exec();
+  SQLite::Statement& outcomes = w.Prepare("DELETE FROM outcomes WHERE patient_ref = ?");
+  outcomes.bind(1, ref);
+  report->outcomes = outcomes.exec();
+  SQLite::Statement& plans = w.Prepare("DELETE FROM plans WHERE patient_ref = ?");
+  plans.bind(1, ref);
+  report->plans = plans.exec();
+  for (const auto& id : plan_ids) {
+    SQLite::Statement& redact = w.Prepare(
+        "UPDATE audit SET record_json = NULL WHERE plan_id = ? AND record_json IS NOT NULL");
+    redact.bind(1, id);
+    report->audit_redacted += redact.exec();
+  }
+  if (report->plans + report->outcomes == 0) {
+    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+  }
+  // The tombstone names no patient: only the random plan ids that were removed.
+  const int64_t now = NowMs();
+  json record = {{"kind", "erasure"},
+                 {"plan_ids", plan_ids},
+                 {"plans", report->plans},
+                 {"feedback", report->feedback},
+                 {"outcomes", report->outcomes},
+                 {"audit_redacted", report->audit_redacted},
+                 {"at_ms", now}};
+  AppendAudit(w, now, "erasure", "", record.dump());
+  return absl::OkStatus();
+}
+
+std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, int flags,
+                                                 int busy_timeout_ms) {
+  auto db = std::make_unique<SQLite::Database>(path, flags, busy_timeout_ms);
+  // FULL: an acknowledged plan survives power loss, not only a process crash.
+  db->exec("PRAGMA synchronous=FULL");
+  db->exec("PRAGMA foreign_keys=ON");
+  db->exec("PRAGMA trusted_schema=OFF");
+  return db;
 }
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+  SqliteStore(const SqliteStoreOptions& options, std::unique_ptr<SQLite::Database> writer,
+              std::vector<std::unique_ptr<SQLite::Database>> readers)
+      : options_(options), writer_(std::move(writer)), readers_(std::move(readers)) {
+    for (auto& r : readers_) idle_readers_.push_back(r.get());
+    thread_ = std::thread([this] { WriterLoop(); });
+  }
 
-  absl::Status PutPlan(const StoredPlan& p) override {
-    const std::string json = PlanToJson(p.plan).dump();
-    std::lock_guard lock(mu_);
-    try {
-      SQLite::Statement insert(*db_,
-                               "INSERT INTO plans (plan_id, patient_ref, client, request_id, "
-                               "request_hash, rule_set_sha256, created_at_ms, plan_json) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-      insert.bind(1, p.plan_id);
-      insert.bind(2, p.patient_ref);
-      insert.bind(3, p.client);
-      if (p.request_id.empty()) {
-        insert.bind(4);
-      } else {
-        insert.bind(4, p.request_id);
-      }
-      insert.bind(5, p.request_hash);
-      insert.bind(6, p.plan.rule_set.sha256);
-      insert.bind(7, static_cast<int64_t>(p.created_at_ms));
-      insert.bind(8, json);
-      insert.exec();
-      return absl::OkStatus();
-    } catch (const SQLite::Exception& e) {
-      return FromSqlite(e, "storing plan " + p.plan_id);
+  ~SqliteStore() override { Close(); }
+
+  void Close() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      closing_ = true;
     }
+    queue_cv_.notify_all();
+    // The writer drains the queue before it exits, so every queued write is answered.
+    std::lock_guard join_lock(join_mu_);
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void PutPlanAsync(NewPlan plan, PlanDone done) override {
+    auto shared = std::make_shared<NewPlan>(std::move(plan));
+    auto result = std::make_shared<StoredPlan>();
+    Enqueue(WriteOp{
+        [shared, result](WriterConnection& w) { return ApplyPutPlan(w, *shared, result.get()); },
+        [result, done = std::move(done)](absl::Status s) {
+          if (s.ok()) {
+            done(std::move(*result));
+          } else {
+            done(s);
+          }
+        },
+        "storing a plan"});
+  }
+
+  void RecordFeedbackAsync(StepFeedback feedback, WriteDone done) override {
+    if (absl::Status s = ValidateFeedback(feedback); !s.ok()) return done(s);
+    if (feedback.recorded_at_ms == 0) feedback.recorded_at_ms = NowMs();
+    Enqueue(WriteOp{[f = std::move(feedback)](WriterConnection& w) { return ApplyFeedback(w, f); },
+                    std::move(done), "recording feedback"});
+  }
+
+  void RecordOutcomeAsync(SessionOutcome outcome, WriteDone done) override {
+    if (absl::Status s = ValidateOutcome(outcome); !s.ok()) return done(s);
+    if (outcome.recorded_at_ms == 0) outcome.recorded_at_ms = NowMs();
+    Enqueue(WriteOp{[o = std::move(outcome)](WriterConnection& w) { return ApplyOutcome(w, o); },
+                    std::move(done), "recording an outcome"});
+  }
+
+  void ErasePatientAsync(std::string ref,
+                         std::function<void(absl::StatusOr<ErasureReport>)> done) override {
+    if (ref.empty()) return done(absl::InvalidArgumentError("patient_ref is required"));
+    auto report = std::make_shared<ErasureReport>();
+    Enqueue(WriteOp{[ref = std::move(ref), report](WriterConnection& w) {
+                      return ApplyErase(w, ref, report.get());
+                    },
+                    [report, done = std::move(done)](absl::Status s) {
+                      if (s.ok()) {
+                        done(*report);
+                      } else {
+                        done(s);
+                      }
+                    },
+                    "erasing a patient"});
   }
 
   absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) override {
-    std::lock_guard lock(mu_);
-    try {
-      SQLite::Statement query(*db_,
-                              "SELECT patient_ref, client, request_id, request_hash, "
-                              "created_at_ms, plan_json FROM plans WHERE plan_id = ?");
-      query.bind(1, plan_id);
-      if (!query.executeStep()) return absl::NotFoundError("no plan with id '" + plan_id + "'");
-      StoredPlan out;
-      out.plan_id = plan_id;
-      out.patient_ref = query.getColumn(0).getString();
-      out.client = query.getColumn(1).getString();
-      out.request_id = query.getColumn(2).isNull() ? "" : query.getColumn(2).getString();
-      out.request_hash = query.getColumn(3).getString();
-      out.created_at_ms = query.getColumn(4).getInt64();
-      auto json = nlohmann::json::parse(query.getColumn(5).getString(), nullptr, false);
-      if (json.is_discarded()) return absl::DataLossError("plan " + plan_id + " is unreadable");
-      auto plan = PlanFromJson(json);
-      if (!plan.ok()) return plan.status();
-      out.plan = *std::move(plan);
-      return out;
-    } catch (const SQLite::Exception& e) {
-      return FromSqlite(e, "reading plan " + plan_id);
+    return Read("reading plan " + plan_id, [&](SQLite::Database& db) -> absl::StatusOr<StoredPlan> {
+      SQLite::Statement q(db,
+                          std::string("SELECT ") + kPlanColumns + " FROM plans WHERE plan_id = ?");
+      q.bind(1, plan_id);
+      if (!q.executeStep()) {
+        return absl::NotFoundError("no plan with id '" + plan_id + "'");
+      }
+      return PlanFromRow(q);
+    });
+  }
+
+  absl::StatusOr<PlanPage> ListPlans(const std::string& ref, size_t page_size,
+                                     const std::string& page_token) override {
+    int64_t after = 0;
+    if (!page_token.empty()) {
+      char* end = nullptr;
+      after = std::strtoll(page_token.c_str(), &end, 10);
+      if (end == nullptr || *end != '\0' || after < 0) {
+        return absl::InvalidArgumentError("page_token is not one this store returned");
+      }
     }
+    const size_t size = page_size == 0 ? 50 : std::min<size_t>(page_size, 500);
+    return Read("listing plans", [&](SQLite::Database& db) -> absl::StatusOr<PlanPage> {
+      SQLite::Statement q(db, std::string("SELECT ") + kPlanColumns +
+                                  ", rowid FROM plans WHERE patient_ref = ? AND rowid > ? "
+                                  "ORDER BY rowid LIMIT ?");
+      q.bind(1, ref);
+      q.bind(2, after);
+      q.bind(3, static_cast<int64_t>(size + 1));
+      PlanPage page;
+      int64_t last = 0;
+      while (q.executeStep()) {
+        if (page.plans.size() == size) {
+          page.next_page_token = std::to_string(last);
+          break;
+        }
+        auto plan = PlanFromRow(q);
+        if (!plan.ok()) return plan.status();
+        page.plans.push_back(*std::move(plan));
+        last = q.getColumn(10).getInt64();
+      }
+      return page;
+    });
+  }
+
+  absl::StatusOr<Progress> GetProgress(const std::string& ref,
+                                       const ProgressPolicy& policy) override {
+    return Read("computing progress", [&](SQLite::Database& db) -> absl::StatusOr<Progress> {
+      SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+      ProgressInputs in;
+      auto outcomes = Outcomes(db, ref);
+      if (!outcomes.ok()) return outcomes.status();
+      in.outcomes = *std::move(outcomes);
+      SQLite::Statement first(db,
+                              "SELECT pain_nprs, pain_days_per_week, baseline_pain_nprs FROM plans "
+                              "WHERE patient_ref = ? ORDER BY rowid LIMIT 1");
+      first.bind(1, ref);
+      if (first.executeStep()) {
+        in.first_plan =
+            FindingsBaseline{OptionalColumn(first.getColumn(0)), OptionalColumn(first.getColumn(1)),
+                             OptionalColumn(first.getColumn(2))};
+      }
+      SQLite::Statement latest(
+          db, "SELECT plan_json FROM plans WHERE patient_ref = ? ORDER BY rowid DESC LIMIT 1");
+      latest.bind(1, ref);
+      if (latest.executeStep()) {
+        auto plan = PlanFromJson(json::parse(latest.getColumn(0).getString(), nullptr, false));
+        if (!plan.ok()) return WithContext(plan.status(), "the latest plan is unreadable");
+        in.latest_course = plan->course;
+      }
+      if (!in.first_plan && in.outcomes.empty()) {
+        return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+      }
+      return ComputeProgress(ref, in, policy);
+    });
+  }
+
+  absl::StatusOr<PatientRecord> ExportPatient(const std::string& ref) override {
+    return Read("exporting a patient", [&](SQLite::Database& db) -> absl::StatusOr<PatientRecord> {
+      SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+      PatientRecord out;
+      out.patient_ref = ref;
+      SQLite::Statement plans(db, std::string("SELECT ") + kPlanColumns +
+                                      " FROM plans WHERE patient_ref = ? ORDER BY rowid");
+      plans.bind(1, ref);
+      while (plans.executeStep()) {
+        auto plan = PlanFromRow(plans);
+        if (!plan.ok()) return plan.status();
+        out.plans.push_back(*std::move(plan));
+      }
+      SQLite::Statement feedback(
+          db,
+          "SELECT f.plan_id, f.step_index, f.decision, f.reason, f.client, f.recorded_at_ms "
+          "FROM feedback f JOIN plans p ON p.plan_id = f.plan_id WHERE p.patient_ref = ? "
+          "ORDER BY f.feedback_id");
+      feedback.bind(1, ref);
+      while (feedback.executeStep()) {
+        StepFeedback f;
+        f.plan_id = feedback.getColumn(0).getString();
+        f.step_index = static_cast<uint32_t>(feedback.getColumn(1).getInt64());
+        const std::string decision = feedback.getColumn(2).getString();
+        f.decision = decision == "modified"   ? StepDecision::kModified
+                     : decision == "declined" ? StepDecision::kDeclined
+                                              : StepDecision::kAccepted;
+        f.reason = feedback.getColumn(3).getString();
+        f.client = feedback.getColumn(4).getString();
+        f.recorded_at_ms = feedback.getColumn(5).getInt64();
+        out.feedback.push_back(std::move(f));
+      }
+      auto outcomes = Outcomes(db, ref);
+      if (!outcomes.ok()) return outcomes.status();
+      out.outcomes = *std::move(outcomes);
+      SQLite::Statement audit(
+          db,
+          "SELECT a.seq, a.at_ms, a.kind, a.plan_id, a.record_json FROM audit a "
+          "JOIN plans p ON p.plan_id = a.plan_id WHERE p.patient_ref = ? ORDER BY a.seq");
+      audit.bind(1, ref);
+      while (audit.executeStep()) {
+        out.audit.push_back(AuditEntry{audit.getColumn(0).getInt64(), audit.getColumn(1).getInt64(),
+                                       audit.getColumn(2).getString(),
+                                       TextColumn(audit.getColumn(3)),
+                                       TextColumn(audit.getColumn(4))});
+      }
+      if (out.plans.empty() && out.outcomes.empty()) {
+        return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+      }
+      return out;
+    });
+  }
+
+  absl::StatusOr<IntegrityReport> Verify() override {
+    return Read(
+        "verifying the store", [&](SQLite::Database& db) -> absl::StatusOr<IntegrityReport> {
+          IntegrityReport report;
+          {
+            SQLite::Statement check(db, "PRAGMA integrity_check");
+            while (check.executeStep()) {
+              const std::string line = check.getColumn(0).getString();
+              if (line != "ok") report.problems.push_back("integrity_check: " + line);
+            }
+          }
+          {
+            SQLite::Statement fk(db, "PRAGMA foreign_key_check");
+            while (fk.executeStep()) {
+              report.problems.push_back("foreign key: row " + fk.getColumn(1).getString() + " of " +
+                                        fk.getColumn(0).getString() + " references a missing " +
+                                        fk.getColumn(2).getString() + " row");
+            }
+          }
+          SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+          SQLite::Statement walk(
+              db, "SELECT seq, record_json, content_hash, prev_hash, hash FROM audit ORDER BY seq");
+          std::string prev = kGenesisHash;
+          while (walk.executeStep()) {
+            ++report.audit_records;
+            const std::string seq = walk.getColumn(0).getString();
+            const std::string content_hash = walk.getColumn(2).getString();
+            const std::string prev_hash = walk.getColumn(3).getString();
+            const std::string hash = walk.getColumn(4).getString();
+            if (walk.getColumn(1).isNull()) {
+              ++report.audit_redacted;
+            } else if (Sha256Hex(walk.getColumn(1).getString()) != content_hash) {
+              report.problems.push_back("audit record " + seq + " was altered (content hash)");
+            }
+            if (prev_hash != prev) {
+              report.problems.push_back("audit record " + seq +
+                                        " does not follow the previous record (chain broken)");
+            }
+            if (Sha256Hex(prev_hash + content_hash) != hash) {
+              report.problems.push_back("audit record " + seq + " has a wrong hash");
+            }
+            prev = hash;
+          }
+          report.audit_head = prev;
+          return report;
+        });
+  }
+
+  absl::Status Backup(const std::string& path) override {
+    const std::string tmp = path + ".partial";
+    ::unlink(tmp.c_str());
+    const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return absl::FailedPreconditionError("cannot create the backup '" + tmp +
+                                           "': " + std::strerror(errno));
+    }
+    ::close(fd);
+    auto copied = Read("backing up to " + path, [&](SQLite::Database& db) -> absl::StatusOr<bool> {
+      // The online backup API copies a consistent snapshot while the writer keeps committing.
+      db.backup(tmp.c_str(), SQLite::Database::Save);
+      return true;
+    });
+    if (!copied.ok()) {
+      ::unlink(tmp.c_str());
+      return copied.status();
+    }
+    // Only a complete copy gets the requested name.
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      const std::string error = std::strerror(errno);
+      ::unlink(tmp.c_str());
+      return absl::FailedPreconditionError("cannot move the backup to '" + path + "': " + error);
+    }
+    return absl::OkStatus();
   }
 
  private:
-  std::mutex mu_;
-  std::unique_ptr<SQLite::Database> db_;
+  struct WriteOp {
+    std::function<absl::Status(WriterConnection&)> apply;
+    std::function<void(absl::Status)> done;
+    const char* what;
+  };
+
+  void Enqueue(WriteOp op) {
+    absl::Status refused;
+    {
+      std::lock_guard lock(queue_mu_);
+      if (closing_) {
+        refused = absl::UnavailableError(std::string(op.what) + ": the store is shutting down");
+      } else if (queue_.size() >= options_.queue_capacity) {
+        // Back-pressure: the client retries later instead of every caller waiting behind disk.
+        refused = absl::ResourceExhaustedError(
+            std::string(op.what) + ": the store's write queue is full (" +
+            std::to_string(options_.queue_capacity) + " waiting); retry later");
+      } else {
+        queue_.push_back(std::move(op));
+      }
+    }
+    if (!refused.ok()) {
+      op.done(refused);
+      return;
+    }
+    queue_cv_.notify_one();
+  }
+
+  void WriterLoop() {
+    std::vector<WriteOp> batch;
+    while (true) {
+      {
+        std::unique_lock lock(queue_mu_);
+        queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+        if (queue_.empty()) break;  // closing and drained
+        // Whatever queued while the previous batch was committing goes into this one: the batch
+        // grows with the load, and a lone write does not wait for company.
+        while (!queue_.empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      RunBatch(batch);
+      batch.clear();
+    }
+    try {
+      writer_.db().exec("PRAGMA optimize");
+    } catch (const SQLite::Exception&) {
+      // Only a planner hint; a read-only store cannot write it.
+    }
+  }
+
+  absl::Status Exec(const char* sql) {
+    try {
+      writer_.db().exec(sql);
+      return absl::OkStatus();
+    } catch (const SQLite::Exception& e) {
+      return FromSqlite(e, sql);
+    }
+  }
+
+  bool InTransaction() { return sqlite3_get_autocommit(writer_.db().getHandle()) == 0; }
+
+  // One transaction (one fsync) for the batch; a savepoint per write so a bad write fails alone.
+  // Callbacks run only after the commit, so nothing is acknowledged before it is durable.
+  void RunBatch(std::vector<WriteOp>& batch) {
+    const size_t n = batch.size();
+    std::vector<absl::Status> results(n);
+    size_t i = 0;
+    while (i < n) {
+      const size_t start = i;
+      if (absl::Status begin = Exec("BEGIN IMMEDIATE"); !begin.ok()) {
+        for (size_t j = i; j < n; ++j) results[j] = WithContext(begin, batch[j].what);
+        break;
+      }
+      bool aborted = false;
+      for (; i < n; ++i) {
+        absl::Status s = Exec("SAVEPOINT item");
+        if (s.ok()) {
+          try {
+            s = batch[i].apply(writer_);
+          } catch (const SQLite::Exception& e) {
+            s = FromSqlite(e, batch[i].what);
+          } catch (const std::exception& e) {
+            s = absl::InternalError(std::string(batch[i].what) + ": " + e.what());
+          }
+        }
+        if (!InTransaction()) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): every write of it
+          // so far is gone. Fail them; the rest of the batch starts a new transaction.
+          if (s.ok()) s = absl::UnavailableError("the transaction was rolled back");
+          results[i] = WithContext(s, batch[i].what);
+          for (size_t j = start; j < i; ++j) {
+            if (results[j].ok()) {
+              results[j] = absl::Status(
+                  s.code(), std::string(batch[j].what) +
+                                ": rolled back with its batch: " + std::string(s.message()));
+            }
+          }
+          ++i;
+          aborted = true;
+          break;
+        }
+        if (s.ok()) {
+          s = Exec("RELEASE item");
+        } else {
+          (void)Exec("ROLLBACK TO item");
+          (void)Exec("RELEASE item");
+        }
+        results[i] = s;
+      }
+      if (aborted) continue;
+      if (absl::Status commit = Exec("COMMIT"); !commit.ok()) {
+        if (InTransaction()) (void)Exec("ROLLBACK");
+        for (size_t j = start; j < i; ++j) {
+          if (results[j].ok()) results[j] = WithContext(commit, batch[j].what);
+        }
+      }
+    }
+    for (size_t j = 0; j < n; ++j) batch[j].done(results[j]);
+  }
+
+  // Runs `body` on a read-only connection from the pool; SQLite errors become statuses.
+  template <typename Body>
+  auto Read(const std::string& what, Body body)
+      -> decltype(body(std::declval<SQLite::Database&>())) {
+    SQLite::Database* db = nullptr;
+    {
+      std::unique_lock lock(readers_mu_);
+      readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+      db = idle_readers_.back();
+      idle_readers_.pop_back();
+    }
+    struct Return {
+      SqliteStore* self;
+      SQLite::Database* db;
+      ~Return() {
+        {
+          std::lock_guard lock(self->readers_mu_);
+          self->idle_readers_.push_back(db);
+        }
+        self->readers_cv_.notify_one();
+      }
+    } give_back{this, db};
+    try {
+      return body(*db);
+    } catch (const SQLite::Exception& e) {
+      return FromSqlite(e, what);
+    } catch (const std::exception& e) {
+      return absl::InternalError(what + ": " + e.what());
+    }
+  }
+
+  absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db,
+                                                       const std::string& ref) {
+    SQLite::Statement q(db,
+                        "SELECT session_number, pain_nprs, pain_days_per_week, odi_percent, rmdq, "
+                        "psfs_avg, client, recorded_at_ms FROM outcomes WHERE patient_ref = ? "
+                        "ORDER BY session_number");
+    q.bind(1, ref);
+    std::vector<SessionOutcome> out;
+    while (q.executeStep()) {
+      SessionOutcome o;
+      o.patient_ref = ref;
+      o.session_number = static_cast<uint32_t>(q.getColumn(0).getInt64());
+      o.pain_nprs = q.getColumn(1).getDouble();
+      o.pain_days_per_week = q.getColumn(2).getDouble();
+      o.odi_percent = OptionalColumn(q.getColumn(3));
+      o.rmdq = OptionalColumn(q.getColumn(4));
+      o.psfs_avg = OptionalColumn(q.getColumn(5));
+      o.client = q.getColumn(6).getString();
+      o.recorded_at_ms = q.getColumn(7).getInt64();
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  const SqliteStoreOptions options_;
+  WriterConnection writer_;  // used only by thread_
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteOp> queue_;  // guarded by queue_mu_
+  bool closing_ = false;       // guarded by queue_mu_
+  std::mutex join_mu_;
+  std::thread thread_;
+
+  std::vector<std::unique_ptr<SQLite::Database>> readers_;
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<SQLite::Database*> idle_readers_;  // guarded by readers_mu_
 };
 
-absl::Status Migrate(SQLite::Database& db) {
-  const int version = db.execAndGet("PRAGMA user_version").getInt();
-  if (version > kSchemaVersion) {
-    return absl::FailedPreconditionError("the database has schema version " +
+absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_only) {
+  auto too_new = [&](int version) {
+    return absl::FailedPreconditionError("the database '" + path + "' has schema version " +
                                          std::to_string(version) +
                                          ", written by a newer Modalis (this one knows up to " +
                                          std::to_string(kSchemaVersion) + "); refusing to open it");
-  }
+  };
+  int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > kSchemaVersion) return too_new(version);
   if (version == kSchemaVersion) return absl::OkStatus();
+  if (read_only) {
+    return absl::FailedPreconditionError("the database '" + path + "' has schema version " +
+                                         std::to_string(version) + " and needs migrating to " +
+                                         std::to_string(kSchemaVersion) +
+                                         "; open it read-write once (start modalisd)");
+  }
+  if (version > 0) {
+    // A copy of the last state this version could read, in case a migration must be undone.
+    const std::string copy = path + ".pre-v" + std::to_string(kSchemaVersion);
+    const int fd = ::open(copy.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    db.backup(copy.c_str(), SQLite::Database::Save);
+  }
   SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  // Another process may have migrated while we waited for the lock.
+  version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > kSchemaVersion) return too_new(version);
   for (int v = version; v < kSchemaVersion; ++v) db.exec(kMigrations[v]);
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
   tx.commit();
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  // Create the file with owner-only permissions before SQLite does: plans are health data.
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::FailedPreconditionError("cannot open or create the database '" + path +
-                                         "': " + std::strerror(errno));
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                                       const SqliteStoreOptions& options) {
+  if (options.read_only) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return absl::FailedPreconditionError("no database at '" + path +
+                                           "': " + std::strerror(errno));
+    }
+  } else {
+    // Create the file with owner-only permissions before SQLite does: plans are health data.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return absl::FailedPreconditionError("cannot open or create the database '" + path +
+                                           "': " + std::strerror(errno));
+    }
+    ::close(fd);
   }
-  ::close(fd);
   try {
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, 5000);
-    const std::string mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
-    if (mode != "wal") {
+    const int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+    auto db = OpenConnection(path, flags, options.busy_timeout_ms);
+    // The first read of the file: a corrupted header or another kind of file fails here.
+    const int64_t app_id = db->execAndGet("PRAGMA application_id").getInt64();
+    if (app_id != 0 && app_id != kApplicationId) {
+      return absl::FailedPreconditionError("'" + path +
+                                           "' is an SQLite database of another application, not "
+                                           "a Modalis store; refusing to open it");
+    }
+    const std::string mode =
+        db->execAndGet(options.read_only ? "PRAGMA journal_mode" : "PRAGMA journal_mode=WAL")
+            .getString();
+    if (mode != "wal" && !options.read_only) {
       return absl::FailedPreconditionError("cannot switch '" + path + "' to WAL mode (got " + mode +
                                            ")");
     }
-    // FULL: an acknowledged plan survives power loss, not only a process crash.
-    db->exec("PRAGMA synchronous=FULL");
-    db->exec("PRAGMA foreign_keys=ON");
-    if (auto status = Migrate(*db); !status.ok()) return status;
-    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
+    // Keep the WAL from growing without bound after a burst.
+    if (!options.read_only) db->exec("PRAGMA journal_size_limit=67108864");
+    if (absl::Status s = Migrate(*db, path, options.read_only); !s.ok()) return s;
+    if (options.max_pages > 0) {
+      db->exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
+    }
+    std::vector<std::unique_ptr<SQLite::Database>> readers;
+    for (size_t i = 0; i < std::max<size_t>(options.readers, 1); ++i) {
+      readers.push_back(OpenConnection(path, SQLite::OPEN_READONLY, options.busy_timeout_ms));
+    }
+    SqliteStoreOptions effective = options;
+    effective.max_batch = std::max<size_t>(options.max_batch, 1);
+    return std::unique_ptr<Store>(
+        std::make_unique<SqliteStore>(effective, std::move(db), std::move(readers)));
   } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "opening the database '" + path + "'");
+    absl::Status s = FromSqlite(e, "opening the database '" + path + "'");
+    if (s.code() == absl::StatusCode::kDataLoss) {
+      // Nothing can be served from it: an operator restores a backup.
+      return absl::FailedPreconditionError(std::string(s.message()) +
+                                           "; restore it from a backup (modalis db backup)");
+    }
+    return s;
   }
 }
 

@@ -1,5 +1,9 @@
+// The SQLite backend of Store: one writer thread owning the only read-write connection (bounded
+// queue, group commit with a savepoint per write), a small pool of read-only connections for reads.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -8,8 +12,28 @@
 
 namespace modalis {
 
-// Opens (creating if needed) the SQLite plan store at `path`, migrating it to the current schema.
-// Refuses a database written by a newer version of Modalis.
-absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+struct SqliteStoreOptions {
+  // Writes waiting for the writer; one more is refused with RESOURCE_EXHAUSTED (back-pressure).
+  size_t queue_capacity = 4096;
+  // Most writes committed together (one fsync). 1 commits each write on its own.
+  size_t max_batch = 64;
+  size_t readers = 2;
+  // How long a connection waits for a lock held elsewhere (a backup, another process) before
+  // reporting UNAVAILABLE.
+  int busy_timeout_ms = 5000;
+  // Open without write access: reads work, every write fails with FAILED_PRECONDITION. The schema
+  // must already be current.
+  bool read_only = false;
+  // Caps the database at this many pages (0: no cap). Writes past it fail with
+  // FAILED_PRECONDITION, as on a full disk; also how the full-disk behaviour is tested.
+  int64_t max_pages = 0;
+};
+
+// Opens (creating if needed, unless read-only) the store at `path`, migrating it to the current
+// schema. FAILED_PRECONDITION for a database written by a newer Modalis, a file that is not a
+// Modalis database or is corrupted, or one that cannot be opened; UNAVAILABLE when another process
+// holds it locked past the busy timeout.
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                                       const SqliteStoreOptions& options = {});
 
 }  // namespace modalis

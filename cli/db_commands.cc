@@ -1,0 +1,172 @@
+// modalis db ...: operating the plan store (verify, backup, export, erase). Safe while modalisd
+// serves the same file: reads use their own snapshot, erase queues behind modalisd's writes.
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/commands.h"
+#include "core/plan/plan_json.h"
+#include "core/store/sqlite/sqlite_store.h"
+
+namespace modalis::cli {
+namespace {
+
+struct DbOptions {
+  std::string db = "var/modalis.db";
+  std::string patient;
+  std::string backup_to;
+};
+
+using nlohmann::json;
+
+json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+std::unique_ptr<Store> OpenOrReport(const std::string& path, bool read_only) {
+  SqliteStoreOptions options;
+  options.read_only = read_only;
+  options.readers = 1;
+  auto store = OpenSqliteStore(path, options);
+  if (!store.ok()) {
+    std::cerr << "modalis: " << store.status().message() << "\n";
+    return nullptr;
+  }
+  return *std::move(store);
+}
+
+int Verify(const DbOptions& o) {
+  auto store = OpenOrReport(o.db, /*read_only=*/true);
+  if (store == nullptr) return 1;
+  auto report = store->Verify();
+  if (!report.ok()) {
+    std::cerr << "modalis: cannot verify '" << o.db << "': " << report.status().message() << "\n";
+    return 1;
+  }
+  if (!report->ok()) {
+    std::cerr << "modalis: '" << o.db << "' FAILED verification:\n";
+    for (const auto& p : report->problems) std::cerr << "  " << p << "\n";
+    return 1;
+  }
+  std::cout << "ok: " << o.db << ": integrity_check ok, foreign keys ok, audit chain of "
+            << report->audit_records << " records intact (" << report->audit_redacted
+            << " redacted by erasure), head " << report->audit_head << "\n";
+  return 0;
+}
+
+int Backup(const DbOptions& o) {
+  auto store = OpenOrReport(o.db, /*read_only=*/true);
+  if (store == nullptr) return 1;
+  if (absl::Status s = store->Backup(o.backup_to); !s.ok()) {
+    std::cerr << "modalis: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "backed up " << o.db << " to " << o.backup_to << "\n";
+  return 0;
+}
+
+int Export(const DbOptions& o) {
+  auto store = OpenOrReport(o.db, /*read_only=*/true);
+  if (store == nullptr) return 1;
+  auto record = store->ExportPatient(o.patient);
+  if (!record.ok()) {
+    std::cerr << "modalis: " << record.status().message() << "\n";
+    return 1;
+  }
+  json out = {{"patient_ref", record->patient_ref}};
+  json plans = json::array();
+  for (const auto& p : record->plans) {
+    plans.push_back({{"plan_id", p.plan_id},
+                     {"client", p.client},
+                     {"request_id", p.request_id},
+                     {"created_at_ms", p.created_at_ms},
+                     {"findings_baseline",
+                      {{"pain_nprs", Optional(p.baseline.pain_nprs)},
+                       {"pain_days_per_week", Optional(p.baseline.pain_days_per_week)},
+                       {"baseline_pain_nprs", Optional(p.baseline.baseline_pain_nprs)}}},
+                     {"plan", PlanToJson(p.plan)}});
+  }
+  json feedback = json::array();
+  for (const auto& f : record->feedback) {
+    feedback.push_back({{"plan_id", f.plan_id},
+                        {"step_index", f.step_index},
+                        {"decision", StepDecisionName(f.decision)},
+                        {"reason", f.reason},
+                        {"client", f.client},
+                        {"recorded_at_ms", f.recorded_at_ms}});
+  }
+  json outcomes = json::array();
+  for (const auto& x : record->outcomes) {
+    outcomes.push_back({{"session_number", x.session_number},
+                        {"pain_nprs", x.pain_nprs},
+                        {"pain_days_per_week", x.pain_days_per_week},
+                        {"odi_percent", Optional(x.odi_percent)},
+                        {"rmdq", Optional(x.rmdq)},
+                        {"psfs_avg", Optional(x.psfs_avg)},
+                        {"client", x.client},
+                        {"recorded_at_ms", x.recorded_at_ms}});
+  }
+  json audit = json::array();
+  for (const auto& a : record->audit) {
+    audit.push_back(
+        {{"seq", a.seq},
+         {"at_ms", a.at_ms},
+         {"kind", a.kind},
+         {"plan_id", a.plan_id},
+         {"record", a.record_json.empty() ? json(nullptr) : json::parse(a.record_json)}});
+  }
+  out["plans"] = std::move(plans);
+  out["feedback"] = std::move(feedback);
+  out["outcomes"] = std::move(outcomes);
+  out["audit"] = std::move(audit);
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+int Erase(const DbOptions& o) {
+  auto store = OpenOrReport(o.db, /*read_only=*/false);
+  if (store == nullptr) return 1;
+  auto report = store->ErasePatient(o.patient);
+  if (!report.ok()) {
+    std::cerr << "modalis: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "erased patient " << o.patient << ": " << report->plans << " plans, "
+            << report->feedback << " feedback records, " << report->outcomes << " outcomes; "
+            << report->audit_redacted
+            << " audit records redacted, erasure recorded in the audit chain\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddDbCommands(CLI::App& app, Common* /*common*/, Runner* run) {
+  auto options = std::make_shared<DbOptions>();
+  CLI::App* db = app.add_subcommand("db", "operate the plan store");
+  db->require_subcommand(1);
+  auto add_db = [&](CLI::App* sub) {
+    sub->add_option("--db", options->db, "SQLite database file")->capture_default_str();
+  };
+
+  CLI::App* verify = db->add_subcommand(
+      "verify", "check the audit chain, SQLite's integrity_check and foreign keys (exit 1 if not)");
+  add_db(verify);
+  verify->callback([=] { *run = [=] { return Verify(*options); }; });
+
+  CLI::App* backup = db->add_subcommand(
+      "backup", "copy the store with SQLite's online backup (safe while serving)");
+  add_db(backup);
+  backup->add_option("file", options->backup_to, "where to write the copy")->required();
+  backup->callback([=] { *run = [=] { return Backup(*options); }; });
+
+  CLI::App* exp = db->add_subcommand("export", "everything stored about one patient, as JSON");
+  add_db(exp);
+  exp->add_option("--patient", options->patient, "pseudonymous patient reference")->required();
+  exp->callback([=] { *run = [=] { return Export(*options); }; });
+
+  CLI::App* erase = db->add_subcommand(
+      "erase", "remove one patient's plans, feedback and outcomes (the audit keeps a tombstone)");
+  add_db(erase);
+  erase->add_option("--patient", options->patient, "pseudonymous patient reference")->required();
+  erase->callback([=] { *run = [=] { return Erase(*options); }; });
+}
+
+}  // namespace modalis::cli

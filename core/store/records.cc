@@ -1,0 +1,58 @@
+#include "core/store/records.h"
+
+#include <cmath>
+#include <string>
+
+namespace modalis {
+namespace {
+
+absl::Status InRange(const char* field, double value, double lo, double hi) {
+  if (std::isfinite(value) && value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      std::string(field) + " must be between " + std::to_string(static_cast<int>(lo)) + " and " +
+      std::to_string(static_cast<int>(hi)) + ", got " + std::to_string(value));
+}
+
+}  // namespace
+
+std::string_view StepDecisionName(StepDecision decision) {
+  switch (decision) {
+    case StepDecision::kAccepted:
+      return "accepted";
+    case StepDecision::kModified:
+      return "modified";
+    case StepDecision::kDeclined:
+      return "declined";
+  }
+  return "accepted";
+}
+
+absl::Status ValidateOutcome(const SessionOutcome& o) {
+  if (o.patient_ref.empty()) return absl::InvalidArgumentError("patient_ref is required");
+  if (o.session_number < 1) return absl::InvalidArgumentError("session_number starts at 1");
+  if (auto s = InRange("pain_nprs", o.pain_nprs, 0, 10); !s.ok()) return s;
+  if (auto s = InRange("pain_days_per_week", o.pain_days_per_week, 0, 7); !s.ok()) return s;
+  if (o.odi_percent) {
+    if (auto s = InRange("odi_percent", *o.odi_percent, 0, 100); !s.ok()) return s;
+  }
+  if (o.rmdq) {
+    if (auto s = InRange("rmdq", *o.rmdq, 0, 24); !s.ok()) return s;
+  }
+  if (o.psfs_avg) {
+    if (auto s = InRange("psfs_avg", *o.psfs_avg, 0, 10); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFeedback(const StepFeedback& f) {
+  if (f.plan_id.empty()) return absl::InvalidArgumentError("plan_id is required");
+  // A modified or declined suggestion is only useful to the clinic with its reason.
+  if (f.decision != StepDecision::kAccepted && f.reason.empty()) {
+    return absl::InvalidArgumentError(std::string("a reason is required when a step is ") +
+                                      std::string(StepDecisionName(f.decision)));
+  }
+  if (f.reason.size() > 1000) return absl::InvalidArgumentError("reason is longer than 1000 bytes");
+  return absl::OkStatus();
+}
+
+}  // namespace modalis

@@ -1,0 +1,130 @@
+// Plain records the store keeps. Backend-neutral data, no behaviour beyond validation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/plan/plan.h"
+
+namespace modalis {
+
+// A rule set by content: stored once per sha256, so a plan stays explainable after the rule files
+// change. `canonical_source` is shared (not copied) with the compiled rule set that produced it.
+struct RuleSetRecord {
+  std::string sha256;
+  std::string id;
+  std::string version;
+  std::shared_ptr<const std::string> canonical_source;
+};
+
+struct PluginVersion {
+  std::string id;
+  std::string version;
+};
+
+// The assessment's pain figures, kept with the plan: the progress baseline when the patient has no
+// recorded outcome yet (clinical brief §5 R6). Unknown findings stay unknown.
+struct FindingsBaseline {
+  std::optional<double> pain_nprs;
+  std::optional<double> pain_days_per_week;
+  std::optional<double> baseline_pain_nprs;
+};
+
+struct StoredPlan {
+  std::string plan_id;
+  std::string patient_ref;  // pseudonymous; never a name
+  std::string client;       // the calling application
+  std::string request_id;   // idempotency key, unique per client; may be empty
+  std::string request_hash;
+  int64_t created_at_ms = 0;
+  FindingsBaseline baseline;
+  Plan plan;
+};
+
+// Facts about one decision that go into its audit record besides the plan's own.
+struct PlanAudit {
+  std::vector<PluginVersion> plugins;       // every plugin the rule set had bound
+  std::vector<std::string> fired_rule_ids;  // rules that fired (not merely undecided)
+};
+
+// Everything one SuggestPlan writes, in one transaction: the rule set (if new), the plan and its
+// audit record.
+struct NewPlan {
+  StoredPlan plan;
+  RuleSetRecord rule_set;
+  PlanAudit audit;
+};
+
+enum class StepDecision : uint8_t { kAccepted, kModified, kDeclined };
+std::string_view StepDecisionName(StepDecision decision);
+
+struct StepFeedback {
+  std::string plan_id;
+  uint32_t step_index = 0;  // position in the plan's ordered steps
+  StepDecision decision = StepDecision::kAccepted;
+  std::string reason;  // required unless accepted
+  std::string client;
+  int64_t recorded_at_ms = 0;
+};
+
+// Outcome measures recorded at one session (clinical brief §2).
+struct SessionOutcome {
+  std::string patient_ref;
+  uint32_t session_number = 0;        // 1 = first session
+  double pain_nprs = 0;               // 0-10
+  double pain_days_per_week = 0;      // 0-7
+  std::optional<double> odi_percent;  // 0-100
+  std::optional<double> rmdq;         // 0-24
+  std::optional<double> psfs_avg;     // 0-10
+  std::string client;
+  int64_t recorded_at_ms = 0;
+};
+
+// INVALID_ARGUMENT naming the field when a value is outside its validated range.
+absl::Status ValidateOutcome(const SessionOutcome& outcome);
+absl::Status ValidateFeedback(const StepFeedback& feedback);
+
+// One audit record as stored: `record_json` is empty once an erasure redacted it (the chain keeps
+// its content hash, so it still verifies).
+struct AuditEntry {
+  int64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string kind;  // "plan" or "erasure"
+  std::string plan_id;
+  std::string record_json;
+};
+
+struct PlanPage {
+  std::vector<StoredPlan> plans;  // oldest first
+  std::string next_page_token;    // empty on the last page
+};
+
+// Everything the store holds about one pseudonymous patient.
+struct PatientRecord {
+  std::string patient_ref;
+  std::vector<StoredPlan> plans;
+  std::vector<StepFeedback> feedback;
+  std::vector<SessionOutcome> outcomes;
+  std::vector<AuditEntry> audit;
+};
+
+struct ErasureReport {
+  int64_t plans = 0;
+  int64_t feedback = 0;
+  int64_t outcomes = 0;
+  int64_t audit_redacted = 0;
+};
+
+struct IntegrityReport {
+  int64_t audit_records = 0;
+  int64_t audit_redacted = 0;
+  std::string audit_head;  // hash of the last record: note it elsewhere to detect truncation
+  std::vector<std::string> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+}  // namespace modalis

@@ -1,0 +1,315 @@
+// The store under faults, on real SQLite files: read-only, full, corrupted, locked by another
+// process, and many writers racing readers. Each fault gives a clear status, never a crash, and
+// leaves nothing half-written.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/store/sqlite/sqlite_store.h"
+#include "tests/support/store_samples.h"
+#include "tests/support/temp_dir.h"
+
+namespace modalis {
+namespace {
+
+using testing::SamplePlan;
+
+bool IsClearFault(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kUnavailable ||
+         s.code() == absl::StatusCode::kFailedPrecondition;
+}
+
+// Every plan has exactly its audit record, and the file passes every check.
+void ExpectWholeAndConsistent(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM plans").getInt(),
+            db.execAndGet("SELECT count(*) FROM audit WHERE kind = 'plan'").getInt());
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM plans p WHERE NOT EXISTS "
+                          "(SELECT 1 FROM audit a WHERE a.plan_id = p.plan_id)")
+                .getInt(),
+            0);
+  SqliteStoreOptions ro;
+  ro.read_only = true;
+  auto store = OpenSqliteStore(path, ro);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto report = (*store)->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+}
+
+TEST(StoreFaultsTest, ReadOnlyDatabaseRefusesWritesClearlyAndStillReads) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_1")).ok());
+  }
+  SqliteStoreOptions ro;
+  ro.read_only = true;
+  auto store = OpenSqliteStore(path, ro);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto put = (*store)->PutPlan(SamplePlan("pl_2"));
+  EXPECT_EQ(put.status().code(), absl::StatusCode::kFailedPrecondition) << put.status();
+  EXPECT_NE(std::string(put.status().message()).find("read-only"), std::string::npos)
+      << put.status();
+  SessionOutcome o;
+  o.patient_ref = "P-0001";
+  o.session_number = 1;
+  EXPECT_EQ((*store)->RecordOutcome(o).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE((*store)->GetPlan("pl_1").ok());
+  EXPECT_EQ((*store)->GetPlan("pl_2").status().code(), absl::StatusCode::kNotFound);
+  store->reset();
+  ExpectWholeAndConsistent(path);
+}
+
+TEST(StoreFaultsTest, FullDatabaseFailsTheWriteAndKeepsEveryAcknowledgedOne) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  SqliteStoreOptions options;
+  options.max_pages = 60;  // a few hundred KB: a "disk" that fills within the test
+  std::set<std::string> acknowledged;
+  absl::Status failure;
+  {
+    auto store = OpenSqliteStore(path, options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int i = 0; i < 400 && failure.ok(); ++i) {
+      NewPlan plan = SamplePlan("pl_" + std::to_string(i));
+      // A large explanation so the file fills quickly.
+      plan.plan.plan.steps[0].rationale = std::string(4000, 'x');
+      auto put = (*store)->PutPlan(plan);
+      if (put.ok()) {
+        acknowledged.insert(put->plan_id);
+      } else {
+        failure = put.status();
+      }
+    }
+    EXPECT_FALSE(failure.ok()) << "the cap was never reached";
+    EXPECT_EQ(failure.code(), absl::StatusCode::kFailedPrecondition) << failure;
+    EXPECT_NE(std::string(failure.message()).find("full"), std::string::npos) << failure;
+    // Reads still work when the disk is full.
+    EXPECT_TRUE((*store)->GetPlan(*acknowledged.begin()).ok());
+  }
+  ASSERT_FALSE(acknowledged.empty());
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok());
+  for (const auto& id : acknowledged) EXPECT_TRUE((*store)->GetPlan(id).ok()) << id;
+  store->reset();
+  ExpectWholeAndConsistent(path);
+}
+
+TEST(StoreFaultsTest, CorruptedHeaderIsRefusedAtOpen) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_1")).ok());
+  }
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(0);
+    f << std::string(100, '\x5a');
+  }
+  auto store = OpenSqliteStore(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(IsClearFault(store.status())) << store.status();
+  EXPECT_NE(std::string(store.status().message()).find("corrupt"), std::string::npos)
+      << store.status();
+}
+
+TEST(StoreFaultsTest, CorruptedPageIsReportedNotACrash) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_" + std::to_string(i))).ok());
+    }
+  }
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");  // everything into the main file
+  }
+  {
+    // Garbage over the third page, whatever table it belongs to.
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2 * 4096);
+    f << std::string(4096, '\x7f');
+  }
+  auto store = OpenSqliteStore(path);
+  if (!store.ok()) {
+    EXPECT_TRUE(IsClearFault(store.status())) << store.status();
+    return;
+  }
+  auto report = (*store)->Verify();
+  if (report.ok()) {
+    EXPECT_FALSE(report->ok()) << "a corrupted page went unnoticed";
+  } else {
+    EXPECT_EQ(report.status().code(), absl::StatusCode::kDataLoss) << report.status();
+  }
+}
+
+TEST(StoreFaultsTest, ForeignFileIsRefused) {
+  testing::TempDir dir;
+  const std::string path = dir.file("other.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA application_id = 42; CREATE TABLE t (x)");
+  }
+  auto store = OpenSqliteStore(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// A child process holding `sql` open on `path` until killed.
+class LockingProcess {
+ public:
+  LockingProcess(const std::string& path, const std::string& sql) {
+    int ready[2];
+    if (::pipe(ready) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(ready[0]);
+      try {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec(sql);
+        const char ok = 'y';
+        (void)!::write(ready[1], &ok, 1);
+        for (;;) ::pause();
+      } catch (...) {
+        ::_exit(3);
+      }
+    }
+    ::close(ready[1]);
+    char c = 0;
+    locked_ = ::read(ready[0], &c, 1) == 1 && c == 'y';
+    ::close(ready[0]);
+  }
+  ~LockingProcess() { Release(); }
+  void Release() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  bool locked() const { return locked_; }
+
+ private:
+  pid_t pid_ = -1;
+  bool locked_ = false;
+};
+
+TEST(StoreFaultsTest, WriteLockHeldByAnotherProcessIsUnavailableThenRecovers) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  SqliteStoreOptions options;
+  options.busy_timeout_ms = 200;
+  auto store = OpenSqliteStore(path, options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  {
+    LockingProcess other(path,
+                         "BEGIN EXCLUSIVE; INSERT INTO rule_sets VALUES ('x','x','x',NULL,0)");
+    ASSERT_TRUE(other.locked());
+    auto put = (*store)->PutPlan(SamplePlan("pl_1"));
+    EXPECT_EQ(put.status().code(), absl::StatusCode::kUnavailable) << put.status();
+    EXPECT_NE(std::string(put.status().message()).find("locked"), std::string::npos);
+    // Readers are not blocked by a writer in WAL mode.
+    EXPECT_EQ((*store)->GetPlan("pl_1").status().code(), absl::StatusCode::kNotFound);
+  }
+  // The other process died mid-transaction: its write is rolled back, ours now goes through.
+  EXPECT_TRUE((*store)->PutPlan(SamplePlan("pl_1")).ok());
+  store->reset();
+  ExpectWholeAndConsistent(path);
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM rule_sets WHERE sha256 = 'x'").getInt(), 0);
+}
+
+TEST(StoreFaultsTest, ExclusiveLockByAnotherProcessRefusesOpenClearly) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  LockingProcess other(path,
+                       "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                       "INSERT INTO rule_sets VALUES ('x','x','x',NULL,0); COMMIT");
+  ASSERT_TRUE(other.locked());
+  SqliteStoreOptions options;
+  options.busy_timeout_ms = 200;
+  auto store = OpenSqliteStore(path, options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(IsClearFault(store.status())) << store.status();
+}
+
+TEST(StoreFaultsTest, EightWritersWithReadersNeverSeeBusy) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  auto opened = OpenSqliteStore(path);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  ASSERT_TRUE(store.PutPlan(SamplePlan("pl_seed")).ok());
+
+  constexpr int kWriters = 8;
+  constexpr int kPerWriter = 40;
+  std::atomic<bool> writing{true};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  auto fail = [&](const absl::Status& s) {
+    std::lock_guard lock(mu);
+    errors.push_back(s.ToString());
+  };
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      while (writing) {
+        if (r == 0) {
+          if (auto s = store.GetPlan("pl_seed"); !s.ok()) fail(s.status());
+        } else if (r == 1) {
+          if (auto s = store.ListPlans("P-0001", 20, ""); !s.ok()) fail(s.status());
+        } else {
+          if (auto s = store.GetProgress("P-0001", {}); !s.ok()) fail(s.status());
+        }
+      }
+    });
+  }
+  // A backup while everything runs: it must neither block nor be blocked.
+  readers.emplace_back([&] {
+    if (auto s = store.Backup(dir.file("during.db")); !s.ok()) fail(s);
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        const std::string id = "pl_" + std::to_string(w) + "_" + std::to_string(i);
+        if (auto s = store.PutPlan(SamplePlan(id, id)); !s.ok()) fail(s.status());
+        SessionOutcome o;
+        o.patient_ref = "P-w" + std::to_string(w);
+        o.session_number = static_cast<uint32_t>(i + 1);
+        o.pain_nprs = 5;
+        o.pain_days_per_week = 3;
+        if (auto s = store.RecordOutcome(o); !s.ok()) fail(s);
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  writing = false;
+  for (auto& t : readers) t.join();
+  EXPECT_TRUE(errors.empty()) << errors.size() << " failures, first: " << errors[0];
+  auto page = store.ListPlans("P-0001", 500, "");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->plans.size(), 1u + kWriters * kPerWriter);
+  opened->reset();
+  ExpectWholeAndConsistent(path);
+}
+
+}  // namespace
+}  // namespace modalis
