@@ -123,8 +123,12 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
                                  request.practitioner().qualifications().end());
   }
 
+  // Suggest pins one rule-set snapshot; a reload can swap the active one around it. The snapshot
+  // it used is one of these two (snapshots are immutable), and the audit must name exactly it.
+  const auto rules_before = engine_.rules();
   auto plan = engine_.Suggest(*findings, plan_request);
   if (!plan.ok()) return plan.status();
+  const auto rules_after = engine_.rules();
 
   NewPlan out;
   StoredPlan& stored = out.plan;
@@ -139,10 +143,13 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   stored.baseline.pain_days_per_week = Number(*findings, "pain_days_per_week");
   stored.baseline.baseline_pain_nprs = Number(*findings, "baseline_pain_nprs");
 
-  // The audit names the exact rule set and plugins that decided. The engine pins its snapshot
-  // inside Suggest; a reload in between would name the wrong one, so refuse rather than guess.
-  const auto rules = engine_.rules();
-  if (rules == nullptr || rules->sha256 != plan->rule_set.sha256) {
+  // The audit names the exact rule set and plugins that decided. Two reloads within one request
+  // would leave us unable to tell which; refuse rather than guess (the retry is idempotent).
+  std::shared_ptr<const CompiledRuleSet> rules;
+  for (const auto& candidate : {rules_after, rules_before}) {
+    if (candidate != nullptr && candidate->sha256 == plan->rule_set.sha256) rules = candidate;
+  }
+  if (rules == nullptr) {
     return absl::UnavailableError("the rule set changed while planning; retry the request");
   }
   out.rule_set = {rules->sha256, rules->id, rules->version,

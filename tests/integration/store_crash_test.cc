@@ -175,6 +175,56 @@ TEST(StoreCrashTest, KillNineDuringConcurrentSuggestPlanLosesNoAcknowledgedPlan)
   EXPECT_EQ(retry.plan().plan_id(), plan_id);
 }
 
+TEST(StoreCrashTest, EightClientsWritingWhileOthersReadNeverSeeBusy) {
+  testing::TempDir dir;
+  const std::string db = dir.file("modalis.db");
+  ServerProcess server(ServerArgs(db));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto stub = Connect(server.address());
+  v1::SuggestPlanResponse seed;
+  ASSERT_TRUE(Suggest(*stub, DeskWorker("P-seed", "seed"), &seed).ok());
+
+  constexpr int kWriters = 8;
+  constexpr int kPerWriter = 25;
+  std::atomic<bool> writing{true};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  auto fail = [&](const grpc::Status& s) {
+    std::lock_guard lock(mu);
+    errors.push_back(std::to_string(s.error_code()) + " " + s.error_message());
+  };
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      auto reader = Connect(server.address());
+      while (writing) {
+        v1::GetPlanResponse got;
+        if (grpc::Status s = Get(*reader, seed.plan().plan_id(), &got); !s.ok()) fail(s);
+      }
+    });
+  }
+  // An operator's backup in the middle of it all, through the CLI's own connection.
+  CliResult backup;
+  readers.emplace_back([&] { backup = Cli("db backup --db " + db + " " + dir.file("b.db")); });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      auto writer = Connect(server.address());
+      for (int i = 0; i < kPerWriter; ++i) {
+        v1::SuggestPlanResponse r;
+        const std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
+        if (grpc::Status s = Suggest(*writer, DeskWorker("P-" + id, id), &r); !s.ok()) fail(s);
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  writing = false;
+  for (auto& t : readers) t.join();
+  EXPECT_TRUE(errors.empty()) << errors.size() << " failed calls, first: " << errors[0];
+  EXPECT_EQ(backup.exit_code, 0) << backup.output;
+  EXPECT_EQ(CountPlans(db), 1 + kWriters * kPerWriter);
+}
+
 TEST(StoreCrashTest, ModalisdRefusesNewerOrCorruptedDatabaseWithAClearMessage) {
   testing::TempDir dir;
   const std::string newer = dir.file("newer.db");
