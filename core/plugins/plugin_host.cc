@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
+#include <iostream>
 #include <system_error>
 
 namespace modalis {
@@ -151,6 +153,17 @@ modalis_findings_v1 MakeFindingsView(const FindingsCtx* ctx) {
 
 void SetError(void* ctx, modalis_str message) { *static_cast<std::string*>(ctx) = Str(message); }
 
+void LogToStderr(std::string_view line) { std::cerr << line << "\n"; }
+
+std::atomic<PluginErrorLogger> g_error_logger{&LogToStderr};
+
+// A serving failure is both on the plan (as an exclusion) and in the log, so a broken plugin is
+// noticed by whoever runs the server, not only by the therapist reading one plan.
+absl::Status ServingError(std::string message) {
+  g_error_logger.load()(message);
+  return absl::InternalError(std::move(message));
+}
+
 // --- the loaded plugin -------------------------------------------------------------------------
 
 class PluginModality final : public Modality {
@@ -202,8 +215,8 @@ class PluginModality final : public Modality {
     std::string error;
     if (desc_->screen(instance_, &view, &sink, modalis_error_sink_v1{&error, &SetError}) !=
         MODALIS_OK) {
-      return absl::InternalError("plugin " + info_.id + " failed its safety screen: " +
-                                 (error.empty() ? std::string("no reason given") : error));
+      return ServingError("plugin " + info_.id + " failed its safety screen: " +
+                          (error.empty() ? std::string("no reason given") : error));
     }
     return out;
   }
@@ -236,8 +249,8 @@ class PluginModality final : public Modality {
     std::string error;
     if (desc_->build_step(instance_, &request, &view, &sink,
                           modalis_error_sink_v1{&error, &SetError}) != MODALIS_OK) {
-      return absl::InternalError("plugin " + info_.id + " failed to build its step: " +
-                                 (error.empty() ? std::string("no reason given") : error));
+      return ServingError("plugin " + info_.id + " failed to build its step: " +
+                          (error.empty() ? std::string("no reason given") : error));
     }
     if (out.minutes == 0) out.minutes = input.minutes != 0 ? input.minutes : info_.default_minutes;
     return out;
@@ -394,6 +407,10 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(
 }
 
 }  // namespace
+
+void SetPluginErrorLogger(PluginErrorLogger logger) {
+  g_error_logger.store(logger != nullptr ? logger : &LogToStderr);
+}
 
 PluginRegistry::PluginRegistry(std::vector<std::shared_ptr<const Modality>> modalities,
                                std::vector<PluginRefusal> refused)

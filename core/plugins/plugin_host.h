@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,5 +44,12 @@ class PluginRegistry {
 // itself is unusable (missing, not absolute, group- or world-writable, foreign owner); every bad
 // file is refused on its own and listed in refused().
 absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::string& directory);
+
+// Where a plugin's failure while serving (screen or build_step returned an error or threw) is
+// logged, one line per failure, besides the "plugin error" exclusion on the plan. The default
+// writes the line to stderr. The message names the plugin and its error, never the findings.
+// Set it once at start-up; nullptr restores the default. Thread-safe.
+using PluginErrorLogger = void (*)(std::string_view line);
+void SetPluginErrorLogger(PluginErrorLogger logger);
 
 }  // namespace modalis

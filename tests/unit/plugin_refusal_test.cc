@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -188,7 +190,16 @@ const Exclusion* ExclusionOf(const Plan& plan, const std::string& modality) {
   return nullptr;
 }
 
+std::vector<std::string>* g_logged = nullptr;
+void CaptureLog(std::string_view line) { g_logged->emplace_back(line); }
+
 TEST(PluginRefusalTest, PluginFailingWhileServingIsExcludedAsPluginErrorAndThePlanStillAnswers) {
+  std::vector<std::string> logged;
+  g_logged = &logged;
+  SetPluginErrorLogger(&CaptureLog);
+  struct Restore {
+    ~Restore() { SetPluginErrorLogger(nullptr); }
+  } restore;
   BrokenPluginsDir dir;
   auto registry = LoadPlugins(dir.path());
   ASSERT_TRUE(registry.ok()) << registry.status();
@@ -230,8 +241,13 @@ TEST(PluginRefusalTest, PluginFailingWhileServingIsExcludedAsPluginErrorAndThePl
       EXPECT_EQ(e->severity, Exclusion::Severity::kPluginError) << modality;
       EXPECT_EQ(e->reason, reason);
       EXPECT_EQ(e->source, "plugin:" + modality);
+      // ...and the same failure is logged for whoever runs the server.
+      EXPECT_NE(std::find(logged.begin(), logged.end(), reason.substr(strlen("plugin error: "))),
+                logged.end())
+          << reason;
     }
   }
+  EXPECT_EQ(logged.size(), 8u);  // four failing plugins, two requests
 }
 
 TEST(PluginRefusalTest, RulesNamingARefusedPluginSeeItAsUnavailable) {
