@@ -415,6 +415,35 @@ TEST(ModalityPluginsTest, NoRuleSetCanSwitchOffAPluginFloor) {
   EXPECT_EQ(plan.exclusions[0].findings, Strings{"metal_allergy"});
 }
 
+std::vector<Diagnostic> CompileSuggestion(const std::string& suggest) {
+  std::vector<Diagnostic> diagnostics;
+  testing::CompileText(R"({"id": "t", "version": "1",
+    "rules": [{"id": "r", "description": "d", "source": "s", "when": "always",
+               "then": [{"suggest": )" +
+                           suggest + "}]}]}",
+                       &diagnostics);
+  return diagnostics;
+}
+
+TEST(ModalityPluginsTest, RuleCompilerAsksThePluginAboutParamsAndTargets) {
+  // A bad param is a rule-file error at the params, in the plugin's words.
+  auto bad =
+      CompileSuggestion(R"({"modality": "myofascial_release", "params": {"pressure": "firm"}})");
+  ASSERT_EQ(bad.size(), 1u) << FormatDiagnostics(bad);
+  EXPECT_EQ(bad[0].id, "bad-params");
+  EXPECT_EQ(bad[0].where.pointer, "/rules/0/then/0/suggest/params");
+  EXPECT_EQ(bad[0].message, "myofascial_release: pressure must be one of light, moderate, deep");
+  EXPECT_TRUE(
+      CompileSuggestion(R"({"modality": "myofascial_release", "params": {"pressure": "light"}})")
+          .empty());
+  // Ear points are targets only because the auricular plugin declares them.
+  EXPECT_TRUE(CompileSuggestion(R"({"modality": "auricular_acupuncture", "targets": ["ear_nada"]})")
+                  .empty());
+  auto wrong = CompileSuggestion(R"({"modality": "myofascial_release", "targets": ["ear_nada"]})");
+  ASSERT_EQ(wrong.size(), 1u) << FormatDiagnostics(wrong);
+  EXPECT_EQ(wrong[0].id, "unknown-target");
+}
+
 TEST(ModalityPluginsTest, UpperBackTriggerPointGoesToMyofascialReleaseAndTheNeedlingStepSaysWhy) {
   json f = json::parse(testing::ReadText(testing::DataFile("desk-worker.json")));
   f["trigger_points"] = {"quadratus_lumborum", "upper_back"};

@@ -161,7 +161,8 @@ TEST(PluginRefusalTest, DirectoryMustBeAbsoluteExistingAndNotWritableByOthers) {
 // --- serving: a plugin that throws or returns an error never takes the plan down ---------------
 
 std::shared_ptr<const CompiledRuleSet> CompileWith(const PluginRegistry& plugins,
-                                                   const std::string& rules_text) {
+                                                   const std::string& rules_text,
+                                                   std::vector<Diagnostic>* warnings = nullptr) {
   RuleSource source;
   source.vocabulary = {testing::RulesDir() + "/vocabulary.json",
                        testing::ReadText(testing::RulesDir() + "/vocabulary.json")};
@@ -169,6 +170,7 @@ std::shared_ptr<const CompiledRuleSet> CompileWith(const PluginRegistry& plugins
   std::vector<Diagnostic> diagnostics;
   auto compiled = CompileRuleSet(source, plugins, &diagnostics);
   EXPECT_NE(compiled, nullptr) << FormatDiagnostics(diagnostics);
+  if (warnings != nullptr) *warnings = diagnostics;
   return compiled;
 }
 
@@ -255,8 +257,14 @@ TEST(PluginRefusalTest, RulesNamingARefusedPluginSeeItAsUnavailable) {
   auto registry = LoadPlugins(dir.path());
   ASSERT_TRUE(registry.ok()) << registry.status();
   // test_throws_init was refused: the rule set still compiles (with a warning) and plans say so.
-  auto rules = CompileWith(**registry, SuggestAll({"test_throws_init", "myofascial_release"}));
+  std::vector<Diagnostic> warnings;
+  auto rules =
+      CompileWith(**registry, SuggestAll({"test_throws_init", "myofascial_release"}), &warnings);
   ASSERT_NE(rules, nullptr);
+  ASSERT_EQ(warnings.size(), 1u) << FormatDiagnostics(warnings);
+  EXPECT_EQ(warnings[0].severity, Diagnostic::Severity::kWarning);
+  EXPECT_EQ(warnings[0].id, "unknown-modality");
+  EXPECT_EQ(warnings[0].where.pointer, "/rules/0/then/0/suggest/modality");
   auto findings = DecodeFindings(json{{"dvt_suspected", false}, {"trigger_points", {"piriformis"}}},
                                  rules->vocabulary);
   ASSERT_TRUE(findings.ok()) << findings.status();
