@@ -47,7 +47,8 @@ absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::str
 
 // Where a plugin's failure while serving (screen or build_step returned an error or threw) is
 // logged, one line per failure, besides the "plugin error" exclusion on the plan. The default
-// writes the line to stderr. The message names the plugin and its error, never the findings.
+// writes the line to stderr. The line is the plugin id and the error text the plugin gave; the
+// host adds no findings to it.
 // Set it once at start-up; nullptr restores the default. Thread-safe.
 using PluginErrorLogger = void (*)(std::string_view line);
 void SetPluginErrorLogger(PluginErrorLogger logger);
