@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "core/common/json_document.h"
+#include "core/plan/plan_json.h"
 #include "core/plan/planner.h"
 #include "tests/support/engine_fixture.h"
 
@@ -462,6 +464,30 @@ TEST(ModalityPluginsTest, UpperBackTriggerPointGoesToMyofascialReleaseAndTheNeed
   EXPECT_EQ(dn->targets, Strings{"quadratus_lumborum"});
   EXPECT_TRUE(AnyContains(dn->cautions, "upper_back not treated: not needled: pneumothorax"));
   EXPECT_NE(std::find(mfr->targets.begin(), mfr->targets.end(), "upper_back"), mfr->targets.end());
+}
+
+// The ABI lets the host call screen and build_step concurrently on one instance; the plugins keep
+// no mutable state and the host's callbacks are per call, so parallel plans equal a serial one.
+TEST(ModalityPluginsTest, ConcurrentPlansThroughTheSamePluginsAgree) {
+  json f = json::parse(testing::ReadText(testing::DataFile("desk-worker.json")));
+  f["trigger_points"] = {"quadratus_lumborum", "upper_back", "piriformis"};
+  f["pregnant"] = true;  // a caution on the ear step, an exclusion for needling
+  auto rules = testing::DefaultRules();
+  auto findings = DecodeFindings(f, rules->vocabulary);
+  ASSERT_TRUE(findings.ok()) << findings.status();
+  const std::string expected = PlanToJson(MakePlan(*rules, *findings, PlanRequest{})).dump();
+  std::vector<std::string> mismatches[4];
+  std::vector<std::thread> threads;
+  for (auto& out : mismatches) {
+    threads.emplace_back([&, out = &out] {
+      for (int i = 0; i < 200; ++i) {
+        std::string got = PlanToJson(MakePlan(*rules, *findings, PlanRequest{})).dump();
+        if (got != expected) out->push_back(std::move(got));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& out : mismatches) EXPECT_TRUE(out.empty()) << out.front();
 }
 
 }  // namespace
