@@ -6,6 +6,8 @@
 // avoided and seeds replace needles.
 #include <modalis/plugin_sdk.hpp>
 
+#include <algorithm>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -17,16 +19,16 @@ using modalis::sdk::StepRequest;
 
 struct EarTarget {
   const char* id;
-  const char* points;  // the points that make it up, for the therapist
+  std::initializer_list<const char*> points;  // the points that make it up, for the therapist
 };
 
 // Clinical brief §6.
-constexpr EarTarget kEarTargets[] = {
-    {"ear_nada", "NADA protocol: Sympathetic, Shen Men, Kidney, Liver, Lung"},
-    {"ear_shen_men", "Shen Men"},
-    {"ear_point_zero", "Point Zero"},
+const EarTarget kEarTargets[] = {
+    {"ear_nada", {"Sympathetic", "Shen Men", "Kidney", "Liver", "Lung"}},  // NADA protocol
+    {"ear_shen_men", {"Shen Men"}},
+    {"ear_point_zero", {"Point Zero"}},
     {"ear_sleep_points",
-     "sleep points: Heart, Spleen, Kidney, Shen Men, Brain, Occipital, Endocrine, Sympathetic"},
+     {"Heart", "Spleen", "Kidney", "Shen Men", "Brain", "Occipital", "Endocrine", "Sympathetic"}},
 };
 
 const EarTarget* FindEarTarget(std::string_view id) {
@@ -100,16 +102,24 @@ class AuricularAcupuncture final : public modalis::sdk::Modality {
       const bool stressed = f.code_is("stress_level", "high");
       const bool poor_sleep = f.code_is("sleep_quality", "poor");
       if (stressed) chosen.insert(chosen.end(), {"ear_nada", "ear_point_zero"});
-      if (poor_sleep) chosen.push_back("ear_sleep_points");  // includes Shen Men
+      // Shen Men is also in the sleep set; it is named because it is the key point for sleep.
+      if (poor_sleep) chosen.insert(chosen.end(), {"ear_shen_men", "ear_sleep_points"});
       if (!stressed && !poor_sleep) chosen.insert(chosen.end(), {"ear_shen_men", "ear_point_zero"});
     }
-    std::string points;
+    // The points to use, each once, in the order the targets name them.
+    std::vector<std::string_view> points;
     for (std::string_view t : chosen) {
       out.add_target(t);
-      points += std::string(points.empty() ? "" : "; ") + FindEarTarget(t)->points;
+      for (std::string_view p : FindEarTarget(t)->points) {
+        if (std::find(points.begin(), points.end(), p) == points.end()) points.push_back(p);
+      }
+    }
+    std::string listed;
+    for (std::string_view p : points) {
+      listed += (listed.empty() ? "" : ", ") + std::string(p);
     }
     // One param only: the points. Needles or seeds is said in the instruction.
-    out.param("points", points);
+    out.param("points", listed);
     out.minutes(req.minutes != 0 ? req.minutes : 20);
 
     std::string unconfirmed;

@@ -376,9 +376,17 @@ TEST(AuricularTest, PointsForStressAndSleep) {
   EXPECT_NE(stress.params.at("points").find("Sympathetic, Shen Men, Kidney, Liver, Lung"),
             std::string::npos);
   StepOutcome sleep = ear.Build(With(Clear(), {{"sleep_quality", "poor"}}));
-  EXPECT_EQ(sleep.targets, Strings{"ear_sleep_points"});
-  EXPECT_NE(sleep.params.at("points").find("Heart, Spleen, Kidney, Shen Men, Brain, Occipital"),
-            std::string::npos);
+  EXPECT_EQ(sleep.targets, (Strings{"ear_shen_men", "ear_sleep_points"}));
+  EXPECT_EQ(sleep.params.at("points"),
+            "Shen Men, Heart, Spleen, Kidney, Brain, Occipital, Endocrine, Sympathetic");
+  // Both: each point once.
+  StepOutcome both =
+      ear.Build(With(Clear(), {{"stress_level", "high"}, {"sleep_quality", "poor"}}));
+  EXPECT_EQ(both.targets,
+            (Strings{"ear_nada", "ear_point_zero", "ear_shen_men", "ear_sleep_points"}));
+  EXPECT_EQ(both.params.at("points"),
+            "Sympathetic, Shen Men, Kidney, Liver, Lung, Point Zero, Heart, Spleen, Brain, "
+            "Occipital, Endocrine");
   StepOutcome neither = ear.Build(Clear());
   EXPECT_EQ(neither.targets, (Strings{"ear_shen_men", "ear_point_zero"}));
   StepOutcome named = ear.Build(Clear(), {"ear_point_zero", "upper_back"});
