@@ -1,4 +1,6 @@
 // modalis plugins ...: what loaded and what was refused.
+#include <modalis/plugin_abi.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
@@ -7,12 +9,18 @@
 namespace modalis::cli {
 namespace {
 
+// Refused plugins do not fail the command: the host serves without them, and this listing is
+// how an operator finds out why.
 int List(const Common& common) {
-  auto plugins = LoadPlugins(PluginsDir(common));
+  const std::string dir = PluginsDir(common);
+  auto plugins = LoadPlugins(dir);
   if (!plugins.ok()) {
     std::cerr << "modalis: " << plugins.status().message() << "\n";
     return 1;
   }
+  std::cout << dir << " (plugin ABI " << MODALIS_PLUGIN_ABI_MAJOR << "." << MODALIS_PLUGIN_ABI_MINOR
+            << "): " << (*plugins)->modalities().size() << " loaded, "
+            << (*plugins)->refused().size() << " refused\n";
   for (const auto& m : (*plugins)->modalities()) {
     const auto& i = m->info();
     std::cout << "loaded   " << i.id << " " << i.version << " (phase " << i.phase << ", "

@@ -2,11 +2,14 @@
 
 #include <modalis/plugin_abi.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
+#include <iostream>
 #include <system_error>
 
 namespace modalis {
@@ -150,6 +153,17 @@ modalis_findings_v1 MakeFindingsView(const FindingsCtx* ctx) {
 
 void SetError(void* ctx, modalis_str message) { *static_cast<std::string*>(ctx) = Str(message); }
 
+void LogToStderr(std::string_view line) { std::cerr << line << "\n"; }
+
+std::atomic<PluginErrorLogger> g_error_logger{&LogToStderr};
+
+// A serving failure is both on the plan (as an exclusion) and in the log, so a broken plugin is
+// noticed by whoever runs the server, not only by the therapist reading one plan.
+absl::Status ServingError(std::string message) {
+  g_error_logger.load()(message);
+  return absl::InternalError(std::move(message));
+}
+
 // --- the loaded plugin -------------------------------------------------------------------------
 
 class PluginModality final : public Modality {
@@ -201,7 +215,8 @@ class PluginModality final : public Modality {
     std::string error;
     if (desc_->screen(instance_, &view, &sink, modalis_error_sink_v1{&error, &SetError}) !=
         MODALIS_OK) {
-      return absl::InternalError("plugin " + info_.id + " failed its safety screen: " + error);
+      return ServingError("plugin " + info_.id + " failed its safety screen: " +
+                          (error.empty() ? std::string("no reason given") : error));
     }
     return out;
   }
@@ -234,7 +249,8 @@ class PluginModality final : public Modality {
     std::string error;
     if (desc_->build_step(instance_, &request, &view, &sink,
                           modalis_error_sink_v1{&error, &SetError}) != MODALIS_OK) {
-      return absl::InternalError("plugin " + info_.id + " failed to build its step: " + error);
+      return ServingError("plugin " + info_.id + " failed to build its step: " +
+                          (error.empty() ? std::string("no reason given") : error));
     }
     if (out.minutes == 0) out.minutes = input.minutes != 0 ? input.minutes : info_.default_minutes;
     return out;
@@ -249,14 +265,29 @@ class PluginModality final : public Modality {
 
 bool GroupOrWorldWritable(const struct stat& st) { return (st.st_mode & (S_IWGRP | S_IWOTH)) != 0; }
 
+// Only root or the user modalis runs as may have put the code there: anyone else who owns the file
+// could change it after this check.
+bool TrustedOwner(const struct stat& st) { return st.st_uid == 0 || st.st_uid == ::geteuid(); }
+
 // Checks made before any plugin code can run. Returns "" when the file may be opened.
+//
+// There is a window between these checks and dlopen in which the file could be replaced; closing
+// it by opening with O_NOFOLLOW and loading through /proc/self/fd/N does not work with glibc, which
+// matches already-loaded libraries by path name, so a reused descriptor number would hand back an
+// earlier plugin. The directory checks (not group- or world-writable, trusted owner) are what keep
+// others from swapping files in.
 std::string PreLoadCheck(const fs::path& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return "cannot stat the file";
   if (S_ISLNK(st.st_mode)) return "is a symbolic link; plugins must be regular files";
   if (!S_ISREG(st.st_mode)) return "is not a regular file";
   if (GroupOrWorldWritable(st)) return "is group- or world-writable; fix with chmod go-w";
+  if (!TrustedOwner(st)) {
+    return "is owned by uid " + std::to_string(st.st_uid) +
+           ", neither root nor the user modalis runs as";
+  }
   try {
+    // library_info parses the ELF file only; it runs nothing.
     boost::dll::library_info info(path, /*throw_if_not_native=*/true);
     auto symbols = info.symbols("boostdll");
     if (std::find(symbols.begin(), symbols.end(), MODALIS_PLUGIN_ENTRY_NAME) == symbols.end()) {
@@ -269,7 +300,22 @@ std::string PreLoadCheck(const fs::path& path) {
   return {};
 }
 
-absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(const fs::path& path) {
+std::string AbiString(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// Modality ids appear in rule files, JSON and the API: lowercase letters, digits and '_'.
+bool ValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64 || !(id.front() >= 'a' && id.front() <= 'z')) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// `loaded` holds the modalities already accepted in this scan: a duplicate id is refused before
+// its init runs, so a second copy never gets to do any work.
+absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(
+    const fs::path& path, const std::vector<std::shared_ptr<const Modality>>& loaded) {
   if (std::string problem = PreLoadCheck(path); !problem.empty()) {
     return absl::FailedPreconditionError(problem);
   }
@@ -288,24 +334,46 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(const fs::path& path) {
     return absl::FailedPreconditionError(std::string("entry point failed: ") + e.what());
   }
   if (desc == nullptr) return absl::FailedPreconditionError("entry point returned no descriptor");
+  // Major first: a plugin of another major may not even share the layout of the fields after it.
   if (desc->abi_major != MODALIS_PLUGIN_ABI_MAJOR) {
     return absl::FailedPreconditionError(
-        "was built for plugin ABI " + std::to_string(desc->abi_major) + "." +
-        std::to_string(desc->abi_minor) + "; this host speaks ABI " +
-        std::to_string(MODALIS_PLUGIN_ABI_MAJOR) + "." + std::to_string(MODALIS_PLUGIN_ABI_MINOR));
+        "was built for plugin ABI " + AbiString(desc->abi_major, desc->abi_minor) +
+        "; this host speaks ABI " + AbiString(MODALIS_PLUGIN_ABI_MAJOR, MODALIS_PLUGIN_ABI_MINOR) +
+        " (rebuild it against an SDK " + std::to_string(MODALIS_PLUGIN_ABI_MAJOR) + ".x)");
   }
   if (desc->abi_minor > MODALIS_PLUGIN_ABI_MINOR) {
     return absl::FailedPreconditionError(
-        "needs plugin ABI " + std::to_string(desc->abi_major) + "." +
-        std::to_string(desc->abi_minor) + ", newer than this host's " +
-        std::to_string(MODALIS_PLUGIN_ABI_MAJOR) + "." + std::to_string(MODALIS_PLUGIN_ABI_MINOR));
+        "needs plugin ABI " + AbiString(desc->abi_major, desc->abi_minor) +
+        ", newer than this host's " +
+        AbiString(MODALIS_PLUGIN_ABI_MAJOR, MODALIS_PLUGIN_ABI_MINOR) + " (upgrade Modalis)");
   }
   if (desc->struct_size < sizeof(modalis_plugin_v1)) {
-    return absl::FailedPreconditionError("descriptor is smaller than ABI 1.0 requires");
+    return absl::FailedPreconditionError(
+        "descriptor struct_size is " + std::to_string(desc->struct_size) + " bytes; ABI " +
+        AbiString(MODALIS_PLUGIN_ABI_MAJOR, 0) + " needs at least " +
+        std::to_string(sizeof(modalis_plugin_v1)));
   }
-  if (desc->id.size == 0 || desc->init == nullptr || desc->destroy == nullptr ||
-      desc->screen == nullptr || desc->build_step == nullptr || desc->validate_params == nullptr) {
-    return absl::FailedPreconditionError("descriptor is incomplete (id or functions missing)");
+  if (desc->init == nullptr || desc->destroy == nullptr || desc->screen == nullptr ||
+      desc->build_step == nullptr || desc->validate_params == nullptr) {
+    return absl::FailedPreconditionError(
+        "descriptor is incomplete: init, destroy, validate_params, screen and build_step are all "
+        "required");
+  }
+  if (!ValidId(View(desc->id))) {
+    return absl::FailedPreconditionError("modality id '" + Str(desc->id) +
+                                         "' is not valid (lowercase letters, digits and _, "
+                                         "starting with a letter)");
+  }
+  if ((desc->reads == nullptr && desc->reads_count != 0) ||
+      (desc->required_known == nullptr && desc->required_known_count != 0) ||
+      (desc->targets_allowed == nullptr && desc->targets_allowed_count != 0)) {
+    return absl::FailedPreconditionError("descriptor declares a list with a count but no items");
+  }
+  for (const auto& other : loaded) {
+    if (other->info().id == View(desc->id)) {
+      return absl::FailedPreconditionError("duplicate modality id '" + Str(desc->id) +
+                                           "' (already loaded from " + other->info().path + ")");
+    }
   }
 
   ModalityInfo info;
@@ -331,13 +399,18 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(const fs::path& path) {
   void* instance = nullptr;
   std::string error;
   if (desc->init(&instance, modalis_error_sink_v1{&error, &SetError}) != MODALIS_OK) {
-    return absl::FailedPreconditionError("init failed: " + (error.empty() ? "no reason" : error));
+    return absl::FailedPreconditionError("init failed: " +
+                                         (error.empty() ? std::string("no reason given") : error));
   }
   return std::shared_ptr<const Modality>(
       std::make_shared<PluginModality>(std::move(library), desc, instance, std::move(info)));
 }
 
 }  // namespace
+
+void SetPluginErrorLogger(PluginErrorLogger logger) {
+  g_error_logger.store(logger != nullptr ? logger : &LogToStderr);
+}
 
 PluginRegistry::PluginRegistry(std::vector<std::shared_ptr<const Modality>> modalities,
                                std::vector<PluginRefusal> refused)
@@ -373,6 +446,11 @@ absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::str
     return absl::PermissionDeniedError("plugin directory '" + directory +
                                        "' is group- or world-writable; fix with chmod go-w");
   }
+  if (!TrustedOwner(st)) {
+    return absl::PermissionDeniedError("plugin directory '" + directory + "' is owned by uid " +
+                                       std::to_string(st.st_uid) +
+                                       ", neither root nor the user modalis runs as");
+  }
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -384,17 +462,9 @@ absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::str
   std::vector<std::shared_ptr<const Modality>> loaded;
   std::vector<PluginRefusal> refused;
   for (const fs::path& file : files) {
-    auto modality = LoadOne(file);
+    auto modality = LoadOne(file, loaded);
     if (!modality.ok()) {
       refused.push_back({file.string(), std::string(modality.status().message())});
-      continue;
-    }
-    const std::string& id = (*modality)->info().id;
-    auto same = std::find_if(loaded.begin(), loaded.end(),
-                             [&](const auto& m) { return m->info().id == id; });
-    if (same != loaded.end()) {
-      refused.push_back({file.string(), "duplicate modality id '" + id + "' (already loaded from " +
-                                            (*same)->info().path + ")"});
       continue;
     }
     loaded.push_back(*std::move(modality));

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -17,8 +18,9 @@
 namespace modalis {
 
 struct PluginRefusal {
-  std::string path;
-  std::string reason;
+  std::string path;    // the file, absolute
+  std::string reason;  // why, e.g. "was built for plugin ABI 2.0; this host speaks ABI 1.0 ..."
+  std::string message() const { return path + ": " + reason; }
 };
 
 class PluginRegistry {
@@ -37,8 +39,18 @@ class PluginRegistry {
   std::vector<PluginRefusal> refused_;
 };
 
-// Loads every *.so in `directory` (an absolute path) in name order. Fails as a whole only when the
-// directory itself is unusable (missing, not absolute, group- or world-writable).
+// Loads every *.so in `directory` (an absolute path) in name order, so which of two plugins with
+// the same id wins never depends on the file system. Fails as a whole only when the directory
+// itself is unusable (missing, not absolute, group- or world-writable, foreign owner); every bad
+// file is refused on its own and listed in refused().
 absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::string& directory);
+
+// Where a plugin's failure while serving (screen or build_step returned an error or threw) is
+// logged, one line per failure, besides the "plugin error" exclusion on the plan. The default
+// writes the line to stderr. The line is the plugin id and the error text the plugin gave; the
+// host adds no findings to it.
+// Set it once at start-up; nullptr restores the default. Thread-safe.
+using PluginErrorLogger = void (*)(std::string_view line);
+void SetPluginErrorLogger(PluginErrorLogger logger);
 
 }  // namespace modalis

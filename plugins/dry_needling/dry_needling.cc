@@ -1,6 +1,13 @@
 // Dry needling of active trigger points (clinical brief §3 and §3a).
+//
+// The plugin floor is what no rule file can switch off: phobia, declined consent, lymphoedema,
+// broken skin at the site, metal allergy, uncontrolled epilepsy, acutely unwell. Anticoagulants,
+// bleeding disorders, pregnancy, age under 16 and recent surgery are the clinic's rule exclusions
+// (rules/), so the plugin only insists that the first three are known before it is suggested.
 #include <modalis/plugin_sdk.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -10,13 +17,37 @@ using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
+// Muscles this modality may needle. Never upper_back (the chest wall is thin there: pneumothorax).
+constexpr const char* kNeedleable[] = {"quadratus_lumborum", "gluteus_medius", "gluteus_minimus",
+                                       "piriformis", "erector_spinae"};
+
+bool Needleable(std::string_view target) {
+  for (const char* t : kNeedleable) {
+    if (target == t) return true;
+  }
+  return false;
+}
+
+// Why a requested target is not needled; the planner puts it on the step, so the therapist sees
+// where those trigger points went.
+std::string NotNeedled(std::string_view target) {
+  if (target == "upper_back") {
+    return "not needled: pneumothorax risk over the chest wall; released by hand instead";
+  }
+  if (target == "hip_flexors" || target == "hamstrings") {
+    return "not needled: stretched and released by hand instead";
+  }
+  if (target == "thoracolumbar_fascia") return "not needled: fascia is released by hand instead";
+  return "not a dry needling target";
+}
+
 class DryNeedling final : public modalis::sdk::Modality {
  public:
   static modalis::sdk::Manifest Manifest() {
     modalis::sdk::Manifest m;
     m.id = "dry_needling";
     m.display_name = "Dry needling";
-    m.version = "1.0.0";
+    m.version = "1.1.0";
     m.phase = 10;  // needling comes before hands-on work on the same muscles
     m.default_minutes = 15;
     m.qualification = "dry_needling";
@@ -34,12 +65,11 @@ class DryNeedling final : public modalis::sdk::Modality {
                "antiplatelet_therapy",
                "immunosuppressed",
                "diabetes",
-               "age"};
+               "age",
+               "trigger_points"};
     m.required_known = {"needle_phobia", "needling_consent", "anticoagulant_therapy",
                         "bleeding_disorder", "pregnant"};
-    // Never upper_back (pneumothorax risk); hip flexors and hamstrings are stretched, not needled.
-    m.targets_allowed = {"quadratus_lumborum", "gluteus_medius", "gluteus_minimus", "piriformis",
-                         "erector_spinae"};
+    m.targets_allowed.assign(std::begin(kNeedleable), std::end(kNeedleable));
     m.param_schema_json = R"({"type":"object","additionalProperties":false,"properties":{}})";
     return m;
   }
@@ -52,19 +82,28 @@ class DryNeedling final : public modalis::sdk::Modality {
   }
 
   void screen(const Findings& f, const ScreenResult& out) const override {
-    if (f.is("needle_phobia", true)) out.contraindication("needle phobia", "needle_phobia");
+    if (f.is("needle_phobia", true)) {
+      // Conflicting answers are read the restrictive way, and said so, so someone asks again.
+      out.contraindication(f.is("needling_consent", true)
+                               ? "needle phobia (consent is also recorded: the records conflict, "
+                                 "ask the client)"
+                               : "needle phobia",
+                           "needle_phobia");
+    }
     if (f.is("needling_consent", false)) {
-      out.contraindication("client has not consented to needling", "needling_consent");
+      out.contraindication("the client has not consented to needling", "needling_consent");
     }
     auto lymph = f.code("lymphoedema_region");
-    if (lymph && *lymph != "none" && *lymph != "arm") {
-      out.contraindication("lymphoedema in the treatment region (" + std::string(*lymph) + ")",
+    if (lymph && *lymph != "none") {
+      out.contraindication("lymphoedema (" + std::string(*lymph) + "): no needling",
                            "lymphoedema_region");
     }
     if (f.is("skin_lesion_at_site", true)) {
       out.contraindication("broken or infected skin at the needling site", "skin_lesion_at_site");
     }
-    if (f.is("metal_allergy", true)) out.contraindication("metal allergy", "metal_allergy");
+    if (f.is("metal_allergy", true)) {
+      out.contraindication("metal allergy (stainless-steel needles)", "metal_allergy");
+    }
     if (f.code_is("epilepsy", "uncontrolled")) {
       out.contraindication("uncontrolled epilepsy", "epilepsy");
     }
@@ -72,43 +111,45 @@ class DryNeedling final : public modalis::sdk::Modality {
       out.contraindication("acutely unwell or feverish", "rf_fever_or_unwell");
     }
 
-    if (lymph && *lymph == "arm")
-      out.caution("lymphoedema of the arm: do not needle the arm", "lymphoedema_region");
     if (f.is("antiplatelet_therapy", true)) {
-      out.caution("antiplatelet therapy: apply firm pressure after each needle",
+      out.caution("antiplatelet therapy: press firmly on each site after the needle is withdrawn",
                   "antiplatelet_therapy");
     }
     if (f.is("immunosuppressed", true)) {
-      out.caution("immunosuppressed: strict asepsis, watch for infection", "immunosuppressed");
+      out.caution("immunosuppressed: strict asepsis, watch the sites for infection",
+                  "immunosuppressed");
     }
     auto diabetes = f.code("diabetes");
     if (diabetes && *diabetes != "none") {
-      out.caution("diabetes: check skin and sensation at the sites", "diabetes");
+      out.caution("diabetes (" + std::string(*diabetes) +
+                      "): check skin and sensation at the sites; slower healing",
+                  "diabetes");
     }
     auto age = f.number("age");
-    if (age && *age >= 75) out.caution("aged 75 or over: fewer needles, shallow depth", "age");
+    if (age && *age >= 75) out.caution("aged 75 or over: fewer needles, shallower depth", "age");
   }
 
-  void build_step(const StepRequest& req, const Findings&, const StepBuilder& out) const override {
-    static const char* const kAllowed[] = {"quadratus_lumborum", "gluteus_medius",
-                                           "gluteus_minimus", "piriformis", "erector_spinae"};
-    for (std::string_view t : req.targets) {
-      bool allowed = false;
-      for (const char* a : kAllowed) allowed = allowed || t == a;
-      if (allowed) {
+  void build_step(const StepRequest& req, const Findings& f,
+                  const StepBuilder& out) const override {
+    // Targets come from the rule; a rule that names none means "the active trigger points".
+    std::vector<std::string_view> requested = req.targets;
+    if (requested.empty()) requested = f.list("trigger_points");
+    for (std::string_view t : requested) {
+      if (Needleable(t)) {
         out.add_target(t);
-      } else if (t == "upper_back") {
-        out.skip_target(t, "not needled: pneumothorax risk over the thorax");
       } else {
-        out.skip_target(t, "not a dry needling target here; treated by hands-on work instead");
+        out.skip_target(t, NotNeedled(t));
       }
     }
     out.minutes(req.minutes != 0 ? req.minutes : 15);
+    // What the findings vocabulary cannot tell us yet (clinical brief §3, §8).
     out.caution(
-        "confirm before treating: no previous adverse reaction to needling, no bleeding that "
-        "pressure cannot stop, not acutely ill");
+        "confirm before treating: no previous adverse reaction to needling, bleeding stops with "
+        "pressure, no vascular disease, not frail");
     out.instruction(
-        "Needle the active trigger points in the listed muscles, before hands-on work.");
+        "Needle the active trigger points in the listed muscles, before hands-on work on them.");
+    out.instruction(
+        "Sterile single-use needles; dispose in a sharps bin; record sites and number.");
   }
 };
 

@@ -1,6 +1,10 @@
 // Stretching and active release (clinical brief §3 and §3a).
+//
+// Floor: an acute soft-tissue injury, or lumbar or hip surgery in the last 12 weeks. Osteoporosis,
+// hypermobility, anticoagulants and age 75 or over keep the step with a caution.
 #include <modalis/plugin_sdk.hpp>
 
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -10,13 +14,24 @@ using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
+// Hip flexors, hamstrings, the lumbar extensors and the gluteals.
+constexpr const char* kStretchable[] = {"hip_flexors", "hamstrings", "erector_spinae",
+                                        "gluteus_medius", "gluteus_minimus"};
+
+bool Stretchable(std::string_view t) {
+  for (const char* s : kStretchable) {
+    if (t == s) return true;
+  }
+  return false;
+}
+
 class StretchingActiveRelease final : public modalis::sdk::Modality {
  public:
   static modalis::sdk::Manifest Manifest() {
     modalis::sdk::Manifest m;
     m.id = "stretching_active_release";
     m.display_name = "Stretching / active release";
-    m.version = "1.0.0";
+    m.version = "1.1.0";
     m.phase = 30;  // after needling and hands-on work
     m.default_minutes = 10;
     m.reads = {"acute_soft_tissue_injury",
@@ -24,10 +39,12 @@ class StretchingActiveRelease final : public modalis::sdk::Modality {
                "osteoporosis",
                "hypermobility",
                "anticoagulant_therapy",
-               "age"};
+               "age",
+               "thomas_test",
+               "hamstring_tight",
+               "lumbar_rom"};
     m.required_known = {"acute_soft_tissue_injury"};
-    m.targets_allowed = {"hip_flexors",    "hamstrings",      "erector_spinae",
-                         "gluteus_medius", "gluteus_minimus", "piriformis"};
+    m.targets_allowed.assign(std::begin(kStretchable), std::end(kStretchable));
     m.param_schema_json = R"({"type":"object","additionalProperties":false,"properties":{}})";
     return m;
   }
@@ -35,46 +52,60 @@ class StretchingActiveRelease final : public modalis::sdk::Modality {
   std::string validate_params(std::string_view params) const override {
     auto j = nlohmann::json::parse(params, nullptr, false);
     if (!j.is_object()) return "params must be an object";
-    if (!j.empty())
+    if (!j.empty()) {
       return "stretching_active_release takes no params (found '" + j.begin().key() + "')";
+    }
     return {};
   }
 
   void screen(const Findings& f, const ScreenResult& out) const override {
     if (f.is("acute_soft_tissue_injury", true)) {
-      out.contraindication("acute soft-tissue injury (under 72 hours)", "acute_soft_tissue_injury");
+      out.contraindication("acute soft-tissue injury (under 72 hours): no stretching",
+                           "acute_soft_tissue_injury");
     }
     auto surgery = f.code("recent_surgery_site");
     if (surgery && (*surgery == "lumbar" || *surgery == "hip")) {
       out.contraindication("within 12 weeks of " + std::string(*surgery) + " surgery",
                            "recent_surgery_site");
     }
-    if (f.is("osteoporosis", true))
-      out.caution("osteoporosis: gentle range, no end-range force", "osteoporosis");
-    if (f.is("hypermobility", true))
-      out.caution("hypermobility: do not push past normal range", "hypermobility");
+    if (f.is("osteoporosis", true)) {
+      out.caution("osteoporosis: gentle range, no end-range force, no loaded flexion",
+                  "osteoporosis");
+    }
+    if (f.is("hypermobility", true)) {
+      out.caution("hypermobility: stop at normal range, favour active control over stretch",
+                  "hypermobility");
+    }
     if (f.is("anticoagulant_therapy", true)) {
-      out.caution("anticoagulants: avoid forceful stretches (bruising risk)",
+      out.caution("anticoagulants: no forceful stretch or deep active release (bruising)",
                   "anticoagulant_therapy");
     }
     auto age = f.number("age");
     if (age && *age >= 75) out.caution("aged 75 or over: gentle, supported stretches", "age");
   }
 
-  void build_step(const StepRequest& req, const Findings&, const StepBuilder& out) const override {
-    static const char* const kAllowed[] = {"hip_flexors",    "hamstrings",      "erector_spinae",
-                                           "gluteus_medius", "gluteus_minimus", "piriformis"};
-    for (std::string_view t : req.targets) {
-      bool allowed = false;
-      for (const char* a : kAllowed) allowed = allowed || t == a;
-      if (allowed) {
+  void build_step(const StepRequest& req, const Findings& f,
+                  const StepBuilder& out) const override {
+    // A rule that names no targets means what the examination found tight.
+    std::vector<std::string_view> requested = req.targets;
+    if (requested.empty()) {
+      auto thomas = f.code("thomas_test");
+      if (thomas && thomas->rfind("positive", 0) == 0) requested.push_back("hip_flexors");
+      if (f.is("hamstring_tight", true)) requested.push_back("hamstrings");
+      auto rom = f.code("lumbar_rom");
+      if (rom && *rom != "full") requested.push_back("erector_spinae");
+    }
+    for (std::string_view t : requested) {
+      if (Stretchable(t)) {
         out.add_target(t);
       } else {
         out.skip_target(t, "not a stretching target");
       }
     }
     out.minutes(req.minutes != 0 ? req.minutes : 10);
-    out.caution("confirm before treating: no unhealed fracture, haematoma or bony block");
+    out.caution(
+        "confirm before treating: no unhealed fracture, haematoma, acute inflammation, sharp "
+        "pain on stretch or bony block");
     out.instruction("Hold each stretch 30 seconds, 3 times; active release on tight bands.");
   }
 };
