@@ -186,7 +186,7 @@ int Run(const Options& options) {
   }
 
   auto log = modalis::MakeJsonLogger(options.log_file);
-  modalis::PlanServiceImpl plan_service(**engine, **store);
+  modalis::PlanServiceImpl plan_service(**engine, **store, auth);
   auto on_reload = [&](const absl::Status& status) {
     const auto rules = (*engine)->rules();
     if (status.ok()) {

@@ -117,7 +117,11 @@ void PlanToProto(const Plan& plan, v1::Plan* out) {
     Copy(s.targets, step->mutable_targets());
     step->set_minutes(s.minutes);
     step->set_pressure(s.pressure);
-    for (const auto& [k, v] : s.params) (*step->mutable_params())[k] = v;
+    for (const auto& [k, v] : s.params) {  // std::map: already sorted by key
+      v1::Param* param = step->add_params();
+      param->set_key(k);
+      param->set_value(v);
+    }
     Copy(s.cautions, step->mutable_cautions());
     Copy(s.instructions, step->mutable_instructions());
     step->set_required_qualification(s.required_qualification);

@@ -7,6 +7,7 @@
 
 #include "core/common/ids.h"
 #include "core/common/sha256.h"
+#include "server/grpc_status.h"
 #include "server/plan_proto.h"
 
 namespace modalis {
@@ -24,9 +25,6 @@ bool ValidRef(const std::string& ref) {
   }
   return true;
 }
-
-// Until clients authenticate (design §7), every caller is the development client.
-constexpr char kDevelopmentClient[] = "local";
 
 // What makes two SuggestPlan requests "the same" for idempotency: everything that shapes the plan
 // and whose it is, in canonical JSON (sorted keys), so a client's field or key order does not
@@ -58,18 +56,18 @@ int64_t NowMs() {
 
 }  // namespace
 
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
 grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerContext* context,
                                                        const v1::SuggestPlanRequest* request,
                                                        v1::SuggestPlanResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto planned = Prepare(*request);
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/SuggestPlan");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  auto planned = Prepare(*request, *caller);
   if (!planned.ok()) {
-    reactor->Finish(ToGrpc(planned.status()));
+    reactor->Finish(ToGrpcStatus(planned.status()));
     return reactor;
   }
   if (request->dry_run()) {
@@ -81,7 +79,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerConte
   // gRPC thread blocks on the disk. A retry is answered with the plan stored the first time.
   store_.PutPlanAsync(*std::move(planned), [reactor, response](absl::StatusOr<StoredPlan> stored) {
     if (!stored.ok()) {
-      reactor->Finish(ToGrpc(stored.status()));
+      reactor->Finish(ToGrpcStatus(stored.status()));
       return;
     }
     PlanToProto(stored->plan, response->mutable_plan());
@@ -94,11 +92,95 @@ grpc::ServerUnaryReactor* PlanServiceImpl::GetPlan(grpc::CallbackServerContext* 
                                                    const v1::GetPlanRequest* request,
                                                    v1::GetPlanResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(Get(*request, response));
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetPlan");
+  reactor->Finish(caller.ok() ? Get(*request, response) : ToGrpcStatus(caller.status()));
   return reactor;
 }
 
-absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& request) {
+grpc::ServerUnaryReactor* PlanServiceImpl::ListPlans(grpc::CallbackServerContext* context,
+                                                     const v1::ListPlansRequest* request,
+                                                     v1::ListPlansResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/ListPlans");
+  reactor->Finish(caller.ok() ? List(*request, response) : ToGrpcStatus(caller.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanServiceImpl::GetProgress(grpc::CallbackServerContext* context,
+                                                       const v1::GetProgressRequest* request,
+                                                       v1::GetProgressResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetProgress");
+  reactor->Finish(caller.ok() ? Progress(*request, response) : ToGrpcStatus(caller.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanServiceImpl::RecordFeedback(grpc::CallbackServerContext* context,
+                                                          const v1::RecordFeedbackRequest* request,
+                                                          v1::RecordFeedbackResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/RecordFeedback");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  StepFeedback feedback;
+  feedback.plan_id = request->plan_id();
+  feedback.step_index = request->step_index();
+  switch (request->decision()) {
+    case v1::STEP_DECISION_ACCEPTED:
+      feedback.decision = StepDecision::kAccepted;
+      break;
+    case v1::STEP_DECISION_MODIFIED:
+      feedback.decision = StepDecision::kModified;
+      break;
+    case v1::STEP_DECISION_DECLINED:
+      feedback.decision = StepDecision::kDeclined;
+      break;
+    default:
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "decision must be STEP_DECISION_ACCEPTED, _MODIFIED or _DECLINED"));
+      return reactor;
+  }
+  feedback.reason = request->reason();
+  feedback.client = caller->client;
+  feedback.recorded_at_ms = NowMs();
+  store_.RecordFeedbackAsync(std::move(feedback),
+                             [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanServiceImpl::RecordOutcome(grpc::CallbackServerContext* context,
+                                                         const v1::RecordOutcomeRequest* request,
+                                                         v1::RecordOutcomeResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/RecordOutcome");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  if (!ValidRef(request->patient_ref())) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "patient_ref must be a pseudonymous reference (never a name)"));
+    return reactor;
+  }
+  SessionOutcome outcome;
+  outcome.patient_ref = request->patient_ref();
+  outcome.session_number = request->session_number();
+  outcome.pain_nprs = request->pain_nprs();
+  outcome.pain_days_per_week = request->pain_days_per_week();
+  if (request->has_odi_percent()) outcome.odi_percent = request->odi_percent();
+  if (request->has_rmdq()) outcome.rmdq = request->rmdq();
+  if (request->has_psfs_avg()) outcome.psfs_avg = request->psfs_avg();
+  outcome.client = caller->client;
+  outcome.recorded_at_ms = NowMs();
+  store_.RecordOutcomeAsync(std::move(outcome),
+                            [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
+}
+
+absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& request,
+                                                 const Caller& caller) {
   if (!ValidRef(request.patient_ref())) {
     return absl::InvalidArgumentError(
         "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits or . _ : - "
@@ -123,6 +205,14 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
                                  request.practitioner().qualifications().end());
   }
 
+  // At a course review the baseline is the patient's first recorded outcome, when there is one.
+  if (findings->contains("sessions_completed")) {
+    auto progress = store_.GetProgress(request.patient_ref(), ProgressPolicy{});
+    if (progress.ok() && progress->baseline_source == BaselineSource::kFirstOutcome) {
+      plan_request.baseline_pain_nprs = progress->pain_nprs.baseline;
+    }
+  }
+
   // Suggest pins one rule-set snapshot; a reload can swap the active one around it. The snapshot
   // it used is one of these two (snapshots are immutable), and the audit must name exactly it.
   const auto rules_before = engine_.rules();
@@ -135,7 +225,7 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   if (!request.dry_run()) plan->plan_id = NewId("pl_");
   stored.plan_id = plan->plan_id;
   stored.patient_ref = request.patient_ref();
-  stored.client = kDevelopmentClient;
+  stored.client = caller.client;
   stored.request_id = request.request_id();
   stored.request_hash = RequestHash(request, *findings);
   stored.created_at_ms = NowMs();
@@ -170,10 +260,60 @@ grpc::Status PlanServiceImpl::Get(const v1::GetPlanRequest& request,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "plan_id is required");
   }
   auto stored = store_.GetPlan(request.plan_id());
-  if (!stored.ok()) return ToGrpc(stored.status());
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
   PlanToProto(stored->plan, response->mutable_plan());
   response->set_patient_ref(stored->patient_ref);
   response->set_created_at_ms(stored->created_at_ms);
+  return grpc::Status::OK;
+}
+
+grpc::Status PlanServiceImpl::List(const v1::ListPlansRequest& request,
+                                   v1::ListPlansResponse* response) {
+  if (!ValidRef(request.patient_ref())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "patient_ref must be a pseudonymous reference (never a name)");
+  }
+  if (request.page_size() > 100) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size is at most 100");
+  }
+  auto page =
+      store_.ListPlans(request.patient_ref(), request.page_size() == 0 ? 20 : request.page_size(),
+                       request.page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const StoredPlan& p : page->plans) {
+    v1::GetPlanResponse* out = response->add_plans();
+    PlanToProto(p.plan, out->mutable_plan());
+    out->set_patient_ref(p.patient_ref);
+    out->set_created_at_ms(p.created_at_ms);
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status PlanServiceImpl::Progress(const v1::GetProgressRequest& request,
+                                       v1::GetProgressResponse* response) {
+  if (!ValidRef(request.patient_ref())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "patient_ref must be a pseudonymous reference (never a name)");
+  }
+  auto progress = store_.GetProgress(request.patient_ref(), ProgressPolicy{});
+  if (!progress.ok()) return ToGrpcStatus(progress.status());
+  auto change = [](const MeasureChange& in, v1::MeasureChange* out) {
+    if (in.baseline) out->set_baseline(*in.baseline);
+    if (in.latest) out->set_latest(*in.latest);
+    if (in.improvement) out->set_improvement(*in.improvement);
+    if (in.improvement_fraction) out->set_improvement_fraction(*in.improvement_fraction);
+    out->set_reaches_mic(in.reaches_mic);
+  };
+  response->set_patient_ref(progress->patient_ref);
+  response->set_baseline_source(std::string(BaselineSourceName(progress->baseline_source)));
+  change(progress->pain_nprs, response->mutable_pain_nprs());
+  change(progress->pain_days_per_week, response->mutable_pain_days_per_week());
+  response->set_sessions_completed(progress->sessions_completed);
+  response->set_review_after_sessions(progress->review_after_sessions);
+  response->set_improved(progress->improved);
+  response->set_review_due(progress->review_due);
+  response->set_referral_due(progress->referral_due);
   return grpc::Status::OK;
 }
 

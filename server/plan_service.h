@@ -11,12 +11,14 @@
 #include "core/engine.h"
 #include "core/store/store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
+#include "server/auth.h"
 
 namespace modalis {
 
 class PlanServiceImpl final : public v1::PlanService::CallbackService {
  public:
-  PlanServiceImpl(const Engine& engine, Store& store) : engine_(engine), store_(store) {}
+  PlanServiceImpl(const Engine& engine, Store& store, const Authorizer& auth)
+      : engine_(engine), store_(store), auth_(auth) {}
 
   grpc::ServerUnaryReactor* SuggestPlan(grpc::CallbackServerContext* context,
                                         const v1::SuggestPlanRequest* request,
@@ -24,17 +26,29 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* context,
                                     const v1::GetPlanRequest* request,
                                     v1::GetPlanResponse* response) override;
+  grpc::ServerUnaryReactor* ListPlans(grpc::CallbackServerContext* context,
+                                      const v1::ListPlansRequest* request,
+                                      v1::ListPlansResponse* response) override;
+  grpc::ServerUnaryReactor* RecordFeedback(grpc::CallbackServerContext* context,
+                                           const v1::RecordFeedbackRequest* request,
+                                           v1::RecordFeedbackResponse* response) override;
+  grpc::ServerUnaryReactor* RecordOutcome(grpc::CallbackServerContext* context,
+                                          const v1::RecordOutcomeRequest* request,
+                                          v1::RecordOutcomeResponse* response) override;
+  grpc::ServerUnaryReactor* GetProgress(grpc::CallbackServerContext* context,
+                                        const v1::GetProgressRequest* request,
+                                        v1::GetProgressResponse* response) override;
 
  private:
   // Validates and plans (inline: microseconds of CPU); the plan and its audit facts to store.
-  absl::StatusOr<NewPlan> Prepare(const v1::SuggestPlanRequest& request);
+  absl::StatusOr<NewPlan> Prepare(const v1::SuggestPlanRequest& request, const Caller& caller);
   grpc::Status Get(const v1::GetPlanRequest& request, v1::GetPlanResponse* response);
+  grpc::Status List(const v1::ListPlansRequest& request, v1::ListPlansResponse* response);
+  grpc::Status Progress(const v1::GetProgressRequest& request, v1::GetProgressResponse* response);
 
   const Engine& engine_;
   Store& store_;
+  const Authorizer& auth_;
 };
-
-// absl status codes share gRPC's numbering.
-grpc::Status ToGrpc(const absl::Status& status);
 
 }  // namespace modalis

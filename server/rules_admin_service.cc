@@ -4,7 +4,7 @@
 #include <sstream>
 #include <thread>
 
-#include "server/plan_service.h"
+#include "server/grpc_status.h"
 
 namespace modalis {
 namespace {
@@ -45,7 +45,7 @@ grpc::ServerUnaryReactor* Denied(grpc::CallbackServerContext* context, const Aut
   auto caller = auth.Authorize(*context, method);
   if (caller.ok()) return nullptr;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(caller.status()));
+  reactor->Finish(ToGrpcStatus(caller.status()));
   return reactor;
 }
 
@@ -113,7 +113,7 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
                          request.vocabulary().content()};
   } else {
     auto active = ReadRuleSource(engine_.config().rules_dir);
-    if (!active.ok()) return ToGrpc(active.status());
+    if (!active.ok()) return ToGrpcStatus(active.status());
     source.vocabulary = active->vocabulary;
   }
   for (const auto& c : request.cases())
@@ -160,7 +160,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServe
   return OffThread(context, [this, request, response] {
     auto rules = engine_.Reload(request->expected_sha256());
     if (on_reload_) on_reload_(rules.status());
-    if (!rules.ok()) return ToGrpc(rules.status());
+    if (!rules.ok()) return ToGrpcStatus(rules.status());
     ToProto(**rules, response->mutable_rule_set());
     return grpc::Status::OK;
   });
