@@ -18,7 +18,10 @@ address=$(sed -n 's/^modalisd listening on \([^ ]*\) .*/\1/p' "$work/out")
 [ -n "$address" ] || { echo "modalisd did not start:"; cat "$work/err"; exit 1; }
 
 call() { "$src/scripts/call" --address "$address" "$@"; }
-call health | grep -q '"SERVING"'
+# Whole outputs are captured before matching: `grep -q` closing a pipe early would fail the
+# pipeline under pipefail.
+health=$(call health)
+grep -q '"SERVING"' <<<"$health"
 call SuggestPlan "$src/tests/data/desk-worker-request.json" >"$work/plan.json"
 plan_id=$(/usr/bin/python3 -c '
 import json, sys
@@ -27,11 +30,12 @@ assert p["status"] == "COMPLETE", p["status"]
 assert [s["modality"] for s in p["steps"]][:2] == ["dry_needling", "myofascial_release"]
 assert p["course"]["frequency"] == "WEEKLY"
 print(p["plan_id"])' "$work/plan.json")
-call GetPlan "{\"plan_id\": \"$plan_id\"}" | /usr/bin/python3 -c '
+call GetPlan "{\"plan_id\": \"$plan_id\"}" >"$work/got.json"
+/usr/bin/python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 assert r["patient_ref"] == "P-0001", r["patient_ref"]
-assert r["plan"]["steps"][0]["modality"] == "dry_needling"'
+assert r["plan"]["steps"][0]["modality"] == "dry_needling"' <"$work/got.json"
 # An error comes back as a gRPC status a Python client can read.
 if call SuggestPlan '{"patient_ref": "P-2", "findings": {"pain_nprs": 12}}' 2>"$work/error"; then
   echo "out-of-range finding was accepted"; exit 1
