@@ -12,8 +12,10 @@
 #include <iostream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
 #include "core/engine.h"
 #include "core/store/sqlite/sqlite_store.h"
+
 #include "server/access_log.h"
 #include "server/auth.h"
 #include "server/paths.h"
@@ -22,6 +24,12 @@
 #include "server/rules_watcher.h"
 
 namespace {
+
+// Where plugin failures while serving are logged (the host takes a plain function).
+std::shared_ptr<spdlog::logger> g_plugin_log;
+void LogPluginError(std::string_view line) {
+  if (g_plugin_log) modalis::LogEvent(*g_plugin_log, true, "plugin_error", std::string(line));
+}
 
 struct Options {
   std::string config;
@@ -186,6 +194,8 @@ int Run(const Options& options) {
   }
 
   auto log = modalis::MakeJsonLogger(options.log_file);
+  g_plugin_log = log;
+  modalis::SetPluginErrorLogger(&LogPluginError);
   modalis::PlanServiceImpl plan_service(**engine, **store, auth);
   auto on_reload = [&](const absl::Status& status) {
     const auto rules = (*engine)->rules();
