@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   modalis::cli::AddPlanCommands(app, &common, &run);
   modalis::cli::AddRulesCommands(app, &common, &run);
   modalis::cli::AddPluginCommands(app, &common, &run);
+  modalis::cli::AddExplainCommands(app, &common, &run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;
 }
