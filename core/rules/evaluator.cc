@@ -103,7 +103,8 @@ Tri CompiledRuleSet::EvaluateMemo(uint32_t index, const Findings& findings,
   } else if (n.kind == Node::Kind::kTest) {
     result = EvaluateTest(tests[n.first], findings);
   } else {
-    result = Combine(n, children, [&](uint32_t c) { return EvaluateMemo(c, findings, scratch); });
+    result =
+        Combine(n, eval_children, [&](uint32_t c) { return EvaluateMemo(c, findings, scratch); });
   }
   if (shared) {
     scratch->stamp_[index] = scratch->epoch_;

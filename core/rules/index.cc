@@ -49,6 +49,40 @@ double Fraction(double part, const FindingDef& def, double fallback) {
   return std::clamp(part / (def.max - def.min), 0.0, 1.0);
 }
 
+// Estimated truth of every node. Children are always compiled before their parent, so one pass
+// in index order sees each child's estimate before it is needed.
+void OrderForEvaluation(CompiledRuleSet* rs) {
+  std::vector<double> truth(rs->nodes.size(), 1.0);
+  rs->eval_children = rs->children;
+  for (size_t i = 0; i < rs->nodes.size(); ++i) {
+    const Node& n = rs->nodes[i];
+    auto first = rs->eval_children.begin() + n.first;
+    switch (n.kind) {
+      case Node::Kind::kAlways:
+        break;
+      case Node::Kind::kTest:
+        truth[i] = EstimatedTruth(rs->tests[n.first], *rs->vocabulary);
+        break;
+      case Node::Kind::kNot:
+        truth[i] = 1 - truth[rs->children[n.first]];
+        break;
+      case Node::Kind::kAll:
+        std::stable_sort(first, first + n.count,
+                         [&](uint32_t a, uint32_t b) { return truth[a] < truth[b]; });
+        for (uint32_t k = 0; k < n.count; ++k) truth[i] *= truth[rs->children[n.first + k]];
+        break;
+      case Node::Kind::kAny: {
+        std::stable_sort(first, first + n.count,
+                         [&](uint32_t a, uint32_t b) { return truth[a] > truth[b]; });
+        double none = 1;
+        for (uint32_t k = 0; k < n.count; ++k) none *= 1 - truth[rs->children[n.first + k]];
+        truth[i] = 1 - none;
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 double EstimatedTruth(const Test& t, const Vocabulary& vocabulary) {
@@ -124,6 +158,7 @@ void BuildIndex(CompiledRuleSet* rs) {
                                         static_cast<uint32_t>(group.size())});
     rs->gated_rules.insert(rs->gated_rules.end(), group.begin(), group.end());
   }
+  OrderForEvaluation(rs);
   rs->node_shared.resize(rs->nodes.size());
   for (size_t i = 0; i < uses.size(); ++i) rs->node_shared[i] = uses[i] > 1 ? 1 : 0;
 }

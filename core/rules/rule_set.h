@@ -164,6 +164,10 @@ class CompiledRuleSet {
   std::vector<uint32_t> children;
   std::vector<Test> tests;
   std::vector<uint8_t> node_shared;  // per node: 1 when reached from more than one place
+  // `children` reordered for EvaluateAll: in each "all" the member most likely false first, in
+  // each "any" the one most likely true first, so the walk stops as early as possible. The
+  // result does not depend on the order; explanations keep the author's order (`children`).
+  std::vector<uint32_t> eval_children;
 
   // Index for EvaluateAll: gated groups of rules, and the rules without a gate.
   std::vector<GateGroup> gate_groups;
