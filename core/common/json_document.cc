@@ -99,7 +99,7 @@ class LocatingSaxHandler {
     const size_t start = StringStart();
     if (f.node->contains(k)) {
       const std::string child = f.pointer + "/" + PointerToken(k);
-      auto [line, col] = doc_->positions_[child];
+      auto [line, col] = doc_->positions_[JsonDocument::PointerKey(child)];
       AddError("duplicate-key", start,
                "the key '" + k + "' appears twice in the same object (first at line " +
                    std::to_string(line) + ", column " + std::to_string(col) +
@@ -228,7 +228,7 @@ class LocatingSaxHandler {
   bool Value(T&& v, size_t start) {
     auto [node, pointer] = Slot(json(std::forward<T>(v)));
     (void)node;
-    doc_->positions_.emplace(pointer, LineColumn(start));
+    doc_->positions_.emplace(JsonDocument::PointerKey(pointer), LineColumn(start));
     return true;
   }
 
@@ -241,8 +241,8 @@ class LocatingSaxHandler {
       return false;
     }
     auto [node, pointer] = Slot(std::move(container));
-    doc_->positions_.emplace(pointer, LineColumn(start));
-    stack_.push_back(Frame{node, pointer, {}, false});
+    doc_->positions_.emplace(JsonDocument::PointerKey(pointer), LineColumn(start));
+    stack_.push_back(Frame{node, std::move(pointer), {}, false});
     return true;
   }
 
@@ -275,6 +275,7 @@ JsonDocument JsonDocument::Parse(std::string_view text, std::string file,
     return doc;
   }
   const char* high_water = text.data();
+  doc.positions_.reserve(text.size() / 16);  // about one value per 16 bytes of JSON
   LocatingSaxHandler handler(&doc, text, &high_water, diagnostics, limits);
   TrackingIterator first(text.data(), &high_water);
   TrackingIterator last(text.data() + text.size(), nullptr);
@@ -285,7 +286,7 @@ JsonDocument JsonDocument::Parse(std::string_view text, std::string file,
 SourceLocation JsonDocument::Locate(const std::string& pointer) const {
   std::string p = pointer;
   while (true) {
-    if (auto it = positions_.find(p); it != positions_.end()) {
+    if (auto it = positions_.find(PointerKey(p)); it != positions_.end()) {
       return SourceLocation{file_, it->second.first, it->second.second, pointer};
     }
     if (p.empty()) break;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -268,9 +269,18 @@ class RuleCompiler {
 
   // Identical tests are compiled once and shared between rules.
   uint32_t TestNode(const Test& t) {
-    std::ostringstream key;
-    key << t.slot << '|' << static_cast<int>(t.op) << '|' << t.a << '|' << t.b << '|' << t.mask;
-    auto [it, inserted] = test_nodes_.emplace(key.str(), 0);
+    // The key is the test's fields byte for byte: equal tests, equal keys.
+    char key[sizeof t.slot + sizeof t.op + sizeof t.a + sizeof t.b + sizeof t.mask];
+    char* k = key;
+    for (auto [field, size] : {std::pair<const void*, size_t>{&t.slot, sizeof t.slot},
+                               {&t.op, sizeof t.op},
+                               {&t.a, sizeof t.a},
+                               {&t.b, sizeof t.b},
+                               {&t.mask, sizeof t.mask}}) {
+      std::memcpy(k, field, size);
+      k += size;
+    }
+    auto [it, inserted] = test_nodes_.emplace(std::string(key, sizeof key), 0);
     if (inserted) {
       out_->tests.push_back(t);
       it->second =
