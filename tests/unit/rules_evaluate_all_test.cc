@@ -94,6 +94,47 @@ TEST(RulesEvaluateAllTest, ScratchFollowsTheRuleSetItIsUsedWith) {
   }
 }
 
+TEST(RulesEvaluateAllTest, GatesNeverTurnUndecidedIntoFalse) {
+  // Gates on "known: false", under "not" and inside "any"; findings absent, present and false.
+  std::vector<Diagnostic> diagnostics;
+  auto rules = testing::CompileText(R"({"id": "t", "version": "1", "advice": {"a": "x"},
+    "rules": [
+      {"id": "unrecorded-age", "description": "d", "source": "s", "then": [{"advise": "a"}],
+       "when": {"all": [{"finding": "age", "known": false}, {"finding": "pregnant", "equals": true}]}},
+      {"id": "not-pregnant", "description": "d", "source": "s",
+       "then": [{"exclude": {"modality": "dry_needling", "reason": "r"}}],
+       "when": {"all": [{"not": {"finding": "pregnant", "equals": true}}, {"finding": "age", "above": 60}]}},
+      {"id": "shared-in-any", "description": "d", "source": "s",
+       "then": [{"refer": {"urgency": "urgent", "reason": "r"}}],
+       "when": {"any": [{"all": [{"finding": "age", "above": 60}, {"finding": "osteoporosis", "equals": true}]},
+                        {"all": [{"finding": "age", "above": 60}, {"finding": "long_term_steroids", "equals": true}]}]}}
+    ]})",
+                                    &diagnostics);
+  ASSERT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
+  EXPECT_FALSE(rules->gate_groups.empty());
+  EvaluationScratch scratch;
+  const std::vector<nlohmann::json> documents = {
+      nlohmann::json::object(),
+      {{"age", 70}},
+      {{"age", 40}},
+      {{"pregnant", true}},
+      {{"pregnant", false}, {"age", 70}},
+      {{"age", 70}, {"osteoporosis", false}},
+      {{"age", 70}, {"osteoporosis", false}, {"long_term_steroids", true}},
+      {{"age", 50}, {"osteoporosis", true}, {"long_term_steroids", true}, {"pregnant", true}}};
+  for (const auto& doc : documents) {
+    SCOPED_TRACE(doc.dump());
+    auto findings = DecodeFindings(doc, rules->vocabulary);
+    ASSERT_TRUE(findings.ok());
+    ExpectSameAsPlainWalk(*rules, *findings, &scratch);
+  }
+  auto none = DecodeFindings(nlohmann::json::object(), rules->vocabulary);
+  rules->EvaluateAll(*none, &scratch);
+  EXPECT_EQ(scratch.results()[0], Tri::kUnknown);  // age unrecorded: true; pregnant: unknown
+  EXPECT_EQ(scratch.results()[1], Tri::kUnknown);
+  EXPECT_EQ(scratch.results()[2], Tri::kUnknown);
+}
+
 TEST(RulesEvaluateAllTest, IdenticalConditionsAreOneNode) {
   std::vector<Diagnostic> diagnostics;
   auto rules = testing::CompileText(R"({"id": "t", "version": "1", "advice": {"a": "x", "b": "y"},
