@@ -27,5 +27,6 @@ void AddDbCommands(CLI::App& app, Common* common, Runner* run);      // db ...
 void AddTokenCommands(CLI::App& app, Common* common, Runner* run);   // token add
 // rules test; after AddRulesCommands, which creates "rules".
 void AddGoldenCommands(CLI::App& app, Common* common, Runner* run);
+void AddExplainCommands(CLI::App& app, Common* common, Runner* run);  // explain
 
 }  // namespace modalis::cli

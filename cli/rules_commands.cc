@@ -1,40 +1,199 @@
-// modalis rules ...: checking rule files.
+// modalis rules check: compile rule sets and report every problem like a compiler.
+// modalis bench: rule matching speed on a findings file, comparable with other engines.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
+#include "core/findings/findings.h"
 #include "core/rules/compiler.h"
 
 namespace modalis::cli {
 namespace {
 
-int Check(const Common& common) {
+namespace fs = std::filesystem;
+
+// The rule source a PATH names: a directory with modalis.json, a manifest itself, or a single
+// rule file checked against the vocabulary of the --rules set.
+absl::StatusOr<RuleSource> SourceFor(const Common& common, const std::string& path) {
+  if (fs::is_directory(path)) return ReadRuleSource(path);
+  if (fs::path(path).filename() == "modalis.json") {
+    return ReadRuleSource(fs::path(path).parent_path().string());
+  }
+  auto source = ReadRuleSource(common.rules);
+  if (!source.ok()) return source.status();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  source->rules = {path, text.str()};
+  return source;
+}
+
+int Check(const Common& common, std::vector<std::string> paths, bool as_json) {
   auto plugins = LoadPlugins(PluginsDir(common));
   if (!plugins.ok()) {
     std::cerr << "modalis: " << plugins.status().message() << "\n";
     return 1;
   }
-  auto source = ReadRuleSource(common.rules);
-  if (!source.ok()) {
-    std::cerr << source.status().message() << "\n";
-    return 1;
+  if (paths.empty()) paths.push_back(common.rules);
+  std::vector<Diagnostic> all;
+  bool failed = false;
+  for (const std::string& path : paths) {
+    auto source = SourceFor(common, path);
+    if (!source.ok()) {
+      std::cerr << "modalis: " << source.status().message() << "\n";
+      failed = true;
+      continue;
+    }
+    std::vector<Diagnostic> diagnostics;
+    auto rules = CompileRuleSet(*source, **plugins, &diagnostics);
+    if (rules == nullptr) failed = true;
+    if (!as_json) {
+      std::cerr << FormatDiagnostics(diagnostics);
+      if (rules != nullptr) {
+        std::cout << "ok: " << source->rules.path << ": " << rules->id << " " << rules->version
+                  << " (" << rules->rules.size() << " rules, sha256 " << rules->sha256 << ")\n";
+      }
+    }
+    all.insert(all.end(), diagnostics.begin(), diagnostics.end());
+  }
+  if (as_json) std::cout << DiagnosticsToJson(all).dump(2) << "\n";
+  return failed ? 1 : 0;
+}
+
+absl::StatusOr<std::string> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct BenchArgs {
+  std::string rules;
+  std::string findings;
+  std::string vocabulary;
+  double seconds = 2;
+};
+
+// Rule matching only: no plan, no plugins, no modality checks, so a rule set written for another
+// engine can be matched with its own vocabulary.
+int Bench(const BenchArgs& args) {
+  std::string vocabulary = args.vocabulary;
+  if (vocabulary.empty()) {
+    const fs::path beside = fs::path(args.rules).parent_path() / "vocabulary.json";
+    vocabulary = fs::exists(beside) ? beside.string() : "rules/vocabulary.json";
+  }
+  RuleSource source;
+  for (auto [file, path] :
+       {std::pair{&source.rules, args.rules}, std::pair{&source.vocabulary, vocabulary}}) {
+    auto text = ReadAll(path);
+    if (!text.ok()) {
+      std::cerr << "modalis: " << text.status().message() << "\n";
+      return 1;
+    }
+    *file = {path, *std::move(text)};
   }
   std::vector<Diagnostic> diagnostics;
-  auto rules = CompileRuleSet(*source, **plugins, &diagnostics);
-  std::cerr << FormatDiagnostics(diagnostics);
-  if (rules == nullptr) return 1;
-  std::cout << "ok: " << rules->id << " " << rules->version << " (" << rules->rules.size()
-            << " rules, sha256 " << rules->sha256 << ")\n";
+  RuleLimits limits;
+  limits.max_file_bytes = size_t{256} << 20;  // benchmark sets may be far larger than a clinic's
+  const PluginRegistry no_plugins;
+  const auto compile_start = std::chrono::steady_clock::now();
+  auto rules = CompileRuleSet(source, no_plugins, &diagnostics, limits);
+  const double compile_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count();
+  if (rules == nullptr) {
+    std::cerr << FormatDiagnostics(diagnostics);
+    return 1;
+  }
+
+  auto lines = ReadAll(args.findings);
+  if (!lines.ok()) {
+    std::cerr << "modalis: " << lines.status().message() << "\n";
+    return 1;
+  }
+  std::vector<Findings> documents;
+  std::istringstream in(*lines);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_discarded()) {
+      std::cerr << args.findings << ":" << number << ": not valid JSON\n";
+      return 1;
+    }
+    auto findings = DecodeFindings(json, rules->vocabulary);
+    if (!findings.ok()) {
+      std::cerr << args.findings << ":" << number << ": " << findings.status().message() << "\n";
+      return 1;
+    }
+    documents.push_back(*std::move(findings));
+  }
+  if (documents.empty()) {
+    std::cerr << "modalis: " << args.findings << " has no findings documents\n";
+    return 1;
+  }
+
+  nlohmann::json fired = nlohmann::json::array();
+  EvaluationScratch scratch;
+  for (const Findings& f : documents) {
+    rules->EvaluateAll(f, &scratch);
+    nlohmann::json ids = nlohmann::json::array();
+    for (uint32_t r : scratch.fired()) ids.push_back(rules->rules[r].id);
+    fired.push_back(std::move(ids));
+  }
+  // Whole passes over the documents until the time is up.
+  size_t evaluations = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < args.seconds) {
+    for (const Findings& f : documents) rules->EvaluateAll(f, &scratch);
+    evaluations += documents.size();
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  nlohmann::json out = {{"rules", rules->rules.size()},
+                        {"documents", documents.size()},
+                        {"compile_seconds", compile_seconds},
+                        {"evaluations", evaluations},
+                        {"seconds", elapsed},
+                        {"evaluations_per_second", static_cast<double>(evaluations) / elapsed},
+                        {"fired", std::move(fired)}};
+  std::cout << out.dump() << "\n";
   return 0;
 }
 
 }  // namespace
 
 void AddRulesCommands(CLI::App& app, Common* common, Runner* run) {
+  struct Args {
+    std::vector<std::string> paths;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
   CLI::App* rules = app.add_subcommand("rules", "work with rule files");
   rules->require_subcommand(1);
-  CLI::App* check = rules->add_subcommand("check", "compile the rule set and report problems");
+  CLI::App* check = rules->add_subcommand(
+      "check", "compile rule sets and report every problem (exit 1 on any error)");
   AddCommonOptions(check, common);
-  check->callback([=] { *run = [=] { return Check(*common); }; });
+  check->add_option("PATH", args->paths,
+                    "rules directories (with modalis.json) or rule files; default: --rules");
+  check->add_flag("--json", args->json, "print the problems as a JSON array for tools");
+  check->callback([=] { *run = [=] { return Check(*common, args->paths, args->json); }; });
+
+  auto bench = std::make_shared<BenchArgs>();
+  CLI::App* b = app.add_subcommand(
+      "bench", "rule matching speed: evaluate every findings document repeatedly, print JSON");
+  b->add_option("--rules", bench->rules, "rule-set file")->required();
+  b->add_option("--findings", bench->findings, "findings documents, one JSON object per line")
+      ->required();
+  b->add_option("--vocabulary", bench->vocabulary,
+                "vocabulary file (default: vocabulary.json beside the rules, else "
+                "rules/vocabulary.json)");
+  b->add_option("--seconds", bench->seconds, "how long to keep evaluating")->capture_default_str();
+  b->callback([=] { *run = [=] { return Bench(*bench); }; });
 }
 
 }  // namespace modalis::cli

@@ -22,4 +22,18 @@ bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
   });
 }
 
+nlohmann::json DiagnosticsToJson(const std::vector<Diagnostic>& diagnostics) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Diagnostic& d : diagnostics) {
+    out.push_back({{"file", d.where.file},
+                   {"line", d.where.line},
+                   {"column", d.where.column},
+                   {"severity", d.severity == Diagnostic::Severity::kError ? "error" : "warning"},
+                   {"id", d.id},
+                   {"message", d.message},
+                   {"pointer", d.where.pointer}});
+  }
+  return out;
+}
+
 }  // namespace modalis

@@ -1,6 +1,8 @@
 // A located message about a file a person edits (rules, vocabulary, golden cases).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -25,5 +27,9 @@ struct Diagnostic {
 };
 
 bool HasErrors(const std::vector<Diagnostic>& diagnostics);
+
+// For tools: [{"file", "line", "column", "severity": "error"|"warning", "id", "message",
+// "pointer"}, ...] in the order given.
+nlohmann::json DiagnosticsToJson(const std::vector<Diagnostic>& diagnostics);
 
 }  // namespace modalis

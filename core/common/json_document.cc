@@ -99,7 +99,7 @@ class LocatingSaxHandler {
     const size_t start = StringStart();
     if (f.node->contains(k)) {
       const std::string child = f.pointer + "/" + PointerToken(k);
-      auto [line, col] = doc_->positions_[child];
+      auto [line, col] = doc_->positions_[JsonDocument::PointerKey(child)];
       AddError("duplicate-key", start,
                "the key '" + k + "' appears twice in the same object (first at line " +
                    std::to_string(line) + ", column " + std::to_string(col) +
@@ -122,13 +122,22 @@ class LocatingSaxHandler {
         colon != std::string::npos && what.find("parse error") != std::string::npos) {
       what = what.substr(colon + 2);
     }
-    const size_t offset = position == 0 ? 0 : position - 1;
-    std::string message = "this is not valid JSON: " + what;
-    (void)last_token;
-    if (text_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-      message = "the file is empty; it must hold one JSON object";
+    // Point at the start of the token that broke the syntax: `position` is just past it.
+    // Point at the start of the token that broke the syntax. `position` is just past it;
+    // nlohmann's token text is no help for that, as it can hold earlier characters too.
+    size_t offset = std::min(position == 0 ? 0 : position - 1, text_.size() - 1);
+    if (!text_.empty() && IsScalarChar(text_[offset])) {
+      while (offset > 0 && IsScalarChar(text_[offset - 1])) --offset;
+    } else if (!text_.empty() && text_[offset] == '"' && !last_token.empty() &&
+               last_token.front() == '"' && last_token.size() > 1) {
+      offset = StringStartBefore(offset + 1);
     }
-    AddError("malformed-json", std::min(offset, text_.size()), message, "");
+    if (text_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      AddError("empty-file", 0, "the file is empty; it must hold one JSON object", "");
+      return false;
+    }
+    AddError("malformed-json", std::min(offset, text_.size()), "this is not valid JSON: " + what,
+             "");
     return false;
   }
 
@@ -143,8 +152,11 @@ class LocatingSaxHandler {
   size_t Offset() const { return static_cast<size_t>(*high_water_ - text_.data()); }
 
   // Start of the string token that ends just before the read position.
-  size_t StringStart() const {
-    size_t i = Offset();
+  size_t StringStart() const { return StringStartBefore(Offset()); }
+
+  // Start of the string token whose closing quote is at `end` - 1.
+  size_t StringStartBefore(size_t end) const {
+    size_t i = end;
     if (i < 2) return 0;
     i -= 2;  // skip the closing quote
     while (i > 0) {
@@ -216,7 +228,7 @@ class LocatingSaxHandler {
   bool Value(T&& v, size_t start) {
     auto [node, pointer] = Slot(json(std::forward<T>(v)));
     (void)node;
-    doc_->positions_.emplace(pointer, LineColumn(start));
+    doc_->positions_.emplace(JsonDocument::PointerKey(pointer), LineColumn(start));
     return true;
   }
 
@@ -229,8 +241,8 @@ class LocatingSaxHandler {
       return false;
     }
     auto [node, pointer] = Slot(std::move(container));
-    doc_->positions_.emplace(pointer, LineColumn(start));
-    stack_.push_back(Frame{node, pointer, {}, false});
+    doc_->positions_.emplace(JsonDocument::PointerKey(pointer), LineColumn(start));
+    stack_.push_back(Frame{node, std::move(pointer), {}, false});
     return true;
   }
 
@@ -263,6 +275,7 @@ JsonDocument JsonDocument::Parse(std::string_view text, std::string file,
     return doc;
   }
   const char* high_water = text.data();
+  doc.positions_.reserve(text.size() / 16);  // about one value per 16 bytes of JSON
   LocatingSaxHandler handler(&doc, text, &high_water, diagnostics, limits);
   TrackingIterator first(text.data(), &high_water);
   TrackingIterator last(text.data() + text.size(), nullptr);
@@ -273,7 +286,7 @@ JsonDocument JsonDocument::Parse(std::string_view text, std::string file,
 SourceLocation JsonDocument::Locate(const std::string& pointer) const {
   std::string p = pointer;
   while (true) {
-    if (auto it = positions_.find(p); it != positions_.end()) {
+    if (auto it = positions_.find(PointerKey(p)); it != positions_.end()) {
       return SourceLocation{file_, it->second.first, it->second.second, pointer};
     }
     if (p.empty()) break;

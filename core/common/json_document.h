@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,7 +40,13 @@ class JsonDocument {
   friend class LocatingSaxHandler;
   nlohmann::ordered_json root_;
   std::string file_;
-  std::unordered_map<std::string, std::pair<int, int>> positions_;  // pointer -> (line, column)
+  // Keyed by a 64-bit hash of the pointer rather than the pointer itself: a rule file has a
+  // position for every value, and storing each pointer string made large files slow to load. A
+  // collision could at worst misplace one message's line number.
+  static uint64_t PointerKey(std::string_view pointer) {
+    return std::hash<std::string_view>{}(pointer);
+  }
+  std::unordered_map<uint64_t, std::pair<int, int>> positions_;  // pointer -> (line, column)
 };
 
 // Escapes one JSON pointer reference token (RFC 6901).

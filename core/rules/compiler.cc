@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,13 +11,13 @@
 #include "core/common/did_you_mean.h"
 #include "core/common/json_document.h"
 #include "core/common/sha256.h"
+#include "core/rules/analysis.h"
+#include "core/rules/index.h"
 
 namespace modalis {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-constexpr int kMaxConditionDepth = 32;
 
 struct OpName {
   const char* name;
@@ -42,6 +43,13 @@ std::vector<std::string> OpNames() {
   return out;
 }
 
+// 4 rather than 4.0: numbers as a therapist writes them.
+std::string Number(double d) {
+  std::string s = nlohmann::json(d).dump();
+  if (s.size() > 2 && s.substr(s.size() - 2) == ".0") s.resize(s.size() - 2);
+  return s;
+}
+
 std::string Quoted(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
@@ -50,10 +58,11 @@ std::string Quoted(const std::vector<std::string>& items) {
 
 class RuleCompiler {
  public:
-  RuleCompiler(const JsonDocument& doc, const PluginRegistry& plugins,
+  RuleCompiler(const JsonDocument& doc, const PluginRegistry& plugins, const RuleLimits& limits,
                std::vector<Diagnostic>* diagnostics, CompiledRuleSet* out)
       : doc_(doc),
         plugins_(plugins),
+        limits_(limits),
         diagnostics_(diagnostics),
         out_(out),
         vocab_(*out->vocabulary) {}
@@ -75,6 +84,12 @@ class RuleCompiler {
       Error("/rules", "missing-field", "a rule set needs a 'rules' list");
     } else {
       const Json& rules = root["rules"];
+      if (rules.size() > limits_.max_rules) {
+        Error("/rules", "too-many-rules",
+              "this file has " + std::to_string(rules.size()) + " rules; the limit is " +
+                  std::to_string(limits_.max_rules));
+        return;
+      }
       for (size_t i = 0; i < rules.size(); ++i)
         CompileRule(rules[i], "/rules/" + std::to_string(i));
     }
@@ -254,9 +269,18 @@ class RuleCompiler {
 
   // Identical tests are compiled once and shared between rules.
   uint32_t TestNode(const Test& t) {
-    std::ostringstream key;
-    key << t.slot << '|' << static_cast<int>(t.op) << '|' << t.a << '|' << t.b << '|' << t.mask;
-    auto [it, inserted] = test_nodes_.emplace(key.str(), 0);
+    // The key is the test's fields byte for byte: equal tests, equal keys.
+    char key[sizeof t.slot + sizeof t.op + sizeof t.a + sizeof t.b + sizeof t.mask];
+    char* k = key;
+    for (auto [field, size] : {std::pair<const void*, size_t>{&t.slot, sizeof t.slot},
+                               {&t.op, sizeof t.op},
+                               {&t.a, sizeof t.a},
+                               {&t.b, sizeof t.b},
+                               {&t.mask, sizeof t.mask}}) {
+      std::memcpy(k, field, size);
+      k += size;
+    }
+    auto [it, inserted] = test_nodes_.emplace(std::string(key, sizeof key), 0);
     if (inserted) {
       out_->tests.push_back(t);
       it->second =
@@ -265,10 +289,26 @@ class RuleCompiler {
     return it->second;
   }
 
+  // Identical groups (same kind, same members in any order) are one node, so a condition that
+  // several rules repeat is evaluated once per evaluation and repeated rules can be recognised.
+  uint32_t GroupNode(Node::Kind kind, const std::vector<uint32_t>& kids) {
+    std::vector<uint32_t> members = kids;
+    if (kind != Node::Kind::kNot) std::sort(members.begin(), members.end());
+    std::string key(1, static_cast<char>('0' + static_cast<int>(kind)));
+    for (uint32_t m : members) key += "," + std::to_string(m);
+    auto [it, inserted] = group_nodes_.emplace(std::move(key), 0);
+    if (inserted) {
+      const uint32_t first = static_cast<uint32_t>(out_->children.size());
+      out_->children.insert(out_->children.end(), kids.begin(), kids.end());
+      it->second = AddNode(Node{kind, first, static_cast<uint32_t>(kids.size())});
+    }
+    return it->second;
+  }
+
   uint32_t CompileCondition(const Json& j, const std::string& pointer, int depth) {
-    if (depth > kMaxConditionDepth) {
+    if (depth > limits_.max_condition_depth) {
       Error(pointer, "too-deep",
-            "conditions are nested more than " + std::to_string(kMaxConditionDepth) +
+            "conditions are nested more than " + std::to_string(limits_.max_condition_depth) +
                 " levels deep; simplify the rule");
       return Always();
     }
@@ -297,17 +337,12 @@ class RuleCompiler {
       for (size_t i = 0; i < items.size(); ++i) {
         kids.push_back(CompileCondition(items[i], p + "/" + std::to_string(i), depth + 1));
       }
-      const uint32_t first = static_cast<uint32_t>(out_->children.size());
-      out_->children.insert(out_->children.end(), kids.begin(), kids.end());
-      return AddNode(Node{group[1] == 'l' ? Node::Kind::kAll : Node::Kind::kAny, first,
-                          static_cast<uint32_t>(kids.size())});
+      return GroupNode(group[1] == 'l' ? Node::Kind::kAll : Node::Kind::kAny, kids);
     }
     if (j.contains("not")) {
       CheckKeys(j, pointer, {"not"});
       const uint32_t kid = CompileCondition(j["not"], pointer + "/not", depth + 1);
-      const uint32_t first = static_cast<uint32_t>(out_->children.size());
-      out_->children.push_back(kid);
-      return AddNode(Node{Node::Kind::kNot, first, 1});
+      return GroupNode(Node::Kind::kNot, {kid});
     }
     if (j.contains("finding")) return CompileTest(j, pointer);
     std::vector<std::string> keys;
@@ -382,9 +417,10 @@ class RuleCompiler {
       }
       const double d = item.get<double>();
       if (def->has_range && (d < def->min || d > def->max)) {
-        Warning(ip, "out-of-range",
-                "'" + def->code + "' is always between " + Json(def->min).dump() + " and " +
-                    Json(def->max).dump() + ", so this test never changes with " + Json(d).dump());
+        Error(ip, "out-of-range",
+              Number(d) + " is outside the range of '" + def->code + "', which is from " +
+                  Number(def->min) + " to " + Number(def->max));
+        return std::nullopt;
       }
       return d;
     };
@@ -633,6 +669,7 @@ class RuleCompiler {
     }
     CheckKeys(j, pointer, {"id", "description", "source", "when", "then"});
     Rule rule;
+    rule.pointer = pointer;
     rule.id = RequireString(j, pointer, "id");
     rule.description = RequireString(j, pointer, "description");
     rule.source = RequireString(j, pointer, "source");
@@ -651,6 +688,10 @@ class RuleCompiler {
         CompileAction(j["then"][i], pointer + "/then/" + std::to_string(i), &rule);
       }
     }
+    rule.acts_when_undecided =
+        std::any_of(rule.actions.begin(), rule.actions.end(), [](const Action& a) {
+          return a.kind == Action::Kind::kRefer || a.kind == Action::Kind::kExclude;
+        });
     out_->rules.push_back(std::move(rule));
   }
 
@@ -665,6 +706,7 @@ class RuleCompiler {
     }
     CheckKeys(j, pointer, {"id", "description", "source", "when", "course"});
     CourseRule rule;
+    rule.pointer = pointer;
     rule.id = RequireString(j, pointer, "id");
     rule.description = RequireString(j, pointer, "description");
     rule.source = RequireString(j, pointer, "source");
@@ -724,11 +766,13 @@ class RuleCompiler {
 
   const JsonDocument& doc_;
   const PluginRegistry& plugins_;
+  const RuleLimits& limits_;
   std::vector<Diagnostic>* diagnostics_;
   CompiledRuleSet* out_;
   const Vocabulary& vocab_;
   std::vector<std::string> advice_codes_;
   std::unordered_map<std::string, uint32_t> test_nodes_;
+  std::unordered_map<std::string, uint32_t> group_nodes_;
   std::unordered_map<std::string, std::string> rule_ids_;
 };
 
@@ -804,24 +848,31 @@ absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory) {
 
 std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
                                                       const PluginRegistry& plugins,
-                                                      std::vector<Diagnostic>* diagnostics) {
+                                                      std::vector<Diagnostic>* diagnostics,
+                                                      const RuleLimits& limits) {
   const size_t first_new = diagnostics->size();
   auto has_new_errors = [&] {
     return std::any_of(
         diagnostics->begin() + static_cast<std::ptrdiff_t>(first_new), diagnostics->end(),
         [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::kError; });
   };
+  const JsonLimits json_limits{limits.max_file_bytes, limits.max_json_depth};
   JsonDocument vocab_doc =
-      JsonDocument::Parse(source.vocabulary.text, source.vocabulary.path, diagnostics);
-  JsonDocument rules_doc = JsonDocument::Parse(source.rules.text, source.rules.path, diagnostics);
+      JsonDocument::Parse(source.vocabulary.text, source.vocabulary.path, diagnostics, json_limits);
+  JsonDocument rules_doc =
+      JsonDocument::Parse(source.rules.text, source.rules.path, diagnostics, json_limits);
   if (has_new_errors()) return nullptr;
 
   auto rule_set = std::make_shared<CompiledRuleSet>();
   rule_set->vocabulary = Vocabulary::FromDocument(vocab_doc, plugins.ids(), diagnostics);
   if (rule_set->vocabulary == nullptr || has_new_errors()) return nullptr;
 
-  RuleCompiler(rules_doc, plugins, diagnostics, rule_set.get()).Compile();
+  RuleCompiler(rules_doc, plugins, limits, diagnostics, rule_set.get()).Compile();
   if (has_new_errors()) return nullptr;
+  // Warnings that need the whole compiled set (never-firing and repeated rules). They run only
+  // on an error-free set: a rule with an error has a placeholder condition that would mislead.
+  AnalyseRules(*rule_set, rules_doc, diagnostics);
+  BuildIndex(rule_set.get());
 
   for (const auto& modality : plugins.modalities()) {
     BoundModality bound;

@@ -27,6 +27,14 @@ struct RuleSource {
   std::vector<File> cases;
 };
 
+// What a rule file may hold at most; beyond these it is refused with a located error.
+struct RuleLimits {
+  size_t max_file_bytes = 4 * 1024 * 1024;
+  int max_json_depth = 64;       // objects and arrays inside each other, anywhere in a file
+  int max_condition_depth = 12;  // all/any/not inside each other in one "when"
+  size_t max_rules = 50000;
+};
+
 // Reads `directory`/modalis.json and the files it names. Fails when a file cannot be read.
 absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory);
 
@@ -34,7 +42,8 @@ absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory);
 // warnings never stop compilation.
 std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
                                                       const PluginRegistry& plugins,
-                                                      std::vector<Diagnostic>* diagnostics);
+                                                      std::vector<Diagnostic>* diagnostics,
+                                                      const RuleLimits& limits = {});
 
 // Formats diagnostics one per line, compiler style.
 std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics);

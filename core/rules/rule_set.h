@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,46 @@ struct Rule {
   std::string id;
   std::string description;
   std::string source;
-  uint32_t root = 0;  // node index
+  std::string pointer;  // JSON pointer of the rule in its file, e.g. /rules/3
+  uint32_t root = 0;    // node index
   std::vector<Action> actions;
+  // True when an action also acts on an undecided condition (refer, exclude): such a rule's
+  // unknown result must be exact, because the planner turns it into questions to ask.
+  bool acts_when_undecided = false;
+};
+
+// Rules grouped by one test each of them needs to be true (its "gate"). When the gate test is
+// false every rule in the group is false, so the group is skipped with one test.
+struct GateGroup {
+  uint32_t gate_node = 0;   // a kTest node
+  uint32_t first_rule = 0;  // index into CompiledRuleSet::gated_rules
+  uint32_t count = 0;
+};
+
+class CompiledRuleSet;
+
+// Working memory for CompiledRuleSet::EvaluateAll: a memo of shared nodes (stamped with an epoch
+// so it never needs clearing) and the per-rule results. Create one per thread and reuse it; after
+// the first evaluation against a rule set, evaluating allocates nothing.
+//
+// Not thread-safe; results() and fired() are valid until the next evaluation with this scratch.
+class EvaluationScratch {
+ public:
+  // Truth of each rule, indexed like CompiledRuleSet::rules.
+  std::span<const Tri> results() const { return results_; }
+  // Indices of the rules that are true, in rule order.
+  std::span<const uint32_t> fired() const { return fired_; }
+
+ private:
+  friend class CompiledRuleSet;
+  void Prepare(const CompiledRuleSet& rules);
+
+  const CompiledRuleSet* prepared_for_ = nullptr;
+  uint32_t epoch_ = 0;
+  std::vector<uint32_t> stamp_;  // per node: the epoch its memo entry belongs to
+  std::vector<Tri> memo_;        // per node
+  std::vector<Tri> results_;
+  std::vector<uint32_t> fired_;
 };
 
 struct Course {
@@ -86,6 +125,7 @@ struct CourseRule {
   std::string id;
   std::string description;
   std::string source;
+  std::string pointer;  // JSON pointer of the course rule in its file
   uint32_t root = 0;
   std::optional<Course> course;  // nullopt: this rule decides "no course"
 };
@@ -119,9 +159,25 @@ class CompiledRuleSet {
   std::map<std::string, std::string> advice_texts;
   std::map<std::string, BoundModality> modalities;  // loaded plugins, by id
 
+  // Conditions of all rules as one graph: identical tests and identical groups are one node.
   std::vector<Node> nodes;
   std::vector<uint32_t> children;
   std::vector<Test> tests;
+  std::vector<uint8_t> node_shared;  // per node: 1 when reached from more than one place
+  // `children` reordered for EvaluateAll: in each "all" the member most likely false first, in
+  // each "any" the one most likely true first, so the walk stops as early as possible. The
+  // result does not depend on the order; explanations keep the author's order (`children`).
+  std::vector<uint32_t> eval_children;
+
+  // Index for EvaluateAll: gated groups of rules, and the rules without a gate.
+  std::vector<GateGroup> gate_groups;
+  std::vector<uint32_t> gated_rules;    // rule indices, grouped by gate
+  std::vector<uint32_t> ungated_rules;  // rule indices
+
+  // Truth of every rule for these findings, into `scratch` (see EvaluationScratch). Exactly the
+  // same results as Evaluate(rule.root) per rule; faster, because shared nodes are evaluated
+  // once and rules whose gate test is false are skipped without being walked.
+  void EvaluateAll(const Findings& findings, EvaluationScratch* scratch) const;
 
   // Truth of one node for these findings.
   Tri Evaluate(uint32_t node, const Findings& findings) const;
@@ -132,6 +188,7 @@ class CompiledRuleSet {
 
  private:
   Tri EvaluateTest(const Test& test, const Findings& findings) const;
+  Tri EvaluateMemo(uint32_t node, const Findings& findings, EvaluationScratch* scratch) const;
   void Collect(uint32_t node, const Findings& findings, Tri want, std::vector<SlotId>* out) const;
 };
 

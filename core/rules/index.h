@@ -1,0 +1,16 @@
+// Builds the evaluation index of a compiled rule set: which nodes are shared (and so memoised per
+// evaluation), and a gate test per rule so that rules whose gate is false are skipped.
+#pragma once
+
+#include "core/rules/rule_set.h"
+
+namespace modalis {
+
+// Fills rules->node_shared, gate_groups, gated_rules and ungated_rules from the rules and nodes.
+void BuildIndex(CompiledRuleSet* rules);
+
+// How likely `test` is to be true for a typical assessment, from the vocabulary alone (ranges,
+// numbers of values); used to choose the gate that skips the most rules.
+double EstimatedTruth(const Test& test, const Vocabulary& vocabulary);
+
+}  // namespace modalis
