@@ -97,8 +97,10 @@ std::shared_ptr<const CompiledRuleSet> Engine::rules() const {
 }
 
 absl::StatusOr<Plan> Engine::Suggest(const nlohmann::json& findings_json,
-                                     const PlanRequest& request) const {
+                                     const PlanRequest& request,
+                                     std::shared_ptr<const CompiledRuleSet>* used) const {
   std::shared_ptr<const CompiledRuleSet> rules = this->rules();
+  if (used != nullptr) *used = rules;
   return PlanForFindings(*rules, findings_json, request, config_.findings_limits);
 }
 

@@ -56,7 +56,9 @@ class Engine {
                                                         std::vector<Diagnostic>* diagnostics);
 
   // Decodes `findings` (INVALID_ARGUMENT naming each bad finding) and plans under the active rules.
-  absl::StatusOr<Plan> Suggest(const nlohmann::json& findings, const PlanRequest& request) const;
+  // `used`, when given, receives the rule-set snapshot the plan was made under (for the audit).
+  absl::StatusOr<Plan> Suggest(const nlohmann::json& findings, const PlanRequest& request,
+                               std::shared_ptr<const CompiledRuleSet>* used = nullptr) const;
 
   // Compiles and tests candidate rule files against the loaded plugins; changes nothing.
   RuleSetCandidate Validate(const RuleSource& source) const;

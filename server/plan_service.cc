@@ -213,12 +213,11 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
     }
   }
 
-  // Suggest pins one rule-set snapshot; a reload can swap the active one around it. The snapshot
-  // it used is one of these two (snapshots are immutable), and the audit must name exactly it.
-  const auto rules_before = engine_.rules();
-  auto plan = engine_.Suggest(*findings, plan_request);
+  // Suggest pins one rule-set snapshot and hands it back, so the audit names exactly the rules
+  // that decided even when a reload swaps the active set meanwhile.
+  std::shared_ptr<const CompiledRuleSet> rules;
+  auto plan = engine_.Suggest(*findings, plan_request, &rules);
   if (!plan.ok()) return plan.status();
-  const auto rules_after = engine_.rules();
 
   NewPlan out;
   StoredPlan& stored = out.plan;
@@ -233,15 +232,6 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   stored.baseline.pain_days_per_week = Number(*findings, "pain_days_per_week");
   stored.baseline.baseline_pain_nprs = Number(*findings, "baseline_pain_nprs");
 
-  // The audit names the exact rule set and plugins that decided. Two reloads within one request
-  // would leave us unable to tell which; refuse rather than guess (the retry is idempotent).
-  std::shared_ptr<const CompiledRuleSet> rules;
-  for (const auto& candidate : {rules_after, rules_before}) {
-    if (candidate != nullptr && candidate->sha256 == plan->rule_set.sha256) rules = candidate;
-  }
-  if (rules == nullptr) {
-    return absl::UnavailableError("the rule set changed while planning; retry the request");
-  }
   out.rule_set = {rules->sha256, rules->id, rules->version,
                   std::shared_ptr<const std::string>(rules, &rules->canonical_source)};
   for (const auto& [id, bound] : rules->modalities) {
