@@ -4,7 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "core/plan/planner.h"
 
 namespace modalis::cli {
 
@@ -19,6 +22,15 @@ struct Common {
 void AddCommonOptions(CLI::App* sub, Common* common);
 // The absolute plugins directory to use.
 std::string PluginsDir(const Common& common);
+
+// A findings file as `suggest` and `explain` read it: either a findings object, or a request-like
+// object with "findings" and the options "session_minutes" and "practitioner". Prints why and
+// returns false when the file cannot be used.
+struct FindingsFile {
+  nlohmann::json findings;
+  PlanRequest request;
+};
+bool ReadFindingsFile(const std::string& path, FindingsFile* out);
 
 void AddPlanCommands(CLI::App& app, Common* common, Runner* run);    // suggest
 void AddRulesCommands(CLI::App& app, Common* common, Runner* run);   // rules ...

@@ -1,3 +1,7 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
 #include "cli/commands.h"
 #include "server/paths.h"
 
@@ -12,6 +16,33 @@ void AddCommonOptions(CLI::App* sub, Common* common) {
 
 std::string PluginsDir(const Common& common) {
   return common.plugins.empty() ? DefaultPluginsDir() : Absolute(common.plugins);
+}
+
+bool ReadFindingsFile(const std::string& path, FindingsFile* out) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "modalis: cannot read " << path << "\n";
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto input = nlohmann::json::parse(text.str(), nullptr, false);
+  if (input.is_discarded()) {
+    std::cerr << "modalis: " << path << " is not valid JSON\n";
+    return false;
+  }
+  out->findings = input;
+  if (input.is_object() && input.contains("findings")) {
+    out->findings = input["findings"];
+    if (input.contains("session_minutes") && input["session_minutes"].is_number_unsigned()) {
+      out->request.session_minutes = input["session_minutes"].get<uint32_t>();
+    }
+    if (input.contains("practitioner") && input["practitioner"].is_object()) {
+      out->request.qualifications =
+          input["practitioner"].value("qualifications", std::vector<std::string>{});
+    }
+  }
+  return true;
 }
 
 }  // namespace modalis::cli

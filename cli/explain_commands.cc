@@ -141,31 +141,10 @@ class Explainer {
 };
 
 int Explain(const Common& common, const std::string& file) {
-  std::ifstream in(file);
-  if (!in) {
-    std::cerr << "modalis: cannot read " << file << "\n";
-    return 1;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto input = nlohmann::json::parse(text.str(), nullptr, false);
-  if (input.is_discarded()) {
-    std::cerr << "modalis: " << file << " is not valid JSON\n";
-    return 1;
-  }
-  // Like `suggest`: a findings object, or a request with "findings" and options.
-  PlanRequest request;
-  nlohmann::json findings = input;
-  if (input.is_object() && input.contains("findings")) {
-    findings = input["findings"];
-    if (input.contains("session_minutes") && input["session_minutes"].is_number_unsigned()) {
-      request.session_minutes = input["session_minutes"].get<uint32_t>();
-    }
-    if (input.contains("practitioner") && input["practitioner"].is_object()) {
-      request.qualifications =
-          input["practitioner"].value("qualifications", std::vector<std::string>{});
-    }
-  }
+  FindingsFile input;
+  if (!ReadFindingsFile(file, &input)) return 1;
+  const nlohmann::json& findings = input.findings;
+  const PlanRequest& request = input.request;
   std::vector<Diagnostic> diagnostics;
   auto engine = Engine::Create(EngineConfig{common.rules, PluginsDir(common), {}}, &diagnostics);
   if (!engine.ok()) {

@@ -122,7 +122,7 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
   RuleSetCandidate candidate = engine_.Validate(source);
   response->set_valid(candidate.ok());
   if (candidate.rules != nullptr) response->set_sha256(candidate.rules->sha256);
-  for (const Diagnostic& d : candidate.diagnostics) {
+  auto add = [response](const Diagnostic& d) {
     v1::Diagnostic* out = response->add_diagnostics();
     out->set_severity(d.severity == Diagnostic::Severity::kError ? v1::ERROR : v1::WARNING);
     out->set_id(d.id);
@@ -131,17 +131,9 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
     out->set_column(d.where.column);
     out->set_pointer(d.where.pointer);
     out->set_message(d.message);
-  }
-  for (const Diagnostic& d : candidate.golden.diagnostics) {
-    v1::Diagnostic* out = response->add_diagnostics();
-    out->set_severity(v1::ERROR);
-    out->set_id(d.id);
-    out->set_file(d.where.file);
-    out->set_line(d.where.line);
-    out->set_column(d.where.column);
-    out->set_pointer(d.where.pointer);
-    out->set_message(d.message);
-  }
+  };
+  for (const Diagnostic& d : candidate.diagnostics) add(d);
+  for (const Diagnostic& d : candidate.golden.diagnostics) add(d);
   for (const GoldenCaseResult& c : candidate.golden.cases) {
     if (c.outcome != GoldenCaseResult::Outcome::kFailed) continue;
     v1::CaseFailure* failure = response->add_failed_cases();
