@@ -43,6 +43,9 @@ struct Options {
   std::string client_ca;
   std::string log_file;
   int max_message_bytes = 1024 * 1024;
+  int max_findings = 256;
+  int max_list_items = 64;
+  int max_string_bytes = 256;
   int watch_quiet_ms = 1000;  // 0: do not watch the rules directory
 };
 
@@ -96,15 +99,28 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
       }
       if (app.count(setting.flag) == 0) *setting.field = value.get<std::string>();
     }
-    if (key == "max_message_bytes") {
+    struct Limit {
+      const char* key;
+      const char* flag;
+      int* field;
+      int min;
+      int max;
+    };
+    const Limit limits[] = {
+        {"max_message_bytes", "--max-message-bytes", &o->max_message_bytes, 1024, 64 << 20},
+        {"max_findings", "--max-findings", &o->max_findings, 1, 4096},
+        {"max_list_items", "--max-list-items", &o->max_list_items, 1, 1024},
+        {"max_string_bytes", "--max-string-bytes", &o->max_string_bytes, 16, 65536}};
+    for (const Limit& limit : limits) {
+      if (key != limit.key) continue;
       known = true;
-      if (!value.is_number_integer() || value.get<int64_t>() < 1024 ||
-          value.get<int64_t>() > 64 * 1024 * 1024) {
-        std::cerr << "modalisd: " << o->config
-                  << ": max_message_bytes must be a whole number from 1024 to 67108864\n";
+      if (!value.is_number_integer() || value.get<int64_t>() < limit.min ||
+          value.get<int64_t>() > limit.max) {
+        std::cerr << "modalisd: " << o->config << ": " << key << " must be a whole number from "
+                  << limit.min << " to " << limit.max << "\n";
         return false;
       }
-      if (app.count("--max-message-bytes") == 0) o->max_message_bytes = value.get<int>();
+      if (app.count(limit.flag) == 0) *limit.field = value.get<int>();
     }
     if (!known) {
       std::cerr << "modalisd: " << o->config << ": unknown setting '" << key << "'\n";
@@ -169,6 +185,9 @@ int Run(const Options& options) {
 
   modalis::EngineConfig config;
   config.rules_dir = options.rules;
+  config.findings_limits.max_findings = static_cast<size_t>(options.max_findings);
+  config.findings_limits.max_list_items = static_cast<size_t>(options.max_list_items);
+  config.findings_limits.max_string_bytes = static_cast<size_t>(options.max_string_bytes);
   config.plugins_dir =
       options.plugins.empty() ? modalis::DefaultPluginsDir() : modalis::Absolute(options.plugins);
   std::vector<modalis::Diagnostic> diagnostics;
@@ -289,6 +308,15 @@ int main(int argc, char** argv) {
   app.add_option("--max-message-bytes", options.max_message_bytes, "largest request accepted")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));
+  app.add_option("--max-findings", options.max_findings, "most findings in one request")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--max-list-items", options.max_list_items, "most items in one list finding")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--max-string-bytes", options.max_string_bytes, "longest text in a finding")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 65536));
   CLI11_PARSE(app, argc, argv);
   if (!ApplyConfig(app, &options)) return 2;
   return Run(options);

@@ -122,6 +122,32 @@ TEST_F(PlanServiceTest, BadFindingsAreInvalidArgumentNamingTheCode) {
   EXPECT_NE(s.error_message().find("did you mean 'pregnant'"), std::string::npos);
 }
 
+TEST_F(PlanServiceTest, FindingsLimitsComeFromTheConfigFile) {
+  testing::WriteText(dir_.file("modalisd.json"), R"({"max_findings": 3, "max_list_items": 2})");
+  std::vector<std::string> args = ServerArgs(dir_);
+  args.insert(args.end(), {"--config", dir_.file("modalisd.json")});
+  ServerProcess server(args);
+  ASSERT_TRUE(server.started()) << server.output();
+  auto stub = Connect(server);
+  for (const auto& [findings, expected] :
+       {std::pair{nlohmann::json{
+                      {"age", 40}, {"pregnant", false}, {"pain_nprs", 3}, {"hypermobility", false}},
+                  "too many findings"},
+        std::pair{nlohmann::json{{"aggravating", {"sitting", "bending", "lifting"}}},
+                  "limit is 2"}}) {
+    v1::SuggestPlanRequest request;
+    request.set_patient_ref("P-0005");
+    request.set_dry_run(true);
+    *request.mutable_findings() = *JsonToStruct(findings);
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    v1::SuggestPlanResponse response;
+    grpc::Status s = stub->SuggestPlan(&ctx, request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find(expected), std::string::npos) << s.error_message();
+  }
+}
+
 TEST_F(PlanServiceTest, PatientNamesAreRefused) {
   ServerProcess server(ServerArgs(dir_));
   ASSERT_TRUE(server.started()) << server.output();
