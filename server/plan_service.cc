@@ -138,8 +138,9 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordFeedback(grpc::CallbackServerCo
       feedback.decision = StepDecision::kDeclined;
       break;
     default:
-      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   "decision must be STEP_DECISION_ACCEPTED, _MODIFIED or _DECLINED"));
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       "decision must be STEP_DECISION_ACCEPTED, _MODIFIED or _DECLINED"));
       return reactor;
   }
   feedback.reason = request->reason();
