@@ -6,7 +6,8 @@
 
 namespace modalis {
 
-// Fills rules->node_shared, gate_groups, gated_rules and ungated_rules from the rules and nodes.
+// Fills rules->node_shared, gate_groups, gated_rules, ungated_rules and the flat evaluation
+// program (EvalProgram) from the rules and nodes.
 void BuildIndex(CompiledRuleSet* rules);
 
 // How likely `test` is to be true for a typical assessment, from the vocabulary alone (ranges,
