@@ -1,5 +1,5 @@
-// Builds the evaluation index of a compiled rule set: which nodes are shared (and so memoised per
-// evaluation), and a gate test per rule so that rules whose gate is false are skipped.
+// Builds the evaluation index of a compiled rule set: which nodes are shared, a gate test per rule
+// (a test the rule needs to be true), and the flat program EvaluateAll runs.
 #pragma once
 
 #include "core/rules/rule_set.h"

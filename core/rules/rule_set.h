@@ -195,12 +195,14 @@ class CompiledRuleSet {
   std::vector<uint32_t> children;
   std::vector<Test> tests;
   std::vector<uint8_t> node_shared;  // per node: 1 when reached from more than one place
-  // `children` reordered for EvaluateAll: in each "all" the member most likely false first, in
-  // each "any" the one most likely true first, so the walk stops as early as possible. The
-  // result does not depend on the order; explanations keep the author's order (`children`).
+  // `children` reordered: in each "all" the member most likely false first, in each "any" the
+  // one most likely true first. The result does not depend on the order; explanations keep the
+  // author's order (`children`). EvaluateAll evaluates every child, so the order no longer saves
+  // work there.
   std::vector<uint32_t> eval_children;
 
-  // Index for EvaluateAll: gated groups of rules, and the rules without a gate.
+  // Gated groups of rules, and the rules without a gate. EvaluateAll no longer skips rules by
+  // gate (the flat program is faster than skipping); kept for analysis and tests.
   std::vector<GateGroup> gate_groups;
   std::vector<uint32_t> gated_rules;    // rule indices, grouped by gate
   std::vector<uint32_t> ungated_rules;  // rule indices
