@@ -19,8 +19,10 @@ class Planner {
 
   Plan Run() {
     plan_.rule_set = {rules_.id, rules_.version, rules_.sha256};
-    results_.reserve(rules_.rules.size());
-    for (const Rule& rule : rules_.rules) results_.push_back(rules_.Evaluate(rule.root, findings_));
+    // One scratch per thread, reused across requests: evaluating allocates nothing once warm.
+    thread_local EvaluationScratch scratch;
+    rules_.EvaluateAll(findings_, &scratch);
+    results_.assign(scratch.results().begin(), scratch.results().end());
 
     Refer();
     const bool screen_complete = CheckRequiredScreen();

@@ -92,63 +92,177 @@ Tri CompiledRuleSet::Evaluate(uint32_t index, const Findings& findings) const {
   return Combine(n, children, [&](uint32_t c) { return Evaluate(c, findings); });
 }
 
-Tri CompiledRuleSet::EvaluateMemo(uint32_t index, const Findings& findings,
-                                  EvaluationScratch* scratch) const {
-  const bool shared = node_shared[index] != 0;
-  if (shared && scratch->stamp_[index] == scratch->epoch_) return scratch->memo_[index];
-  const Node& n = nodes[index];
-  Tri result;
-  if (n.kind == Node::Kind::kAlways) {
-    result = Tri::kTrue;
-  } else if (n.kind == Node::Kind::kTest) {
-    result = EvaluateTest(tests[n.first], findings);
-  } else {
-    result =
-        Combine(n, eval_children, [&](uint32_t c) { return EvaluateMemo(c, findings, scratch); });
-  }
-  if (shared) {
-    scratch->stamp_[index] = scratch->epoch_;
-    scratch->memo_[index] = result;
-  }
-  return result;
+namespace {
+
+// Two-bit truth (see EvalProgram): 1 = true, 2 = false, 0 = unknown.
+constexpr uint8_t kBitTrue = 1;
+constexpr uint8_t kBitFalse = 2;
+
+template <Op kOp>
+bool Holds(const FindingValue& v, double a, double b, uint64_t mask) {
+  if constexpr (kOp == Op::kEquals) return v.number == a;
+  if constexpr (kOp == Op::kOneOf)
+    return ((mask >> (static_cast<uint32_t>(v.number) & 63)) & 1) != 0;
+  if constexpr (kOp == Op::kContains || kOp == Op::kContainsAny) return (v.bits & mask) != 0;
+  if constexpr (kOp == Op::kContainsAll) return (v.bits & mask) == mask;
+  if constexpr (kOp == Op::kAbove) return v.number > a;
+  if constexpr (kOp == Op::kAtLeast) return v.number >= a;
+  if constexpr (kOp == Op::kBelow) return v.number < a;
+  if constexpr (kOp == Op::kAtMost) return v.number <= a;
+  if constexpr (kOp == Op::kBetween) return (v.number >= a) & (v.number <= b);
+  return false;
 }
 
+// One batch of tests with the same operator. A finding nobody recorded has its default value, so
+// the operator is applied unconditionally and the result masked by "known".
+template <Op kOp>
+void RunTests(const EvalProgram& p, const EvalProgram::TestBatch& batch, const Findings& findings,
+              uint8_t* truth) {
+  const uint32_t end = batch.first + batch.count;
+  for (uint32_t i = batch.first; i < end; ++i) {
+    const SlotId slot = p.test_slot[i];
+    const uint8_t known = findings.known(slot) ? 1 : 0;
+    uint8_t out;
+    if constexpr (kOp == Op::kKnown) {
+      out = static_cast<uint8_t>(kBitFalse - known);  // known: true; not: false
+    } else if constexpr (kOp == Op::kUnknown) {
+      out = static_cast<uint8_t>(kBitTrue + known);  // known: false; not: true
+    } else {
+      const uint8_t holds =
+          Holds<kOp>(findings.value(slot), p.test_a[i], p.test_b[i], p.test_mask[i]) ? 1 : 0;
+      out = static_cast<uint8_t>(known * (kBitFalse - holds));  // unknown: 0
+    }
+    truth[p.test_out[i]] = out;
+  }
+}
+
+// One run of groups of the same kind with kArity children each (0: the run's arity at run time).
+template <uint32_t kArity>
+void RunGroups(const EvalProgram& p, const EvalProgram::GroupRun& run, uint8_t* truth) {
+  const uint32_t arity = kArity != 0 ? kArity : run.arity;
+  const uint32_t* child = p.group_children.data() + run.first_child;
+  const uint32_t* out = p.group_out.data() + run.first;
+  // Which accumulated bits make the result: "all" takes its true bit from the AND of the
+  // children and its false bit from the OR; "any" the reverse.
+  const bool any = run.kind == Node::Kind::kAny;
+  const uint8_t from_and = any ? kBitFalse : kBitTrue;
+  const uint8_t from_or = any ? kBitTrue : kBitFalse;
+  if (run.kind == Node::Kind::kNot) {
+    for (uint32_t i = 0; i < run.count; ++i) {
+      const uint8_t c = truth[child[i]];
+      truth[out[i]] = static_cast<uint8_t>(((c & kBitTrue) << 1) | ((c & kBitFalse) >> 1));
+    }
+    return;
+  }
+  for (uint32_t i = 0; i < run.count; ++i, child += arity) {
+    uint8_t and_bits = kBitTrue | kBitFalse;
+    uint8_t or_bits = 0;
+    for (uint32_t k = 0; k < arity; ++k) {
+      const uint8_t c = truth[child[k]];
+      and_bits &= c;
+      or_bits |= c;
+    }
+    truth[out[i]] = static_cast<uint8_t>((and_bits & from_and) | (or_bits & from_or));
+  }
+}
+
+}  // namespace
+
 void EvaluationScratch::Prepare(const CompiledRuleSet& rules) {
-  if (prepared_for_ != &rules || stamp_.size() != rules.nodes.size() ||
+  if (prepared_for_ != &rules || truth_.size() != rules.nodes.size() ||
       results_.size() != rules.rules.size()) {
     prepared_for_ = &rules;
-    stamp_.assign(rules.nodes.size(), 0);
-    memo_.assign(rules.nodes.size(), Tri::kUnknown);
+    truth_.assign(rules.nodes.size(), 0);
     results_.assign(rules.rules.size(), Tri::kFalse);
-    fired_.clear();
-    fired_.reserve(rules.rules.size());
-    epoch_ = 0;
+    fired_.assign(rules.rules.size(), 0);
   }
-  // A new epoch invalidates every memo entry at once; on wrap-around the stamps are reset.
-  if (++epoch_ == 0) {
-    std::fill(stamp_.begin(), stamp_.end(), 0);
-    epoch_ = 1;
-  }
-  fired_.clear();
+  fired_count_ = 0;
 }
 
 void CompiledRuleSet::EvaluateAll(const Findings& findings, EvaluationScratch* scratch) const {
   scratch->Prepare(*this);
-  Tri* results = scratch->results_.data();
-  for (const GateGroup& group : gate_groups) {
-    // The gate is necessary for every rule of the group: when it is false they are all false
-    // (Kleene: one false member makes an "all" false), exactly what walking them would give.
-    const bool closed = EvaluateMemo(group.gate_node, findings, scratch) == Tri::kFalse;
-    const uint32_t* rule = gated_rules.data() + group.first_rule;
-    for (uint32_t i = 0; i < group.count; ++i) {
-      results[rule[i]] =
-          closed ? Tri::kFalse : EvaluateMemo(rules[rule[i]].root, findings, scratch);
+  const EvalProgram& p = program;
+  uint8_t* truth = scratch->truth_.data();
+  for (uint32_t node : p.always_nodes) truth[node] = kBitTrue;
+  for (const EvalProgram::TestBatch& batch : p.test_batches) {
+    switch (batch.op) {
+      case Op::kEquals:
+        RunTests<Op::kEquals>(p, batch, findings, truth);
+        break;
+      case Op::kOneOf:
+        RunTests<Op::kOneOf>(p, batch, findings, truth);
+        break;
+      case Op::kContains:
+        RunTests<Op::kContains>(p, batch, findings, truth);
+        break;
+      case Op::kContainsAny:
+        RunTests<Op::kContainsAny>(p, batch, findings, truth);
+        break;
+      case Op::kContainsAll:
+        RunTests<Op::kContainsAll>(p, batch, findings, truth);
+        break;
+      case Op::kAbove:
+        RunTests<Op::kAbove>(p, batch, findings, truth);
+        break;
+      case Op::kAtLeast:
+        RunTests<Op::kAtLeast>(p, batch, findings, truth);
+        break;
+      case Op::kBelow:
+        RunTests<Op::kBelow>(p, batch, findings, truth);
+        break;
+      case Op::kAtMost:
+        RunTests<Op::kAtMost>(p, batch, findings, truth);
+        break;
+      case Op::kBetween:
+        RunTests<Op::kBetween>(p, batch, findings, truth);
+        break;
+      case Op::kKnown:
+        RunTests<Op::kKnown>(p, batch, findings, truth);
+        break;
+      case Op::kUnknown:
+        RunTests<Op::kUnknown>(p, batch, findings, truth);
+        break;
     }
   }
-  for (uint32_t r : ungated_rules) results[r] = EvaluateMemo(rules[r].root, findings, scratch);
-  for (uint32_t r = 0; r < rules.size(); ++r) {
-    if (results[r] == Tri::kTrue) scratch->fired_.push_back(r);
+  for (const EvalProgram::GroupRun& run : p.runs) {
+    switch (run.kind == Node::Kind::kNot ? 1 : run.arity) {
+      case 1:
+        RunGroups<1>(p, run, truth);
+        break;
+      case 2:
+        RunGroups<2>(p, run, truth);
+        break;
+      case 3:
+        RunGroups<3>(p, run, truth);
+        break;
+      case 4:
+        RunGroups<4>(p, run, truth);
+        break;
+      case 5:
+        RunGroups<5>(p, run, truth);
+        break;
+      case 6:
+        RunGroups<6>(p, run, truth);
+        break;
+      default:
+        RunGroups<0>(p, run, truth);
+        break;
+    }
   }
+  // Two-bit truth to Tri; fired rules collected without a branch per rule.
+  static constexpr Tri kTri[4] = {Tri::kUnknown, Tri::kTrue, Tri::kFalse, Tri::kUnknown};
+  Tri* results = scratch->results_.data();
+  uint32_t* fired = scratch->fired_.data();
+  size_t fired_count = 0;
+  const uint32_t* roots = p.rule_roots.data();
+  const uint32_t rule_count = static_cast<uint32_t>(p.rule_roots.size());
+  for (uint32_t r = 0; r < rule_count; ++r) {
+    const uint8_t t = truth[roots[r]];
+    results[r] = kTri[t & 3];
+    fired[fired_count] = r;
+    fired_count += t == kBitTrue ? 1 : 0;
+  }
+  scratch->fired_count_ = fired_count;
 }
 
 void CompiledRuleSet::Collect(uint32_t index, const Findings& findings, Tri want,

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 namespace modalis {
 namespace {
@@ -81,6 +82,85 @@ void OrderForEvaluation(CompiledRuleSet* rs) {
       }
     }
   }
+}
+
+// Depth of `index` above the tests (tests and constants: 0), memoised in `level` (kNoLevel: not
+// yet known). Children always have a smaller level than their parent.
+constexpr uint32_t kNoLevel = UINT32_MAX;
+uint32_t LevelOf(const CompiledRuleSet& rs, uint32_t index, std::vector<uint32_t>* level) {
+  if ((*level)[index] != kNoLevel) return (*level)[index];
+  const Node& n = rs.nodes[index];
+  uint32_t out = 0;
+  if (n.kind == Node::Kind::kAll || n.kind == Node::Kind::kAny || n.kind == Node::Kind::kNot) {
+    const uint32_t count = n.kind == Node::Kind::kNot ? 1 : n.count;
+    for (uint32_t i = 0; i < count; ++i) {
+      out = std::max(out, LevelOf(rs, rs.children[n.first + i], level) + 1);
+    }
+  }
+  (*level)[index] = out;
+  return out;
+}
+
+void BuildProgram(CompiledRuleSet* rs) {
+  EvalProgram p;
+  std::vector<uint32_t> level(rs->nodes.size(), kNoLevel);
+  for (const Rule& r : rs->rules) {
+    LevelOf(*rs, r.root, &level);
+    p.rule_roots.push_back(r.root);
+  }
+  // Every node reachable from a rule now has a level.
+  std::vector<uint32_t> tests, groups;
+  for (uint32_t i = 0; i < rs->nodes.size(); ++i) {
+    if (level[i] == kNoLevel) continue;
+    switch (rs->nodes[i].kind) {
+      case Node::Kind::kAlways:
+        p.always_nodes.push_back(i);
+        break;
+      case Node::Kind::kTest:
+        tests.push_back(i);
+        break;
+      default:
+        groups.push_back(i);
+        break;
+    }
+  }
+  std::stable_sort(tests.begin(), tests.end(), [&](uint32_t x, uint32_t y) {
+    return rs->tests[rs->nodes[x].first].op < rs->tests[rs->nodes[y].first].op;
+  });
+  for (uint32_t node : tests) {
+    const Test& t = rs->tests[rs->nodes[node].first];
+    if (p.test_batches.empty() || p.test_batches.back().op != t.op) {
+      p.test_batches.push_back({t.op, static_cast<uint32_t>(p.test_slot.size()), 0});
+    }
+    ++p.test_batches.back().count;
+    p.test_slot.push_back(t.slot);
+    p.test_a.push_back(t.a);
+    p.test_b.push_back(t.b);
+    p.test_mask.push_back(t.mask);
+    p.test_out.push_back(node);
+  }
+  auto arity = [&](uint32_t node) {
+    const Node& n = rs->nodes[node];
+    return n.kind == Node::Kind::kNot ? 1u : n.count;
+  };
+  auto key = [&](uint32_t node) {
+    return std::tuple(level[node], static_cast<uint8_t>(rs->nodes[node].kind), arity(node));
+  };
+  std::stable_sort(groups.begin(), groups.end(),
+                   [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
+  for (uint32_t node : groups) {
+    const Node& n = rs->nodes[node];
+    const uint32_t a = arity(node);
+    if (p.runs.empty() || p.runs.back().kind != n.kind || p.runs.back().arity != a ||
+        level[p.group_out.back()] != level[node]) {
+      p.runs.push_back({n.kind, a, static_cast<uint32_t>(p.group_out.size()), 0,
+                        static_cast<uint32_t>(p.group_children.size())});
+    }
+    ++p.runs.back().count;
+    p.group_out.push_back(node);
+    for (uint32_t i = 0; i < a; ++i) p.group_children.push_back(rs->eval_children[n.first + i]);
+  }
+  rs->program = std::move(p);
 }
 
 }  // namespace
@@ -161,6 +241,7 @@ void BuildIndex(CompiledRuleSet* rs) {
   OrderForEvaluation(rs);
   rs->node_shared.resize(rs->nodes.size());
   for (size_t i = 0; i < uses.size(); ++i) rs->node_shared[i] = uses[i] > 1 ? 1 : 0;
+  BuildProgram(rs);
 }
 
 }  // namespace modalis

@@ -90,9 +90,41 @@ struct GateGroup {
 
 class CompiledRuleSet;
 
-// Working memory for CompiledRuleSet::EvaluateAll: a memo of shared nodes (stamped with an epoch
-// so it never needs clearing) and the per-rule results. Create one per thread and reuse it; after
-// the first evaluation against a rule set, evaluating allocates nothing.
+// The rule conditions as a flat, branch-light program for EvaluateAll (built with the index).
+// Every test node reachable from a rule is evaluated once per document, in batches of one
+// operator over struct-of-arrays operands; then every group node, children before parents, in
+// runs of one kind and one number of children. A truth value is two bits: 1 = true, 2 = false,
+// 0 = unknown, so Kleene "all" is (AND of the true bits) | (OR of the false bits), "any" the
+// reverse, and "not" swaps the bits.
+struct EvalProgram {
+  struct TestBatch {
+    Op op = Op::kEquals;
+    uint32_t first = 0;  // into the test_* arrays
+    uint32_t count = 0;
+  };
+  struct GroupRun {
+    Node::Kind kind = Node::Kind::kAll;
+    uint32_t arity = 0;        // children of every node in the run (1 for "not")
+    uint32_t first = 0;        // into group_out; children at group_children[first * arity]...
+    uint32_t count = 0;        // nodes in the run
+    uint32_t first_child = 0;  // into group_children
+  };
+  std::vector<TestBatch> test_batches;
+  std::vector<SlotId> test_slot;
+  std::vector<double> test_a;
+  std::vector<double> test_b;
+  std::vector<uint64_t> test_mask;
+  std::vector<uint32_t> test_out;  // node index
+  std::vector<GroupRun> runs;
+  std::vector<uint32_t> group_out;       // node index
+  std::vector<uint32_t> group_children;  // node indices, `arity` per node of a run
+  std::vector<uint32_t> always_nodes;
+  std::vector<uint32_t> rule_roots;  // per rule
+};
+
+// Working memory for CompiledRuleSet::EvaluateAll: the truth of every node for the current
+// document and the per-rule results. Create one per thread and reuse it; after the first
+// evaluation against a rule set, evaluating allocates nothing.
 //
 // Not thread-safe; results() and fired() are valid until the next evaluation with this scratch.
 class EvaluationScratch {
@@ -100,18 +132,17 @@ class EvaluationScratch {
   // Truth of each rule, indexed like CompiledRuleSet::rules.
   std::span<const Tri> results() const { return results_; }
   // Indices of the rules that are true, in rule order.
-  std::span<const uint32_t> fired() const { return fired_; }
+  std::span<const uint32_t> fired() const { return {fired_.data(), fired_count_}; }
 
  private:
   friend class CompiledRuleSet;
   void Prepare(const CompiledRuleSet& rules);
 
   const CompiledRuleSet* prepared_for_ = nullptr;
-  uint32_t epoch_ = 0;
-  std::vector<uint32_t> stamp_;  // per node: the epoch its memo entry belongs to
-  std::vector<Tri> memo_;        // per node
+  std::vector<uint8_t> truth_;  // per node, two-bit truth (see EvalProgram)
   std::vector<Tri> results_;
-  std::vector<uint32_t> fired_;
+  std::vector<uint32_t> fired_;  // sized to the rule count; the first fired_count_ are valid
+  size_t fired_count_ = 0;
 };
 
 struct Course {
@@ -164,19 +195,25 @@ class CompiledRuleSet {
   std::vector<uint32_t> children;
   std::vector<Test> tests;
   std::vector<uint8_t> node_shared;  // per node: 1 when reached from more than one place
-  // `children` reordered for EvaluateAll: in each "all" the member most likely false first, in
-  // each "any" the one most likely true first, so the walk stops as early as possible. The
-  // result does not depend on the order; explanations keep the author's order (`children`).
+  // `children` reordered: in each "all" the member most likely false first, in each "any" the
+  // one most likely true first. The result does not depend on the order; explanations keep the
+  // author's order (`children`). EvaluateAll evaluates every child, so the order no longer saves
+  // work there.
   std::vector<uint32_t> eval_children;
 
-  // Index for EvaluateAll: gated groups of rules, and the rules without a gate.
+  // Gated groups of rules, and the rules without a gate. EvaluateAll no longer skips rules by
+  // gate (the flat program is faster than skipping); kept for analysis and tests.
   std::vector<GateGroup> gate_groups;
   std::vector<uint32_t> gated_rules;    // rule indices, grouped by gate
   std::vector<uint32_t> ungated_rules;  // rule indices
 
+  // What EvaluateAll runs (see EvalProgram).
+  EvalProgram program;
+
   // Truth of every rule for these findings, into `scratch` (see EvaluationScratch). Exactly the
-  // same results as Evaluate(rule.root) per rule; faster, because shared nodes are evaluated
-  // once and rules whose gate test is false are skipped without being walked.
+  // same results as Evaluate(rule.root) per rule; faster, because every distinct test and group
+  // is evaluated once per document by a flat program without recursion or data-dependent
+  // branches (see EvalProgram).
   void EvaluateAll(const Findings& findings, EvaluationScratch* scratch) const;
 
   // Truth of one node for these findings.
@@ -188,7 +225,6 @@ class CompiledRuleSet {
 
  private:
   Tri EvaluateTest(const Test& test, const Findings& findings) const;
-  Tri EvaluateMemo(uint32_t node, const Findings& findings, EvaluationScratch* scratch) const;
   void Collect(uint32_t node, const Findings& findings, Tri want, std::vector<SlotId>* out) const;
 };
 

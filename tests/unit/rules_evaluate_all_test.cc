@@ -1,6 +1,8 @@
-// The indexed, memoised EvaluateAll must give exactly what the plain per-rule walk gives, for
+// The bulk EvaluateAll must give exactly what the plain per-rule walk gives, for
 // every rule (unknown included: the planner asks about undecided referrals and exclusions).
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "bench/engine/generate.h"
 #include "core/findings/findings.h"
@@ -52,6 +54,158 @@ TEST(RulesEvaluateAllTest, MatchesPlainWalkOnGeneratedRuleSets) {
     EXPECT_GT(fired, 0u);
     EXPECT_GT(unknown, 0u);
   }
+}
+
+// Random conditions over the generated vocabulary: every operator, "known" both ways, "not" over
+// tests and groups, nesting up to five deep, repeated sub-conditions (shared nodes), "always".
+class RandomConditions {
+ public:
+  explicit RandomConditions(uint32_t seed) : rng_(seed), findings_(bench::detail::Findings()) {}
+
+  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  nlohmann::json Values(const std::vector<std::string>& values) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : values) {
+      if (Chance(0.4)) out.push_back(v);
+    }
+    if (out.empty()) out.push_back(values[static_cast<size_t>(Int(0, int(values.size()) - 1))]);
+    return out;
+  }
+
+  nlohmann::json Test() {
+    const auto& f = findings_[static_cast<size_t>(Int(0, int(findings_.size()) - 1))];
+    nlohmann::json t = {{"finding", f.code}};
+    if (Chance(0.1)) {
+      t["known"] = Chance(0.5);
+      return t;
+    }
+    const auto& v = f.values;
+    switch (f.kind) {
+      case bench::detail::Finding::kNumber: {
+        const char* ops[] = {"equals", "above", "at_least", "below", "at_most"};
+        const int x = Int(f.lo, f.hi);
+        if (Chance(0.2)) {
+          t["between"] = {x, Int(x, f.hi)};
+        } else {
+          t[ops[Int(0, 4)]] = x;
+        }
+        break;
+      }
+      case bench::detail::Finding::kBoolean:
+        t["equals"] = Chance(0.5);
+        break;
+      case bench::detail::Finding::kEnum:
+        if (Chance(0.5)) {
+          t["equals"] = v[static_cast<size_t>(Int(0, int(v.size()) - 1))];
+        } else {
+          t["one_of"] = Values(v);
+        }
+        break;
+      case bench::detail::Finding::kSet: {
+        const int which = Int(0, 2);
+        if (which == 0) {
+          t["contains"] = v[static_cast<size_t>(Int(0, int(v.size()) - 1))];
+        } else {
+          t[which == 1 ? "contains_any" : "contains_all"] = Values(v);
+        }
+        break;
+      }
+    }
+    return t;
+  }
+
+  // At most `depth` groups deep; a repeated sub-condition is one of no greater depth.
+  nlohmann::json Condition(int depth) {
+    const auto& reuse = used_[static_cast<size_t>(Int(0, depth))];
+    if (!reuse.empty() && Chance(0.15)) {
+      return reuse[static_cast<size_t>(Int(0, int(reuse.size()) - 1))];
+    }
+    nlohmann::json out;
+    if (depth == 0 || Chance(0.35)) {
+      out = Test();
+    } else if (Chance(0.15)) {
+      out = {{"not", Condition(depth - 1)}};
+    } else {
+      nlohmann::json members = nlohmann::json::array();
+      const int n = Int(1, 7);
+      for (int i = 0; i < n; ++i) members.push_back(Condition(depth - 1));
+      out = {{Chance(0.5) ? "all" : "any", members}};
+    }
+    used_[static_cast<size_t>(depth)].push_back(out);
+    return out;
+  }
+
+  nlohmann::json Document() {
+    const double missing = Chance(0.2) ? 0.9 : 0.25;
+    nlohmann::json doc = nlohmann::json::object();
+    for (const auto& f : findings_) {
+      if (Chance(missing)) continue;
+      switch (f.kind) {
+        case bench::detail::Finding::kNumber:
+          doc[f.code] = Int(f.lo, f.hi);
+          break;
+        case bench::detail::Finding::kBoolean:
+          doc[f.code] = Chance(0.5);
+          break;
+        case bench::detail::Finding::kEnum:
+          doc[f.code] = f.values[static_cast<size_t>(Int(0, int(f.values.size()) - 1))];
+          break;
+        case bench::detail::Finding::kSet: {
+          nlohmann::json members = nlohmann::json::array();
+          for (const auto& v : f.values) {
+            if (Chance(0.4)) members.push_back(v);
+          }
+          doc[f.code] = members;
+          break;
+        }
+      }
+    }
+    return doc;
+  }
+
+ private:
+  std::mt19937 rng_;
+  std::vector<bench::detail::Finding> findings_;
+  std::vector<nlohmann::json> used_[6];  // by depth
+};
+
+TEST(RulesEvaluateAllTest, MatchesPlainWalkOnRandomRuleSets) {
+  size_t outcomes[3] = {0, 0, 0};
+  for (uint32_t seed = 1; seed <= 12; ++seed) {
+    SCOPED_TRACE(seed);
+    RandomConditions gen(seed);
+    bench::GeneratedSet set = bench::Generate(0, 0, seed);  // the vocabulary
+    nlohmann::json rules = nlohmann::json::array();
+    const int count = gen.Int(1, 150);
+    for (int r = 0; r < count; ++r) {
+      const nlohmann::json when = gen.Chance(0.02) ? nlohmann::json("always") : gen.Condition(5);
+      rules.push_back({{"id", "rule-" + std::to_string(r)},
+                       {"description", "d"},
+                       {"source", "s"},
+                       {"when", when},
+                       {"then", nlohmann::json::array({{{"advise", "a"}}})}});
+    }
+    set.rules = nlohmann::json{
+        {"id", "random"},
+        {"version", "1"},
+        {"advice", {{"a", "x"}}},
+        {"rules",
+         rules}}.dump();
+    auto compiled = CompileGenerated(set);
+    ASSERT_NE(compiled, nullptr);
+    EvaluationScratch scratch;
+    for (int d = 0; d < 60; ++d) {
+      auto findings =
+          DecodeFindings(d == 0 ? nlohmann::json::object() : gen.Document(), compiled->vocabulary);
+      ASSERT_TRUE(findings.ok()) << findings.status();
+      ExpectSameAsPlainWalk(*compiled, *findings, &scratch);
+      for (Tri t : scratch.results()) ++outcomes[static_cast<int>(t)];
+    }
+  }
+  // All three outcomes occur often enough to matter.
+  for (size_t n : outcomes) EXPECT_GT(n, 500u);
 }
 
 TEST(RulesEvaluateAllTest, MatchesPlainWalkOnTheDefaultRules) {
