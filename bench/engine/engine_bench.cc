@@ -1,9 +1,15 @@
+// Rule engine benchmarks over generated rule sets and the shipped one: compile, evaluate and plan.
 // One evaluation = one findings document against the whole rule set, collecting every fired
-// rule (as in ../shared research and bench/RESULTS.md). Documents are decoded before timing.
+// rule (see bench/RESULTS.md). Documents are decoded before timing, except in the plan benchmarks.
 #include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "bench/engine/generate.h"
 #include "core/findings/findings.h"
+#include "core/plan/planner.h"
+#include "core/plugins/plugin_host.h"
 #include "core/rules/compiler.h"
 
 namespace modalis::bench {
@@ -100,8 +106,67 @@ void BM_EvaluateAll(benchmark::State& state) {
       static_cast<double>(fired) / static_cast<double>(state.iterations());
 }
 
+// A whole plan (decode, derive, evaluate, exclusions, steps, budget, course) for generated
+// findings: the generated rules advise and refer only, so no plugin is involved.
+void BM_PlanGenerated(benchmark::State& state) {
+  const GeneratedSet set = Generate(static_cast<size_t>(state.range(0)), 1000);
+  auto rules = Compile(set);
+  if (rules == nullptr) {
+    state.SkipWithError("generated rule set did not compile");
+    return;
+  }
+  const PlanRequest request;
+  size_t next = 0, failures = 0;
+  for (auto _ : state) {
+    auto plan = PlanForFindings(*rules, set.documents[next], request);
+    if (!plan.ok()) ++failures;
+    benchmark::DoNotOptimize(plan);
+    if (++next == set.documents.size()) next = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (failures > 0) state.SkipWithError("a generated document did not plan");
+}
+
+// The shipped rule set with the built modality plugins, planning the findings of every golden
+// case in turn: the work one SuggestPlan does inside the engine.
+void BM_PlanDefaultRules(benchmark::State& state) {
+  auto plugins = LoadPlugins(MODALIS_PLUGIN_DIR);
+  auto source = ReadRuleSource(MODALIS_SOURCE_DIR "/rules");
+  if (!plugins.ok() || !source.ok()) {
+    state.SkipWithError("cannot load the default rules or plugins");
+    return;
+  }
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileRuleSet(*source, **plugins, &diagnostics);
+  if (rules == nullptr) {
+    state.SkipWithError("the default rule set did not compile");
+    return;
+  }
+  std::vector<nlohmann::json> cases;
+  for (const RuleSource::File& file : source->cases) {
+    auto json = nlohmann::json::parse(file.text, nullptr, false);
+    if (json.is_discarded() || !json.contains("cases")) continue;
+    for (const auto& c : json["cases"]) cases.push_back(c.value("findings", nlohmann::json{}));
+  }
+  if (cases.empty()) {
+    state.SkipWithError("the default rule set has no golden cases");
+    return;
+  }
+  const PlanRequest request;
+  size_t next = 0;
+  for (auto _ : state) {
+    auto plan = PlanForFindings(*rules, cases[next], request);
+    benchmark::DoNotOptimize(plan);
+    if (++next == cases.size()) next = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["cases"] = static_cast<double>(cases.size());
+}
+
 BENCHMARK(BM_Compile)->Arg(20)->Arg(200)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EvaluateAll)->Arg(20)->Arg(200)->Arg(2000)->Arg(20000);
+BENCHMARK(BM_PlanGenerated)->Arg(20)->Arg(200)->Arg(2000)->Arg(20000);
+BENCHMARK(BM_PlanDefaultRules);
 
 }  // namespace
 }  // namespace modalis::bench
