@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Writes the generated part of bench/RESULTS.md from the JSON each benchmark left in one run.
+
+Usage: report.py RUN_DIR RESULTS_MD
+
+RUN_DIR holds run.json (machine, commands) and the outputs of the benchmarks that ran
+(engine.json, store.json: Google Benchmark JSON; load.json, peers.json: from bench/load and
+bench/peers). Only the text between the two markers in RESULTS_MD is replaced, so the written
+analysis below them stays.
+"""
+
+import json
+import os
+import sys
+
+BEGIN = "<!-- scripts/bench: generated, do not edit by hand -->"
+END = "<!-- scripts/bench: end of generated part -->"
+
+
+def load(run_dir, name):
+    path = os.path.join(run_dir, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def num(x, digits=0):
+    if x is None:
+        return "—"
+    if digits == 0:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def medians(gbench):
+    """Google Benchmark aggregates: run name -> the median row."""
+    out = {}
+    for b in gbench.get("benchmarks", []):
+        if b.get("aggregate_name") == "median":
+            out[b["run_name"]] = b
+        elif b.get("run_type") == "iteration" and b["run_name"] not in out:
+            out[b["run_name"]] = b
+    return out
+
+
+def cpu_ms(row):
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[row.get("time_unit", "ns")]
+    return row["cpu_time"] * scale
+
+
+def engine_section(engine):
+    rows = medians(engine)
+    lines = ["### Rule engine, one core (`bench/engine`)", ""]
+    lines.append("| rules | compile (CPU) | bytes per compiled rule | evaluations/s | µs per "
+                 "evaluation | fired per document | plans/s (whole plan) |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+    figures = {}
+    for n in (20, 200, 2000, 20000):
+        c = rows.get(f"BM_Compile/{n}")
+        e = rows.get(f"BM_EvaluateAll/{n}")
+        p = rows.get(f"BM_PlanGenerated/{n}")
+        evals = e.get("items_per_second") if e else None
+        figures[n] = {"compile_ms": cpu_ms(c) if c else None, "evals": evals}
+        lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
+            num(n), num(cpu_ms(c), 1) + " ms" if c else "—",
+            num(c.get("bytes_per_rule")) if c else "—", num(evals),
+            num(1e6 / evals, 2) if evals else "—",
+            num(e.get("fired_per_doc"), 1) if e else "—",
+            num(p.get("items_per_second")) if p else "—"))
+    d = rows.get("BM_PlanDefaultRules")
+    if d:
+        lines += ["", "Default rule set with the built plugins, planning every golden case's "
+                  f"findings in turn: {num(d.get('items_per_second'))} plans/s "
+                  f"({num(1e6 / d['items_per_second'], 1)} µs per plan)."]
+    lines += ["", "Targets:", ""]
+    t = []
+    if figures[2000]["evals"]:
+        t.append(f"- ≥ 50,000 evaluations/s at 2,000 rules: {num(figures[2000]['evals'])} "
+                 f"{verdict(figures[2000]['evals'] >= 50000)}")
+    if figures[20]["evals"]:
+        t.append(f"- ≥ 500,000 evaluations/s at 20 rules: {num(figures[20]['evals'])} "
+                 f"{verdict(figures[20]['evals'] >= 500000)}")
+    if figures[20000]["compile_ms"]:
+        t.append(f"- 20,000 rules compile in < 1 s: {num(figures[20000]['compile_ms'])} ms "
+                 f"{verdict(figures[20000]['compile_ms'] < 1000)}")
+    return lines + t, figures
+
+
+def store_section(store):
+    rows = medians(store)
+    lines = ["### Plan store (`bench/store`), plans stored per second", ""]
+    lines.append("| writers | one commit per plan | group commit | ratio |")
+    lines.append("|---:|---:|---:|---:|")
+    for w in (1, 8, 32):
+        one = rows.get(f"BM_StorePlans/max_batch:1/writers:{w}/real_time")
+        group = rows.get(f"BM_StorePlans/max_batch:64/writers:{w}/real_time")
+        a = one.get("items_per_second") if one else None
+        b = group.get("items_per_second") if group else None
+        ratio = f"{b / a:.1f}×" if a and b else "—"
+        lines.append(f"| {w} | {num(a)} | {num(b)} | {ratio} |")
+    return lines
+
+
+def load_section(load):
+    lines = ["### SuggestPlan over gRPC (`bench/load`)", ""]
+    cells = load.get("cells", [])
+    lines.append("| streams | target | QPS | p50 µs | p99 µs | p99.9 µs | errors | QPS / echo |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")
+    echo = {c["streams"]: c["qps"] for c in cells if c["target"] == "echo"}
+    for c in sorted(cells, key=lambda c: (c["streams"], c["target"])):
+        base = echo.get(c["streams"])
+        ratio = f"{c['qps'] / base:.0%}" if base and c["target"] != "echo" else "—"
+        lines.append(f"| {c['streams']} | {c['target']} | {num(c['qps'])} | {num(c['p50_us'])} | "
+                     f"{num(c['p99_us'])} | {num(c['p999_us'])} | {c.get('errors', 0)} | {ratio} |")
+    targets = []
+    stored16 = next((c for c in cells if c["streams"] == 16 and c["target"] == "stored"), None)
+    if stored16 and echo.get(16):
+        share = stored16["qps"] / echo[16]
+        targets.append(f"- SuggestPlan with the durable store ≥ 60% of echo QPS at 16 streams: "
+                       f"{share:.0%} {verdict(share >= 0.6)}")
+        targets.append(f"- p99 < 5 ms at 16 streams (stored): {num(stored16['p99_us'])} µs "
+                       f"{verdict(stored16['p99_us'] < 5000)}")
+    reload = load.get("reload")
+    if reload:
+        targets.append(f"- Hot reload of a {num(reload['rules'])}-rule set < 50 ms: median "
+                       f"{num(reload['median_ms'], 1)} ms {verdict(reload['median_ms'] < 50)}")
+        rss = reload.get("rss_mib")
+        if rss is not None:
+            targets.append(f"- modalisd RSS < 64 MiB with it loaded: {num(rss, 1)} MiB "
+                           f"{verdict(rss < 64)}")
+    if targets:
+        lines += ["", "Targets:", ""] + targets
+    return lines
+
+
+def peers_section(peers):
+    lines = ["### Against other rules engines (`bench/peers`), one core each", ""]
+    lines.append("| rules | engine | evaluations/s | µs per evaluation | Modalis ÷ engine | "
+                 "fired per document | mismatches on complete documents |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|")
+    for cell in peers.get("cells", []):
+        lines.append(f"| {num(cell['rules'])} | {cell['engine']} | {num(cell['evals_per_second'])}"
+                     f" | {num(1e6 / cell['evals_per_second'], 2)} | "
+                     f"{cell.get('modalis_ratio', '—') if cell['engine'] != 'modalis' else '—'} | "
+                     f"{num(cell.get('fired_per_document'), 1)} | {cell.get('mismatches', '—')} |")
+    missing = peers.get("missing_documents")
+    if missing:
+        lines += ["", "Documents with missing findings (Modalis reads them as unknown; the peers "
+                  "as false), documents whose fired set differs from Modalis':", ""]
+        for m in missing:
+            lines.append(f"- {num(m['rules'])} rules, {m['engine']}: {m['differing']} of "
+                         f"{m['documents']}")
+    return lines
+
+
+def main():
+    run_dir, results = sys.argv[1], sys.argv[2]
+    run = load(run_dir, "run.json") or {}
+    out = [BEGIN, "", f"## Latest full run ({run.get('date', '?')})", ""]
+    out.append(f"Machine: {run.get('machine', '?')}; load average at start "
+               f"{run.get('load_start', '?')}, at end {run.get('load_end', '?')}. "
+               f"Commit {run.get('commit', '?')}. Written by `scripts/bench`, which ran:")
+    out += ["", "```sh"] + run.get("commands", []) + ["```", ""]
+    engine = load(run_dir, "engine.json")
+    if engine:
+        section, _ = engine_section(engine)
+        out += section + [""]
+    for name, fn in (("load.json", load_section), ("peers.json", peers_section),
+                     ("store.json", store_section)):
+        data = load(run_dir, name)
+        if data:
+            out += fn(data) + [""]
+    out.append(END)
+
+    with open(results) as f:
+        text = f.read()
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + "\n".join(out) + tail
+    else:
+        # First generated run: put it after the title and the introduction paragraph.
+        head, sep, tail = text.partition("\n## ")
+        text = head.rstrip("\n") + "\n\n" + "\n".join(out) + "\n\n" + sep.lstrip("\n") + tail
+    with open(results, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
