@@ -227,7 +227,9 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   stored.patient_ref = request.patient_ref();
   stored.client = caller.client;
   stored.request_id = request.request_id();
-  stored.request_hash = RequestHash(request, *findings);
+  // Only a stored plan is ever matched against a retry; hashing costs a dry run as much as
+  // evaluating the rules does.
+  if (!request.dry_run()) stored.request_hash = RequestHash(request, *findings);
   stored.created_at_ms = NowMs();
   stored.baseline.pain_nprs = Number(*findings, "pain_nprs");
   stored.baseline.pain_days_per_week = Number(*findings, "pain_days_per_week");
