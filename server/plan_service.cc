@@ -76,13 +76,20 @@ grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerConte
     return reactor;
   }
   // The reply leaves only after the commit: the store calls back from its writer thread, so no
-  // gRPC thread blocks on the disk. A retry is answered with the plan stored the first time.
+  // gRPC thread blocks on the disk. The reply is built here, on a gRPC thread, because the
+  // writer thread is the one every stored plan waits for. A retry is answered with the plan
+  // stored the first time, which is built in the callback instead (rare).
+  PlanToProto(planned->plan.plan, response->mutable_plan());
   store_.PutPlanAsync(*std::move(planned), [reactor, response](absl::StatusOr<StoredPlan> stored) {
     if (!stored.ok()) {
+      response->Clear();
       reactor->Finish(ToGrpcStatus(stored.status()));
       return;
     }
-    PlanToProto(stored->plan, response->mutable_plan());
+    if (stored->plan_id != response->plan().plan_id()) {
+      response->Clear();
+      PlanToProto(stored->plan, response->mutable_plan());
+    }
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

@@ -271,7 +271,45 @@ void AppendAudit(WriterConnection& w, int64_t at_ms, const char* kind, const std
   insert.exec();
 }
 
-absl::Status ApplyPutPlan(WriterConnection& w, NewPlan& in, StoredPlan* result) {
+// A plan with its row and audit texts already written out: serialising them costs more than
+// the SQL, and doing it on the caller's thread keeps the single writer thread for the database.
+struct PreparedPlan {
+  NewPlan in;
+  std::string plan_json;
+  std::string audit_record;
+};
+
+PreparedPlan PreparePlan(NewPlan in) {
+  PreparedPlan out;
+  const StoredPlan& p = in.plan;
+  out.plan_json = PlanToJson(p.plan).dump();
+  // What a clinic needs to answer "why was this suggested?" years later, and nothing more.
+  json record = {{"kind", "plan"},
+                 {"plan_id", p.plan_id},
+                 {"patient_ref", p.patient_ref},
+                 {"client", p.client},
+                 {"request_id", p.request_id},
+                 {"request_hash", p.request_hash},
+                 {"rule_set",
+                  {{"sha256", p.plan.rule_set.sha256},
+                   {"id", p.plan.rule_set.id},
+                   {"version", p.plan.rule_set.version}}},
+                 {"status", PlanStatusName(p.plan.status)},
+                 {"urgency", UrgencyName(p.plan.referral.urgency)},
+                 {"fired_rules", in.audit.fired_rule_ids},
+                 {"at_ms", p.created_at_ms}};
+  json plugins = json::array();
+  for (const auto& plugin : in.audit.plugins) {
+    plugins.push_back({{"id", plugin.id}, {"version", plugin.version}});
+  }
+  record["plugins"] = std::move(plugins);
+  out.audit_record = record.dump();
+  out.in = std::move(in);
+  return out;
+}
+
+absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPlan* result) {
+  NewPlan& in = prepared.in;
   StoredPlan& p = in.plan;
   if (!p.request_id.empty()) {
     SQLite::Statement& q = w.Prepare(
@@ -317,7 +355,6 @@ absl::Status ApplyPutPlan(WriterConnection& w, NewPlan& in, StoredPlan* result) 
     add.exec();
   }
 
-  const std::string plan_json = PlanToJson(p.plan).dump();
   SQLite::Statement& insert = w.Prepare(
       "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
       "rule_set_sha256, created_at_ms, plan_json, pain_nprs, pain_days_per_week, "
@@ -329,33 +366,13 @@ absl::Status ApplyPutPlan(WriterConnection& w, NewPlan& in, StoredPlan* result) 
   insert.bind(5, p.request_hash);
   insert.bind(6, p.plan.rule_set.sha256);
   insert.bind(7, p.created_at_ms);
-  insert.bindNoCopy(8, plan_json);
+  insert.bindNoCopy(8, prepared.plan_json);
   BindOptional(insert, 9, p.baseline.pain_nprs);
   BindOptional(insert, 10, p.baseline.pain_days_per_week);
   BindOptional(insert, 11, p.baseline.baseline_pain_nprs);
   insert.exec();
 
-  // What a clinic needs to answer "why was this suggested?" years later, and nothing more.
-  json record = {{"kind", "plan"},
-                 {"plan_id", p.plan_id},
-                 {"patient_ref", p.patient_ref},
-                 {"client", p.client},
-                 {"request_id", p.request_id},
-                 {"request_hash", p.request_hash},
-                 {"rule_set",
-                  {{"sha256", p.plan.rule_set.sha256},
-                   {"id", p.plan.rule_set.id},
-                   {"version", p.plan.rule_set.version}}},
-                 {"status", PlanStatusName(p.plan.status)},
-                 {"urgency", UrgencyName(p.plan.referral.urgency)},
-                 {"fired_rules", in.audit.fired_rule_ids},
-                 {"at_ms", p.created_at_ms}};
-  json plugins = json::array();
-  for (const auto& plugin : in.audit.plugins) {
-    plugins.push_back({{"id", plugin.id}, {"version", plugin.version}});
-  }
-  record["plugins"] = std::move(plugins);
-  AppendAudit(w, p.created_at_ms, "plan", p.plan_id, record.dump());
+  AppendAudit(w, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
   *result = std::move(p);
   return absl::OkStatus();
 }
@@ -484,7 +501,7 @@ class SqliteStore final : public Store {
   }
 
   void PutPlanAsync(NewPlan plan, PlanDone done) override {
-    auto shared = std::make_shared<NewPlan>(std::move(plan));
+    auto shared = std::make_shared<PreparedPlan>(PreparePlan(std::move(plan)));
     auto result = std::make_shared<StoredPlan>();
     Enqueue(WriteOp{
         [shared, result](WriterConnection& w) { return ApplyPutPlan(w, *shared, result.get()); },
