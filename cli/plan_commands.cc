@@ -16,7 +16,9 @@ int Suggest(const Common& common, const std::string& file, bool as_json) {
   if (!ReadFindingsFile(file, &input)) return 1;
   const nlohmann::json& findings = input.findings;
   const PlanRequest& request = input.request;
-  EngineConfig config{common.rules, PluginsDir(common), {}};
+  // A person reads the result here and nothing goes live: a modality without its plugin is a
+  // warning and shows as unavailable, so rules can be tried on a machine without every plugin.
+  EngineConfig config{common.rules, PluginsDir(common), {}, /*allow_missing_modalities=*/true};
   std::vector<Diagnostic> diagnostics;
   auto engine = Engine::Create(config, &diagnostics);
   if (!engine.ok()) {

@@ -15,6 +15,26 @@ int64_t NowMs() {
       .count();
 }
 
+// Unless the configuration allows it, a modality the rules name but no plugin provides is an
+// error, located where the rules name it, naming the plugin directory and what was refused there.
+void RefuseMissingModalities(const EngineConfig& config, const PluginRegistry& plugins,
+                             std::vector<Diagnostic>* diagnostics, size_t first) {
+  if (config.allow_missing_modalities) return;
+  std::string refused;
+  for (const PluginRefusal& r : plugins.refused()) refused += "; refused there: " + r.message();
+  for (size_t i = first; i < diagnostics->size(); ++i) {
+    Diagnostic& d = (*diagnostics)[i];
+    if (d.id != "unknown-modality") continue;
+    d.severity = Diagnostic::Severity::kError;
+    constexpr std::string_view kWarningTail = ". Plans will show it as unavailable";
+    if (d.message.ends_with(kWarningTail)) d.message.resize(d.message.size() - kWarningTail.size());
+    d.message +=
+        "; a rule set naming a modality without its plugin does not go live: install the "
+        "plugin in '" +
+        config.plugins_dir + "' or remove the rules that name it" + refused;
+  }
+}
+
 }  // namespace
 
 std::string RuleSetCandidate::Describe() const {
@@ -33,6 +53,8 @@ Engine::Engine(EngineConfig config, std::shared_ptr<const PluginRegistry> plugin
 RuleSetCandidate Engine::Validate(const RuleSource& source) const {
   RuleSetCandidate candidate;
   candidate.rules = CompileRuleSet(source, *plugins_, &candidate.diagnostics);
+  RefuseMissingModalities(config_, *plugins_, &candidate.diagnostics, 0);
+  if (HasErrors(candidate.diagnostics)) candidate.rules = nullptr;
   if (candidate.rules != nullptr) candidate.golden = RunGoldenCases(*candidate.rules, source.cases);
   return candidate;
 }
@@ -44,17 +66,35 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::Reload(
   std::lock_guard lock(mu_);
   status_.last_reload_at_ms = NowMs();
   status_.last_reload_error = result.ok() ? "" : std::string(result.status().message());
-  if (result.ok()) {
-    status_.rules = *result;
-    status_.activated_at_ms = status_.last_reload_at_ms;
-  }
+  if (!result.ok()) return result;
+  // The same content again (an editor's save without changes, a watcher woken by a temp file):
+  // requests keep the snapshot they share and the activation time stays when it really changed.
+  if ((*result)->sha256 == status_.rules->sha256) return status_.rules;
+  status_.rules = *result;
+  status_.activated_at_ms = status_.last_reload_at_ms;
   return result;
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::ReloadLocked(
     const std::string& expected_sha256) {
-  ASSIGN_OR_RETURN(RuleSource source, ReadRuleSource(config_.rules_dir));
-  RuleSetCandidate candidate = Validate(source);
+  auto source = ReadRuleSource(config_.rules_dir);
+  if (!source.ok()) {
+    // A file deleted or renamed away mid-edit: refused like any other invalid candidate.
+    return absl::FailedPreconditionError(
+        "the rule set in '" + config_.rules_dir +
+        "' was not activated: " + std::string(source.status().message()));
+  }
+  for (const auto& modality : plugins_->modalities()) {
+    if (absl::Status installed = CheckStillInstalled(*modality); !installed.ok()) {
+      return absl::FailedPreconditionError(
+          "the rule set in '" + config_.rules_dir +
+          "' was not activated: the plugin for modality '" + modality->info().id + "' " +
+          std::string(installed.message()) +
+          "; this server still runs the copy it loaded, but a restart would not find it in '" +
+          config_.plugins_dir + "': restore the plugin, then reload");
+    }
+  }
+  RuleSetCandidate candidate = Validate(*source);
   if (!candidate.ok()) {
     return absl::FailedPreconditionError("the rule set in '" + config_.rules_dir +
                                          "' was not activated:\n" + candidate.Describe());
@@ -76,7 +116,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& confi
                                                        std::vector<Diagnostic>* diagnostics) {
   ASSIGN_OR_RETURN(auto plugins, LoadPlugins(config.plugins_dir));
   ASSIGN_OR_RETURN(RuleSource source, ReadRuleSource(config.rules_dir));
+  const size_t first = diagnostics->size();
   auto rules = CompileRuleSet(source, *plugins, diagnostics);
+  RefuseMissingModalities(config, *plugins, diagnostics, first);
+  if (HasErrors(*diagnostics)) rules = nullptr;
   if (rules == nullptr) {
     return absl::FailedPreconditionError("the rule set in '" + config.rules_dir +
                                          "' has errors:\n" + FormatDiagnostics(*diagnostics));

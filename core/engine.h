@@ -28,6 +28,11 @@ struct EngineConfig {
   std::string rules_dir;    // holds modalis.json
   std::string plugins_dir;  // absolute
   FindingsLimits findings_limits;
+  // A rule set naming a modality that no loaded plugin provides is refused (at creation, reload
+  // and validation) unless this is set: a clinic would otherwise lose a modality from its plans
+  // without anyone deciding so, e.g. after an upgrade that left a plugin out. With it set, such a
+  // rule set compiles with a warning and plans show the modality as unavailable.
+  bool allow_missing_modalities = false;
 };
 
 // A rule set compiled and tested off the request path; `ok()` when it may go live.
@@ -66,6 +71,11 @@ class Engine {
   // Re-reads the rules directory, validates it and, when it passes (and, if `expected_sha256` is
   // given, is exactly that content), makes it the active rule set. On any failure the active set
   // keeps serving and the reason is kept for status(). Reloads are serialized.
+  //
+  // Also refused when a loaded plugin's file is no longer installed as start-up would accept it:
+  // the running process still has the code, but a restart would not, so rules that go live now
+  // would fail later, at a worse time. Content identical to the active set leaves the active
+  // snapshot (and its activation time) as it is and returns it.
   absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Reload(
       const std::string& expected_sha256 = "");
 

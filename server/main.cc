@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -47,6 +48,8 @@ struct Options {
   int max_list_items = 64;
   int max_string_bytes = 256;
   int watch_quiet_ms = 1000;  // 0: do not watch the rules directory
+  int db_busy_timeout_ms = 5000;
+  bool allow_missing_plugins = false;
 };
 
 bool IsLoopback(const std::string& listen) {
@@ -110,7 +113,8 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
         {"max_message_bytes", "--max-message-bytes", &o->max_message_bytes, 1024, 64 << 20},
         {"max_findings", "--max-findings", &o->max_findings, 1, 4096},
         {"max_list_items", "--max-list-items", &o->max_list_items, 1, 1024},
-        {"max_string_bytes", "--max-string-bytes", &o->max_string_bytes, 16, 65536}};
+        {"max_string_bytes", "--max-string-bytes", &o->max_string_bytes, 16, 65536},
+        {"db_busy_timeout_ms", "--db-busy-timeout-ms", &o->db_busy_timeout_ms, 0, 600000}};
     for (const Limit& limit : limits) {
       if (key != limit.key) continue;
       known = true;
@@ -121,6 +125,14 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
         return false;
       }
       if (app.count(limit.flag) == 0) *limit.field = value.get<int>();
+    }
+    if (key == "allow_missing_plugins") {
+      known = true;
+      if (!value.is_boolean()) {
+        std::cerr << "modalisd: " << o->config << ": " << key << " must be true or false\n";
+        return false;
+      }
+      if (app.count("--allow-missing-plugins") == 0) o->allow_missing_plugins = value.get<bool>();
     }
     if (!known) {
       std::cerr << "modalisd: " << o->config << ": unknown setting '" << key << "'\n";
@@ -190,10 +202,15 @@ int Run(const Options& options) {
   config.findings_limits.max_string_bytes = static_cast<size_t>(options.max_string_bytes);
   config.plugins_dir =
       options.plugins.empty() ? modalis::DefaultPluginsDir() : modalis::Absolute(options.plugins);
+  config.allow_missing_modalities = options.allow_missing_plugins;
   std::vector<modalis::Diagnostic> diagnostics;
   auto engine = modalis::Engine::Create(config, &diagnostics);
   if (!engine.ok()) {
     std::cerr << "modalisd: " << engine.status().message() << "\n";
+    if (engine.status().message().find("[unknown-modality]") != std::string_view::npos) {
+      std::cerr << "modalisd: to serve plans that show such a modality as unavailable, start with "
+                   "--allow-missing-plugins\n";
+    }
     return 1;
   }
   for (const auto& d : diagnostics) std::cerr << d.ToString() << "\n";
@@ -206,9 +223,16 @@ int Run(const Options& options) {
     std::error_code ec;
     std::filesystem::create_directories(db_path.parent_path(), ec);
   }
-  auto store = modalis::OpenSqliteStore(options.db);
+  modalis::SqliteStoreOptions store_options;
+  store_options.busy_timeout_ms = options.db_busy_timeout_ms;
+  auto store = modalis::OpenSqliteStore(options.db, store_options);
   if (!store.ok()) {
     std::cerr << "modalisd: " << store.status().message() << "\n";
+    if (store.status().code() == absl::StatusCode::kUnavailable) {
+      std::cerr << "modalisd: gave up after waiting " << options.db_busy_timeout_ms
+                << " ms for the lock (--db-busy-timeout-ms); start again once the other process "
+                   "has finished\n";
+    }
     return 1;
   }
 
@@ -284,6 +308,9 @@ int Run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The database, its WAL, the log and any directory made for them hold health data or name
+  // clients: owner-only, whatever the umask of the shell or unit that started us.
+  ::umask(077);
   Options options;
   CLI::App app{"modalisd: the Modalis clinical decision-support server"};
   app.add_option("--config", options.config, "JSON config file; flags override its settings");
@@ -305,6 +332,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 600000));
   app.add_option("--log-file", options.log_file, "JSON log file (default: standard error)");
+  app.add_option("--db-busy-timeout-ms", options.db_busy_timeout_ms,
+                 "how long to wait for a database lock held by another process before failing "
+                 "a write (UNAVAILABLE) or start-up")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
+  app.add_flag("--allow-missing-plugins", options.allow_missing_plugins,
+               "serve a rule set that names a modality no loaded plugin provides (plans show it "
+               "as unavailable) instead of refusing it");
   app.add_option("--max-message-bytes", options.max_message_bytes, "largest request accepted")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));

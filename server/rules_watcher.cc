@@ -51,7 +51,11 @@ void RulesWatcher::Run() {
     }
     if (ready == 0 && pending) {
       pending = false;
+      const auto before = engine_.rules();
       auto result = engine_.Reload();
+      // Woken by a change that left the rule set as it was (an editor's temp file before its
+      // rename, a save without edits): nothing went live, so nothing to report.
+      if (result.ok() && *result == before) continue;
       if (on_reload_) on_reload_(result.status());
     }
   }

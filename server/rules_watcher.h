@@ -16,7 +16,8 @@ namespace modalis {
 
 class RulesWatcher {
  public:
-  // Starts watching `engine.config().rules_dir`. `on_reload` gets each attempt's outcome.
+  // Starts watching `engine.config().rules_dir`. `on_reload` gets each attempt's outcome, except
+  // attempts that found the active content unchanged.
   RulesWatcher(Engine& engine, std::chrono::milliseconds quiet,
                std::function<void(const absl::Status&)> on_reload);
   ~RulesWatcher();  // stops and joins the thread

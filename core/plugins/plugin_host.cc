@@ -408,6 +408,18 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(
 
 }  // namespace
 
+absl::Status CheckStillInstalled(const Modality& modality) {
+  const std::string& path = modality.info().path;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError("was loaded from '" + path + "', which is gone");
+  }
+  if (std::string problem = PreLoadCheck(path); !problem.empty()) {
+    return absl::FailedPreconditionError("was loaded from '" + path + "', which now " + problem);
+  }
+  return absl::OkStatus();
+}
+
 void SetPluginErrorLogger(PluginErrorLogger logger) {
   g_error_logger.store(logger != nullptr ? logger : &LogToStderr);
 }

@@ -45,6 +45,11 @@ class PluginRegistry {
 // file is refused on its own and listed in refused().
 absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::string& directory);
 
+// Whether the file `modality` was loaded from is still installed as LoadPlugins would accept it
+// (present, a regular file, safe permissions and owner, with the entry point). Runs no plugin code.
+// FAILED_PRECONDITION saying what is wrong, naming the file.
+absl::Status CheckStillInstalled(const Modality& modality);
+
 // Where a plugin's failure while serving (screen or build_step returned an error or threw) is
 // logged, one line per failure, besides the "plugin error" exclusion on the plan. The default
 // writes the line to stderr. The line is the plugin id and the error text the plugin gave; the

@@ -1,4 +1,5 @@
-// Tokens, roles, TLS and mTLS against the real modalisd, with a throwaway CA made by openssl.
+// Tokens, roles, TLS and mTLS against the real modalisd, with a throwaway CA made by openssl; what
+// the log may and may not contain.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -6,9 +7,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
+#include "server/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -88,31 +95,212 @@ class AuthTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-TEST_F(AuthTest, TokensAndRolesDecideWhoMayCallWhat) {
-  const std::string tokens = dir_.file("tokens.json");
-  const std::string booking = Mint(tokens, "booking-app", "booking");
-  const std::string admin = Mint(tokens, "ops", "admin");
-  ASSERT_EQ(booking.size(), 67u);
-  EXPECT_EQ(testing::ReadText(tokens).find(booking), std::string::npos)
-      << "tokens are stored hashed";
+// One row per RPC: how to call it with a request the allowed roles get OK for, and which roles
+// may call it (design.md §3: booking — SuggestPlan, GetPlan, ListPlans; notes — every PlanService
+// method; admin — everything).
+struct Rpc {
+  const char* name;
+  std::set<std::string> roles;
+  std::function<grpc::Status(grpc::ClientContext*)> call;
+};
 
-  testing::ServerProcess server(Args({"--token-file", tokens}));
+TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
+  const std::string tokens = dir_.file("tokens.json");
+  std::map<std::string, std::string> token_of;
+  for (const std::string role : {"booking", "notes", "admin"}) {
+    token_of[role] = Mint(tokens, role + "-client", role);
+    ASSERT_EQ(token_of[role].size(), 67u);
+    EXPECT_EQ(testing::ReadText(tokens).find(token_of[role]), std::string::npos)
+        << "tokens are stored hashed";
+  }
+  testing::ServerProcess server(Args({"--token-file", tokens, "--watch-quiet-ms", "0"}));
   ASSERT_TRUE(server.started()) << server.output();
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
-  EXPECT_EQ(CallStatus(channel, ""), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(CallStatus(channel, "mt_not_a_real_token"), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(CallStatus(channel, booking), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(CallStatus(channel, admin), grpc::StatusCode::OK);
-  EXPECT_EQ(Health(channel), grpc::StatusCode::OK) << "health needs no token";
+  auto plans = v1::PlanService::NewStub(channel);
+  auto admin = v1::RulesAdmin::NewStub(channel);
+
+  v1::SuggestPlanRequest suggest;
+  suggest.set_patient_ref("P-0001");
+  *suggest.mutable_findings() = *JsonToStruct(
+      nlohmann::json::parse(testing::ReadText(testing::DataFile("desk-worker.json"))));
+  std::string plan_id;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token_of["admin"]);
+    v1::SuggestPlanResponse stored;
+    ASSERT_TRUE(plans->SuggestPlan(&ctx, suggest, &stored).ok());
+    plan_id = stored.plan().plan_id();
+  }
+  suggest.set_dry_run(true);
+  v1::GetPlanRequest get;
+  get.set_plan_id(plan_id);
+  v1::ListPlansRequest list;
+  list.set_patient_ref("P-0001");
+  v1::RecordFeedbackRequest feedback;
+  feedback.set_plan_id(plan_id);
+  feedback.set_decision(v1::STEP_DECISION_ACCEPTED);
+  uint32_t session = 0;
+  v1::GetProgressRequest progress;
+  progress.set_patient_ref("P-0001");
+  v1::ValidateRuleSetRequest validate;
+  validate.mutable_rules()->set_content(
+      testing::ReadText(testing::RulesDir() + "/lower-back-pain.rules.json"));
+
+  const std::set<std::string> everyone = {"booking", "notes", "admin"};
+  const std::set<std::string> notes = {"notes", "admin"};
+  const std::set<std::string> admins = {"admin"};
+  const std::vector<Rpc> table = {
+      {"PlanService/SuggestPlan", everyone,
+       [&](grpc::ClientContext* c) {
+         v1::SuggestPlanResponse r;
+         return plans->SuggestPlan(c, suggest, &r);
+       }},
+      {"PlanService/GetPlan", everyone,
+       [&](grpc::ClientContext* c) {
+         v1::GetPlanResponse r;
+         return plans->GetPlan(c, get, &r);
+       }},
+      {"PlanService/ListPlans", everyone,
+       [&](grpc::ClientContext* c) {
+         v1::ListPlansResponse r;
+         return plans->ListPlans(c, list, &r);
+       }},
+      {"PlanService/RecordFeedback", notes,
+       [&](grpc::ClientContext* c) {
+         v1::RecordFeedbackResponse r;
+         return plans->RecordFeedback(c, feedback, &r);
+       }},
+      {"PlanService/RecordOutcome", notes,
+       [&](grpc::ClientContext* c) {
+         v1::RecordOutcomeRequest outcome;
+         outcome.set_patient_ref("P-0001");
+         outcome.set_session_number(++session);  // one outcome per session
+         outcome.set_pain_nprs(5);
+         outcome.set_pain_days_per_week(4);
+         v1::RecordOutcomeResponse r;
+         return plans->RecordOutcome(c, outcome, &r);
+       }},
+      {"PlanService/GetProgress", notes,
+       [&](grpc::ClientContext* c) {
+         v1::GetProgressResponse r;
+         return plans->GetProgress(c, progress, &r);
+       }},
+      {"RulesAdmin/GetStatus", admins,
+       [&](grpc::ClientContext* c) {
+         v1::GetStatusResponse r;
+         return admin->GetStatus(c, {}, &r);
+       }},
+      {"RulesAdmin/ValidateRuleSet", admins,
+       [&](grpc::ClientContext* c) {
+         v1::ValidateRuleSetResponse r;
+         return admin->ValidateRuleSet(c, validate, &r);
+       }},
+      {"RulesAdmin/ReloadRules", admins,
+       [&](grpc::ClientContext* c) {
+         v1::ReloadRulesResponse r;
+         return admin->ReloadRules(c, {}, &r);
+       }},
+      {"RulesAdmin/ListModalities", admins,
+       [&](grpc::ClientContext* c) {
+         v1::ListModalitiesResponse r;
+         return admin->ListModalities(c, {}, &r);
+       }},
+  };
+  // Each caller: the authorization header it sends ("" for none) and its role ("" for none).
+  const std::vector<std::pair<std::string, std::string>> callers = {
+      {"", ""},
+      {"Bearer mt_0000000000000000000000000000000000000000000000000000000000000000", ""},
+      {"Basic " + token_of["admin"], ""},  // the right token in the wrong scheme
+      {"Bearer " + token_of["booking"], "booking"},
+      {"Bearer " + token_of["notes"], "notes"},
+      {"Bearer " + token_of["admin"], "admin"}};
+  for (const Rpc& rpc : table) {
+    for (const auto& [header, role] : callers) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      if (!header.empty()) ctx.AddMetadata("authorization", header);
+      const grpc::Status s = rpc.call(&ctx);
+      const grpc::StatusCode expected = role.empty() ? grpc::StatusCode::UNAUTHENTICATED
+                                        : rpc.roles.count(role) == 0
+                                            ? grpc::StatusCode::PERMISSION_DENIED
+                                            : grpc::StatusCode::OK;
+      EXPECT_EQ(s.error_code(), expected)
+          << rpc.name << " as " << (role.empty() ? header.substr(0, 8) : role) << ": "
+          << s.error_message();
+    }
+  }
+
+  // Health and reflection answer without a token.
+  EXPECT_EQ(Health(channel), grpc::StatusCode::OK);
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = reflection->ServerReflectionInfo(&ctx);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  grpc::reflection::v1alpha::ServerReflectionResponse listed;
+  ASSERT_TRUE(stream->Read(&listed));
+  EXPECT_GE(listed.list_services_response().service_size(), 2);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+
   server.Stop(SIGTERM);
   const std::string log = server.output();
-  EXPECT_EQ(log.find(admin), std::string::npos) << "tokens are never logged";
+  for (const auto& [role, token] : token_of) {
+    EXPECT_EQ(log.find(token), std::string::npos) << "tokens are never logged";
+  }
   EXPECT_NE(log.find(R"("method":"/modalis.v1.RulesAdmin/GetStatus","code":"OK")"),
             std::string::npos)
       << log;
   EXPECT_NE(log.find(R"("code":"PERMISSION_DENIED","latency_ms")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("client":"ops")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"admin-client")"), std::string::npos) << log;
   EXPECT_NE(log.find(R"("client":"invalid-token")"), std::string::npos) << log;
+}
+
+TEST_F(AuthTest, NeitherTokensNorFindingsReachTheLog) {
+  const std::string tokens = dir_.file("tokens.json");
+  const std::string notes = Mint(tokens, "notes-app", "notes");
+  testing::ServerProcess server(
+      Args({"--token-file", tokens, "--log-file", dir_.file("modalisd.log")}));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto plans = v1::PlanService::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  // Values no log line has any other reason to contain.
+  auto findings = nlohmann::json::parse(testing::ReadText(testing::DataFile("desk-worker.json")));
+  findings["medications"] = {"zolmitriptan-7741"};
+  findings["sitting_hours_per_day"] = 7.0625;  // four decimals: no latency or time has them
+  v1::SuggestPlanRequest request;
+  request.set_patient_ref("P-7741");
+  *request.mutable_findings() = *JsonToStruct(findings);
+  for (const std::string& token : {notes, std::string("mt_wrong7741")}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::SuggestPlanResponse response;
+    const grpc::Status s = plans->SuggestPlan(&ctx, request, &response);
+    EXPECT_EQ(s.error_code(),
+              token == notes ? grpc::StatusCode::OK : grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // A refused finding: the client is told the value, the log is not.
+  findings["work_type"] = "lighthouse-keeper-7741";
+  *request.mutable_findings() = *JsonToStruct(findings);
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("authorization", "Bearer " + notes);
+    v1::SuggestPlanResponse response;
+    const grpc::Status s = plans->SuggestPlan(&ctx, request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  const std::string log = testing::ReadText(dir_.file("modalisd.log")) + server.output();
+  EXPECT_NE(log.find(R"("client":"notes-app")"), std::string::npos) << log;
+  for (const std::string& secret :
+       {notes, notes.substr(3), std::string("mt_wrong7741"), std::string("zolmitriptan"),
+        std::string("7.0625"), std::string("lighthouse"), std::string("7741")}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " is in the log:\n" << log;
+  }
 }
 
 TEST_F(AuthTest, TlsAndMutualTls) {
@@ -140,16 +328,36 @@ TEST_F(AuthTest, TlsAndMutualTls) {
   EXPECT_EQ(CallStatus(TlsChannel(address, true), admin), grpc::StatusCode::OK);
   EXPECT_EQ(CallStatus(TlsChannel(address, false), admin), grpc::StatusCode::UNAVAILABLE)
       << "mTLS refuses a client without a certificate";
+  // A certificate the clinic's CA did not sign is no better than none.
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
+  Shell("cd " + dir_.path() + " && openssl req -x509" + ec +
+        "-keyout other.key -out other.pem -days 1 -subj /CN=client 2>/dev/null");
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = testing::ReadText(dir_.file("ca.pem"));
+  ssl.pem_private_key = testing::ReadText(dir_.file("other.key"));
+  ssl.pem_cert_chain = testing::ReadText(dir_.file("other.pem"));
+  EXPECT_EQ(CallStatus(grpc::CreateChannel(address, grpc::SslCredentials(ssl)), admin),
+            grpc::StatusCode::UNAVAILABLE)
+      << "mTLS refuses a client certificate from another CA";
 }
 
 TEST_F(AuthTest, NonLoopbackNeedsTlsAndTokens) {
   MakeCertificates();
   const std::string tokens = dir_.file("tokens.json");
   Mint(tokens, "ops", "admin");
-  {
-    testing::ServerProcess plaintext(Args({"--listen", "0.0.0.0:0", "--token-file", tokens}));
-    EXPECT_FALSE(plaintext.started());
-    EXPECT_NE(plaintext.output().find("only listens on loopback"), std::string::npos);
+  const std::vector<std::vector<std::string>> insufficient = {
+      {"--listen", "0.0.0.0:0"},
+      {"--listen", "0.0.0.0:0", "--token-file", tokens},
+      {"--listen", "0.0.0.0:0", "--tls-cert", dir_.file("server.pem"), "--tls-key",
+       dir_.file("server.key")},
+      {"--listen", "[::]:0", "--token-file", tokens},
+      {"--listen", ":0"}};
+  for (const auto& flags : insufficient) {
+    testing::ServerProcess refused(Args(flags));
+    EXPECT_FALSE(refused.started()) << flags[1] << " with " << flags.size() << " flags";
+    EXPECT_EQ(refused.Stop(SIGTERM), 2);
+    EXPECT_NE(refused.output().find("only listens on loopback"), std::string::npos)
+        << refused.output();
   }
   testing::ServerProcess secured(
       Args({"--listen", "0.0.0.0:0", "--token-file", tokens, "--tls-cert", dir_.file("server.pem"),
