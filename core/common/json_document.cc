@@ -145,6 +145,7 @@ class LocatingSaxHandler {
   struct Frame {
     json* node;
     std::string pointer;
+    uint64_t key_hash;  // JsonDocument::PointerKey(pointer)
     std::string key;
     bool duplicate = false;
   };
@@ -180,7 +181,23 @@ class LocatingSaxHandler {
     return i;
   }
 
-  std::pair<int, int> LineColumn(size_t offset) const {
+  // Positions arrive in text order while parsing, so the common case continues from the last
+  // one: linear in the file, even for a file written on a single line.
+  std::pair<int, int> LineColumn(size_t offset) {
+    if (offset < cursor_offset_) return LineColumnFromStart(offset);
+    for (; cursor_offset_ < offset && cursor_offset_ < text_.size(); ++cursor_offset_) {
+      const char c = text_[cursor_offset_];
+      if (c == '\n') {
+        ++cursor_line_;
+        cursor_column_ = 1;
+      } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+        ++cursor_column_;  // count characters, not bytes: skip UTF-8 continuation bytes
+      }
+    }
+    return {cursor_line_, cursor_column_};
+  }
+
+  std::pair<int, int> LineColumnFromStart(size_t offset) const {
     auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
     const size_t line_index = static_cast<size_t>(std::distance(line_starts_.begin(), it)) - 1;
     const size_t line_start = line_starts_[line_index];
@@ -201,34 +218,54 @@ class LocatingSaxHandler {
     diagnostics_->push_back(std::move(d));
   }
 
-  // Where the next value goes, and its pointer.
-  std::pair<json*, std::string> Slot(json&& value) {
+  // The pointer of the next value: its parent's, "/" and its array index or escaped key.
+  // Only containers need it as text (their children's pointers and messages); for every value
+  // its position key is continued from the parent's hash instead.
+  std::string ChildPointer() const {
+    const Frame& f = stack_.back();
+    std::string pointer = f.pointer + "/";
+    pointer += f.node->is_array() ? std::to_string(f.node->size()) : PointerToken(f.key);
+    return f.duplicate ? pointer + "#duplicate" : pointer;
+  }
+
+  uint64_t ChildKey() const {
+    const Frame& f = stack_.back();
+    uint64_t key = JsonDocument::ContinueKey(f.key_hash, "/");
+    if (f.node->is_array()) return JsonDocument::ContinueKey(key, std::to_string(f.node->size()));
+    for (const char c : f.key) {
+      key = JsonDocument::ContinueKey(key, c == '~'   ? "~0"
+                                           : c == '/' ? "~1"
+                                                      : std::string_view(&c, 1));
+    }
+    return f.duplicate ? JsonDocument::ContinueKey(key, "#duplicate") : key;
+  }
+
+  // Where the next value goes.
+  json* Slot(json&& value) {
     if (stack_.empty()) {
       doc_->root_ = std::move(value);
-      return {&doc_->root_, ""};
+      return &doc_->root_;
     }
     Frame& f = stack_.back();
     if (f.node->is_array()) {
-      std::string pointer = f.pointer + "/" + std::to_string(f.node->size());
       f.node->push_back(std::move(value));
-      return {&f.node->back(), pointer};
+      return &f.node->back();
     }
-    std::string pointer = f.pointer + "/" + PointerToken(f.key);
     if (f.duplicate) {
       // Keep the first occurrence; the duplicate is already an error.
       scratch_.push_back(std::move(value));
-      return {&scratch_.back(), pointer + "#duplicate"};
+      return &scratch_.back();
     }
     json& slot = (*f.node)[f.key];
     slot = std::move(value);
-    return {&slot, pointer};
+    return &slot;
   }
 
   template <class T>
   bool Value(T&& v, size_t start) {
-    auto [node, pointer] = Slot(json(std::forward<T>(v)));
-    (void)node;
-    doc_->positions_.emplace(JsonDocument::PointerKey(pointer), LineColumn(start));
+    const uint64_t key = stack_.empty() ? JsonDocument::kPointerKeySeed : ChildKey();
+    Slot(json(std::forward<T>(v)));
+    doc_->positions_.emplace(key, LineColumn(start));
     return true;
   }
 
@@ -240,9 +277,11 @@ class LocatingSaxHandler {
                stack_.empty() ? "" : stack_.back().pointer);
       return false;
     }
-    auto [node, pointer] = Slot(std::move(container));
-    doc_->positions_.emplace(JsonDocument::PointerKey(pointer), LineColumn(start));
-    stack_.push_back(Frame{node, std::move(pointer), {}, false});
+    std::string pointer = stack_.empty() ? "" : ChildPointer();
+    const uint64_t key = JsonDocument::PointerKey(pointer);
+    json* node = Slot(std::move(container));
+    doc_->positions_.emplace(key, LineColumn(start));
+    stack_.push_back(Frame{node, std::move(pointer), key, {}, false});
     return true;
   }
 
@@ -257,6 +296,9 @@ class LocatingSaxHandler {
   std::vector<Diagnostic>* diagnostics_;
   JsonLimits limits_;
   std::vector<size_t> line_starts_;
+  size_t cursor_offset_ = 0;  // LineColumn's last position, and its line and column
+  int cursor_line_ = 1;
+  int cursor_column_ = 1;
   std::vector<Frame> stack_;
   std::list<json> scratch_;  // stable addresses for values under duplicate keys
 };

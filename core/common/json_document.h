@@ -42,9 +42,17 @@ class JsonDocument {
   std::string file_;
   // Keyed by a 64-bit hash of the pointer rather than the pointer itself: a rule file has a
   // position for every value, and storing each pointer string made large files slow to load. A
-  // collision could at worst misplace one message's line number.
+  // collision could at worst misplace one message's line number. FNV-1a, because it can be
+  // continued from a parent's hash, so a value's key needs no pointer string at all.
+  static constexpr uint64_t kPointerKeySeed = 14695981039346656037ull;
+  static constexpr uint64_t ContinueKey(uint64_t hash, std::string_view bytes) {
+    for (const char c : bytes) {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    return hash;
+  }
   static uint64_t PointerKey(std::string_view pointer) {
-    return std::hash<std::string_view>{}(pointer);
+    return ContinueKey(kPointerKeySeed, pointer);
   }
   std::unordered_map<uint64_t, std::pair<int, int>> positions_;  // pointer -> (line, column)
 };

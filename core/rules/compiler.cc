@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/common/canonical_json.h"
 #include "core/common/did_you_mean.h"
 #include "core/common/json_document.h"
 #include "core/common/sha256.h"
@@ -894,8 +895,8 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   }
 
   // Canonical form: keys sorted, no whitespace; independent of formatting and key order.
-  const std::string canonical = "vocabulary:" + nlohmann::json(vocab_doc.root()).dump() +
-                                "\nrules:" + nlohmann::json(rules_doc.root()).dump();
+  const std::string canonical = "vocabulary:" + CanonicalJson(vocab_doc.root()) +
+                                "\nrules:" + CanonicalJson(rules_doc.root());
   rule_set->sha256 = Sha256Hex(canonical);
   rule_set->canonical_source = canonical;
   return rule_set;
