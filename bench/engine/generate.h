@@ -2,7 +2,7 @@
 // indexed evaluation with the plain one: ~60 findings of every type; rules of 2-6 tests on
 // distinct findings, mostly "all" with nested any/all groups and some negations (indications),
 // the rest "any" over rare values (screens, which refer); findings documents in which each
-// finding is missing one time in ten. Deterministic for a given seed.
+// finding is missing one time in ten by default. Deterministic for a given seed.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -110,7 +110,13 @@ class Gen {
 
 }  // namespace detail
 
-inline GeneratedSet Generate(size_t rule_count, size_t document_count, uint32_t seed = 20240601) {
+// How often a finding is left out of a document unless the caller says otherwise.
+inline constexpr double kDefaultMissing = 0.1;
+
+// The rules depend only on rule_count and seed, so documents generated with another
+// missing_probability are run against the same rules; 0 records every finding in every document.
+inline GeneratedSet Generate(size_t rule_count, size_t document_count, uint32_t seed = 20240601,
+                             double missing_probability = kDefaultMissing) {
   using nlohmann::json;
   const std::vector<detail::Finding> findings = detail::Findings();
   detail::Gen g(seed);
@@ -165,7 +171,7 @@ inline GeneratedSet Generate(size_t rule_count, size_t document_count, uint32_t 
   for (size_t d = 0; d < document_count; ++d) {
     json doc = json::object();
     for (const auto& f : findings) {
-      if (g.Chance(0.1)) continue;  // not recorded
+      if (g.Chance(missing_probability)) continue;  // not recorded
       switch (f.kind) {
         case detail::Finding::kNumber:
           doc[f.code] = g.Int(f.lo, f.hi);

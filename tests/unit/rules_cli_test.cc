@@ -83,6 +83,15 @@ TEST(RulesCliTest, BenchPrintsFiredRulesPerDocument) {
   EXPECT_EQ(j["fired"][1], nlohmann::json::array({"advise.everyone"}));
   const auto& first = j["fired"][0];
   EXPECT_NE(std::find(first.begin(), first.end(), "advise.desk-work"), first.end());
+
+  const CommandResult repeated =
+      Modalis("bench --rules rules/lower-back-pain.rules.json --findings " +
+              dir.file("docs.jsonl") + " --seconds 0.02 --repeat 3");
+  ASSERT_EQ(repeated.exit_code, 0);
+  const auto r = nlohmann::json::parse(repeated.out);
+  ASSERT_EQ(r["runs_per_second"].size(), 3u);
+  for (const auto& rate : r["runs_per_second"]) EXPECT_GT(rate.get<double>(), 0);
+  EXPECT_EQ(r["fired"], j["fired"]);
 }
 
 }  // namespace
