@@ -47,7 +47,8 @@ struct Options {
   int max_findings = 256;
   int max_list_items = 64;
   int max_string_bytes = 256;
-  int watch_quiet_ms = 1000;  // 0: do not watch the rules directory
+  int max_queued_writes = 4096;  // writes waiting for the store; one more is RESOURCE_EXHAUSTED
+  int watch_quiet_ms = 1000;     // 0: do not watch the rules directory
   int db_busy_timeout_ms = 5000;
   bool allow_missing_plugins = false;
 };
@@ -114,7 +115,8 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
         {"max_findings", "--max-findings", &o->max_findings, 1, 4096},
         {"max_list_items", "--max-list-items", &o->max_list_items, 1, 1024},
         {"max_string_bytes", "--max-string-bytes", &o->max_string_bytes, 16, 65536},
-        {"db_busy_timeout_ms", "--db-busy-timeout-ms", &o->db_busy_timeout_ms, 0, 600000}};
+        {"db_busy_timeout_ms", "--db-busy-timeout-ms", &o->db_busy_timeout_ms, 0, 600000},
+        {"max_queued_writes", "--max-queued-writes", &o->max_queued_writes, 1, 1 << 20}};
     for (const Limit& limit : limits) {
       if (key != limit.key) continue;
       known = true;
@@ -225,6 +227,7 @@ int Run(const Options& options) {
   }
   modalis::SqliteStoreOptions store_options;
   store_options.busy_timeout_ms = options.db_busy_timeout_ms;
+  store_options.queue_capacity = static_cast<size_t>(options.max_queued_writes);
   auto store = modalis::OpenSqliteStore(options.db, store_options);
   if (!store.ok()) {
     std::cerr << "modalisd: " << store.status().message() << "\n";
@@ -352,6 +355,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-string-bytes", options.max_string_bytes, "longest text in a finding")
       ->capture_default_str()
       ->check(CLI::Range(16, 65536));
+  app.add_option("--max-queued-writes", options.max_queued_writes,
+                 "most writes waiting for the database; beyond it writes are RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   CLI11_PARSE(app, argc, argv);
   if (!ApplyConfig(app, &options)) return 2;
   return Run(options);

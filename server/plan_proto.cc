@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "core/findings/findings.h"
+
 namespace modalis {
 namespace {
 
@@ -167,11 +169,21 @@ void PlanToProto(const Plan& plan, v1::Plan* out) {
 absl::StatusOr<nlohmann::json> StructToJson(const google::protobuf::Struct& s, int max_depth) {
   if (max_depth <= 0) return absl::InvalidArgumentError("findings are nested too deeply");
   nlohmann::json out = nlohmann::json::object();
+  std::vector<FieldViolation> too_deep;
   for (const auto& [key, value] : s.fields()) {
     auto j = ValueToJson(value, max_depth);
-    if (!j.ok()) return j.status();
+    if (!j.ok()) {
+      // Named like any other bad finding, so the client learns which one (and the key is cut
+      // to a length an error message can carry).
+      too_deep.push_back({key.substr(0, 256),
+                          "nested too deeply: the findings object and the lists and "
+                          "objects in it may be at most " +
+                              std::to_string(max_depth) + " levels deep"});
+      continue;
+    }
     out[key] = *std::move(j);
   }
+  if (!too_deep.empty()) return InvalidFindings(too_deep);
   return out;
 }
 

@@ -208,6 +208,21 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
     plan_request.session_minutes = request.session_minutes();
   }
   if (request.has_practitioner()) {
+    // The same bounds as a list finding: the list is only compared, but it is hashed for
+    // idempotency and shown in errors.
+    const auto& qualifications = request.practitioner().qualifications();
+    const FindingsLimits& limits = engine_.config().findings_limits;
+    if (static_cast<size_t>(qualifications.size()) > limits.max_list_items) {
+      return absl::InvalidArgumentError(
+          "practitioner.qualifications has " + std::to_string(qualifications.size()) +
+          " items; the limit is " + std::to_string(limits.max_list_items));
+    }
+    for (const std::string& q : qualifications) {
+      if (q.size() > limits.max_string_bytes) {
+        return absl::InvalidArgumentError("practitioner.qualifications: an item is longer than " +
+                                          std::to_string(limits.max_string_bytes) + " bytes");
+      }
+    }
     plan_request.qualifications =
         std::vector<std::string>(request.practitioner().qualifications().begin(),
                                  request.practitioner().qualifications().end());

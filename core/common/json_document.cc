@@ -43,6 +43,43 @@ bool IsScalarChar(char c) {
          c == '+' || c == '-';
 }
 
+// `text` with every byte that is not part of well-formed UTF-8 shown as \xNN. The lexer quotes
+// what it last read, and a diagnostic travels in protobuf strings (ValidateRuleSet, GetStatus),
+// which must be valid UTF-8 or the client cannot decode the reply.
+std::string PrintableUtf8(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = b(i);
+    size_t n = c < 0x80                   ? 1
+               : (c >= 0xC2 && c <= 0xDF) ? 2
+               : (c >= 0xE0 && c <= 0xEF) ? 3
+               : (c >= 0xF0 && c <= 0xF4) ? 4
+                                          : 0;
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (b(i + k) & 0xC0) == 0x80;
+    if (ok && n == 3) {
+      ok = !(c == 0xE0 && b(i + 1) < 0xA0) &&
+           !(c == 0xED && b(i + 1) >= 0xA0);  // overlong, surrogate
+    } else if (ok && n == 4) {
+      ok = !(c == 0xF0 && b(i + 1) < 0x90) &&
+           !(c == 0xF4 && b(i + 1) >= 0x90);  // overlong, > U+10FFFF
+    }
+    if (!ok) {
+      static const char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string PointerToken(std::string_view key) {
@@ -121,6 +158,9 @@ class LocatingSaxHandler {
     if (auto colon = what.find(": ");
         colon != std::string::npos && what.find("parse error") != std::string::npos) {
       what = what.substr(colon + 2);
+    } else if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos) {
+      // Other lexer errors (a number too large to hold) carry only the exception's id.
+      what = what.substr(what.find("] ") + 2);
     }
     // Point at the start of the token that broke the syntax: `position` is just past it.
     // Point at the start of the token that broke the syntax. `position` is just past it;
@@ -136,8 +176,8 @@ class LocatingSaxHandler {
       AddError("empty-file", 0, "the file is empty; it must hold one JSON object", "");
       return false;
     }
-    AddError("malformed-json", std::min(offset, text_.size()), "this is not valid JSON: " + what,
-             "");
+    AddError("malformed-json", std::min(offset, text_.size()),
+             "this is not valid JSON: " + PrintableUtf8(what), "");
     return false;
   }
 

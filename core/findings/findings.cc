@@ -180,7 +180,10 @@ absl::StatusOr<Findings> DecodeFindings(const nlohmann::json& object,
     }
   }
   if (violations.empty()) return findings;
+  return InvalidFindings(violations);
+}
 
+absl::Status InvalidFindings(const std::vector<FieldViolation>& violations) {
   std::string message = "invalid findings: ";
   nlohmann::json payload = nlohmann::json::array();
   for (size_t i = 0; i < violations.size(); ++i) {

@@ -64,4 +64,8 @@ absl::StatusOr<Findings> DecodeFindings(const nlohmann::json& object,
 
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
+// INVALID_ARGUMENT naming every violation, in the form DecodeFindings returns, so a problem found
+// before decoding (nesting, in the API adapter) reaches the client the same way.
+absl::Status InvalidFindings(const std::vector<FieldViolation>& violations);
+
 }  // namespace modalis

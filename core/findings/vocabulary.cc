@@ -109,6 +109,15 @@ std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
       b.Error(pointer, "wrong-type", "finding '" + code + "' must be an object with a 'type'");
       continue;
     }
+    // value() throws when a key holds another JSON type: check the texts first.
+    bool texts_ok = true;
+    for (const char* key : {"type", "description", "values_from"}) {
+      if (spec.contains(key) && !spec[key].is_string()) {
+        b.Error(pointer + "/" + key, "wrong-type", std::string("'") + key + "' must be a text");
+        texts_ok = false;
+      }
+    }
+    if (!texts_ok) continue;
     FindingDef def;
     def.code = code;
     const std::string type = spec.value("type", "");

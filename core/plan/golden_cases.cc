@@ -1,6 +1,7 @@
 #include "core/plan/golden_cases.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/common/json_document.h"
 #include "core/plan/planner.h"
@@ -183,6 +184,10 @@ void RunFile(const CompiledRuleSet& rules, const RuleSource::File& file, GoldenR
       error(pointer, "a case needs an \"id\", \"findings\" and an \"expect\" object");
       continue;
     }
+    if (c.contains("description") && !c["description"].is_string()) {
+      error(pointer + "/description", "a case's \"description\" is a text");
+      continue;
+    }
     GoldenCaseResult result;
     result.id = c["id"].get<std::string>();
     result.description = c.value("description", "");
@@ -207,10 +212,24 @@ void RunFile(const CompiledRuleSet& rules, const RuleSource::File& file, GoldenR
     PlanRequest request;
     if (c.contains("request")) {
       const Json& r = c["request"];
-      if (r.contains("session_minutes"))
-        request.session_minutes = r["session_minutes"].get<uint32_t>();
+      const Json& minutes = r.is_object() ? r.value("session_minutes", Json(60)) : Json();
+      if (!minutes.is_number() || minutes.get<double>() != std::floor(minutes.get<double>()) ||
+          minutes.get<double>() < 5 || minutes.get<double>() > 480) {
+        error(pointer + "/request",
+              "a case's \"request\" is an object; its session_minutes a whole number from 5 "
+              "to 480");
+        continue;
+      }
+      const Json& practitioner = r.value("practitioner", Json::object());
+      if (!practitioner.is_object() ||
+          !practitioner.value("qualifications", Json::array()).is_array()) {
+        error(pointer + "/request/practitioner",
+              "practitioner is an object with a \"qualifications\" list");
+        continue;
+      }
+      if (r.contains("session_minutes")) request.session_minutes = minutes.get<uint32_t>();
       if (r.contains("practitioner")) {
-        request.qualifications = Strings(r["practitioner"].value("qualifications", Json::array()));
+        request.qualifications = Strings(practitioner.value("qualifications", Json::array()));
       }
     }
     auto plan = PlanForFindings(rules, nlohmann::json(c["findings"]), request);
@@ -218,7 +237,18 @@ void RunFile(const CompiledRuleSet& rules, const RuleSource::File& file, GoldenR
       result.outcome = GoldenCaseResult::Outcome::kFailed;
       result.details.push_back("findings rejected: " + std::string(plan.status().message()));
     } else {
-      CaseChecker(*plan, &result.details).Check(c["expect"]);
+      // The expectations are read as the checker goes; one of the wrong JSON type (a number
+      // where a text belongs) would otherwise throw out of the reload, the dry run or the
+      // server's start. It is the case file's error, reported at the case.
+      try {
+        CaseChecker(*plan, &result.details).Check(c["expect"]);
+      } catch (const nlohmann::json::exception& e) {
+        error(pointer + "/expect",
+              "an expectation has the wrong type (texts, lists and objects as in "
+              "rules/schema/cases.schema.json): " +
+                  std::string(e.what()).substr(std::string(e.what()).find(']') + 2));
+        continue;
+      }
       if (!result.details.empty()) result.outcome = GoldenCaseResult::Outcome::kFailed;
     }
     report->cases.push_back(std::move(result));
