@@ -29,7 +29,7 @@ def num(x, digits=0):
     if x is None:
         return "—"
     if digits == 0:
-        return f"{x:,.0f}"
+        return f"{x:,.1f}" if abs(x) < 100 and x != int(x) else f"{x:,.0f}"
     return f"{x:,.{digits}f}"
 
 
@@ -160,22 +160,34 @@ def load_section(load):
 
 
 def peers_section(peers):
-    lines = ["### Against other rules engines (`bench/peers`), one core each", ""]
-    lines.append("| rules | engine | evaluations/s | µs per evaluation | Modalis ÷ engine | "
-                 "fired per document | mismatches on complete documents |")
+    env = peers.get("environment", {})
+    packages = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
+    lines = ["### Against other rules engines (`bench/peers`), one core each", "",
+             f"Node {env.get('node', '?')}, {packages}; every engine pinned to CPU "
+             f"{env.get('pinned_to_cpu', '?')}. {env.get('method', '')}", ""]
+    lines.append("| rules | engine | evaluations/s (min-max) | µs per evaluation | Modalis ÷ engine"
+                 " | fired per document | mismatches with Modalis (complete documents) |")
     lines.append("|---:|---|---:|---:|---:|---:|---:|")
-    for cell in peers.get("cells", []):
-        lines.append(f"| {num(cell['rules'])} | {cell['engine']} | {num(cell['evals_per_second'])}"
-                     f" | {num(1e6 / cell['evals_per_second'], 2)} | "
-                     f"{cell.get('modalis_ratio', '—') if cell['engine'] != 'modalis' else '—'} | "
-                     f"{num(cell.get('fired_per_document'), 1)} | {cell.get('mismatches', '—')} |")
-    missing = peers.get("missing_documents")
-    if missing:
-        lines += ["", "Documents with missing findings (Modalis reads them as unknown; the peers "
-                  "as false), documents whose fired set differs from Modalis':", ""]
-        for m in missing:
-            lines.append(f"- {num(m['rules'])} rules, {m['engine']}: {m['differing']} of "
-                         f"{m['documents']}")
+    speed, agreement = peers.get("speed", {}), peers.get("agreement", {})
+    for n in sorted(speed, key=int):
+        for engine, cell in speed[n].items():
+            a = agreement.get(n, {}).get("peers", {}).get(engine, {})
+            ratio = f"{cell['modalis_ratio']:,.0f}×" if "modalis_ratio" in cell else "—"
+            lines.append(f"| {num(int(n))} | {engine} | {num(cell['evaluations_per_second'])} "
+                         f"({num(cell['min'])}-{num(cell['max'])}) | "
+                         f"{num(cell['us_per_evaluation'], 2)} | {ratio} | "
+                         f"{num(cell.get('fired_per_document'), 1)} | "
+                         f"{a.get('mismatches_complete', '—') if engine != 'modalis' else '—'} |")
+    lines += ["", "Documents with missing findings: Modalis reads a test on an unrecorded finding "
+              "as unknown (Kleene logic), the peers as false, so they differ by design. Documents "
+              "of 1,000 whose fired rules differ from Modalis', and in which direction:", ""]
+    for n in sorted(agreement, key=int):
+        for engine, a in agreement[n].get("peers", {}).items():
+            lines.append(f"- {num(int(n))} rules, {engine}: {a['missing_documents_differing']} "
+                         f"documents; {a['missing_rules_only_peer']} firings only by the peer, "
+                         f"{a['missing_rules_only_modalis']} only by Modalis")
+    lines += ["", "Overall agreement check: " + ("**passed**" if peers.get("ok") else
+                                                "**FAILED**")]
     return lines
 
 
