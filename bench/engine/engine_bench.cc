@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench/engine/compile_generated.h"
 #include "bench/engine/generate.h"
 #include "core/findings/findings.h"
 #include "core/plan/planner.h"
@@ -15,19 +16,9 @@
 namespace modalis::bench {
 namespace {
 
-RuleLimits BigLimits() {
-  RuleLimits limits;
-  limits.max_file_bytes = size_t{256} << 20;
-  return limits;
-}
-
 std::shared_ptr<const CompiledRuleSet> Compile(const GeneratedSet& set) {
-  RuleSource source;
-  source.vocabulary = {"generated.vocabulary.json", set.vocabulary};
-  source.rules = {"generated.rules.json", set.rules};
   std::vector<Diagnostic> diagnostics;
-  static const PluginRegistry kNoPlugins;
-  return CompileRuleSet(source, kNoPlugins, &diagnostics, BigLimits());
+  return CompileGenerated(set, &diagnostics);
 }
 
 size_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string_view>
 
-#include "bench/engine/generate.h"
+#include "bench/engine/compile_generated.h"
 #include "core/findings/findings.h"
 #include "core/rules/compiler.h"
 
@@ -26,14 +26,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bench::GeneratedSet set = bench::Generate(rule_count, 100);
-  RuleSource source;
-  source.vocabulary = {"generated.vocabulary.json", set.vocabulary};
-  source.rules = {"generated.rules.json", set.rules};
   std::vector<Diagnostic> diagnostics;
-  RuleLimits limits;
-  limits.max_file_bytes = size_t{256} << 20;
-  const PluginRegistry no_plugins;
-  auto rules = CompileRuleSet(source, no_plugins, &diagnostics, limits);
+  auto rules = bench::CompileGenerated(set, &diagnostics);
   if (rules == nullptr) {
     std::cerr << FormatDiagnostics(diagnostics);
     return 1;

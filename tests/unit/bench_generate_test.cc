@@ -2,6 +2,7 @@
 // missing, three-valued and two-valued engines must agree, so every rule is decided.
 #include <gtest/gtest.h>
 
+#include "bench/engine/compile_generated.h"
 #include "bench/engine/generate.h"
 #include "core/findings/findings.h"
 #include "tests/support/engine_fixture.h"
@@ -34,11 +35,8 @@ TEST(BenchGenerateTest, DefaultMissingProbabilityIsUnchanged) {
 
 TEST(BenchGenerateTest, NoRuleIsUndecidedOnCompleteDocuments) {
   const auto set = bench::Generate(200, 100, 20240601, 0.0);
-  RuleSource source;
-  source.vocabulary = {"generated.vocabulary.json", set.vocabulary};
-  source.rules = {"generated.rules.json", set.rules};
   std::vector<Diagnostic> diagnostics;
-  auto rules = CompileRuleSet(source, PluginRegistry(), &diagnostics);
+  auto rules = bench::CompileGenerated(set, &diagnostics);
   ASSERT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
   EvaluationScratch scratch;
   size_t fired = 0;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "bench/engine/compile_generated.h"
 #include "bench/engine/generate.h"
 #include "core/findings/findings.h"
 #include "core/rules/compiler.h"
@@ -31,11 +32,8 @@ namespace {
 
 TEST(RulesAllocationTest, EvaluateAllAllocatesNothingOnceWarm) {
   const auto set = bench::Generate(300, 50, 7);
-  RuleSource source;
-  source.vocabulary = {"generated.vocabulary.json", set.vocabulary};
-  source.rules = {"generated.rules.json", set.rules};
   std::vector<Diagnostic> diagnostics;
-  auto rules = CompileRuleSet(source, PluginRegistry(), &diagnostics);
+  auto rules = bench::CompileGenerated(set, &diagnostics);
   ASSERT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
   const size_t at_start = g_allocations.load();
   std::vector<Findings> documents;

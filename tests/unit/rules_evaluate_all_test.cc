@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "bench/engine/compile_generated.h"
 #include "bench/engine/generate.h"
 #include "core/findings/findings.h"
 #include "tests/support/engine_fixture.h"
@@ -25,11 +26,8 @@ void ExpectSameAsPlainWalk(const CompiledRuleSet& rules, const Findings& finding
 }
 
 std::shared_ptr<const CompiledRuleSet> CompileGenerated(const bench::GeneratedSet& set) {
-  RuleSource source;
-  source.vocabulary = {"generated.vocabulary.json", set.vocabulary};
-  source.rules = {"generated.rules.json", set.rules};
   std::vector<Diagnostic> diagnostics;
-  auto rules = CompileRuleSet(source, PluginRegistry(), &diagnostics);
+  auto rules = bench::CompileGenerated(set, &diagnostics);
   EXPECT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
   return rules;
 }
