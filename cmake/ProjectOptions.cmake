@@ -15,3 +15,20 @@ find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM} CACHE STRING "" FORCE)
 endif()
+
+# Address and undefined-behaviour sanitizers on everything built here: the engine, modalisd, the
+# CLI, the tests and the plugins (integration tests load the real .so files into the real server).
+# Debian's gRPC, protobuf and Boost are not instrumented; ASan does not need them to be.
+option(MODALIS_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+if(MODALIS_SANITIZE)
+  set(MODALIS_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
+                              -fno-omit-frame-pointer)
+  add_compile_options(${MODALIS_SANITIZER_FLAGS})
+  add_link_options(${MODALIS_SANITIZER_FLAGS})
+endif()
+
+# libFuzzer targets under fuzz/: clang only, and only on request (they run the sanitizers too).
+option(MODALIS_FUZZ "Build the libFuzzer targets in fuzz/ (clang)" OFF)
+if(MODALIS_FUZZ AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "MODALIS_FUZZ needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++-14")
+endif()

@@ -9,22 +9,10 @@
 #include "core/common/sha256.h"
 #include "server/grpc_status.h"
 #include "server/plan_proto.h"
+#include "server/suggest_request.h"
 
 namespace modalis {
 namespace {
-
-constexpr size_t kMaxRefBytes = 64;
-
-// Pseudonymous references only: letters, digits and . _ : - (no spaces, so no "First Last").
-bool ValidRef(const std::string& ref) {
-  if (ref.empty() || ref.size() > kMaxRefBytes) return false;
-  for (char c : ref) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 // What makes two SuggestPlan requests "the same" for idempotency: everything that shapes the plan
 // and whose it is, in canonical JSON (sorted keys), so a client's field or key order does not
@@ -189,47 +177,13 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordOutcome(grpc::CallbackServerCon
 
 absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& request,
                                                  const Caller& caller) {
-  if (!ValidRef(request.patient_ref())) {
-    return absl::InvalidArgumentError(
-        "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits or . _ : - "
-        "(never a name)");
-  }
-  if (request.request_id().size() > kMaxRefBytes) {
-    return absl::InvalidArgumentError("request_id is longer than 64 bytes");
-  }
-  auto findings = StructToJson(request.findings());
-  if (!findings.ok()) return findings.status();
-
-  PlanRequest plan_request;
-  if (request.session_minutes() != 0) {
-    if (request.session_minutes() > 480) {
-      return absl::InvalidArgumentError("session_minutes must be at most 480");
-    }
-    plan_request.session_minutes = request.session_minutes();
-  }
-  if (request.has_practitioner()) {
-    // The same bounds as a list finding: the list is only compared, but it is hashed for
-    // idempotency and shown in errors.
-    const auto& qualifications = request.practitioner().qualifications();
-    const FindingsLimits& limits = engine_.config().findings_limits;
-    if (static_cast<size_t>(qualifications.size()) > limits.max_list_items) {
-      return absl::InvalidArgumentError(
-          "practitioner.qualifications has " + std::to_string(qualifications.size()) +
-          " items; the limit is " + std::to_string(limits.max_list_items));
-    }
-    for (const std::string& q : qualifications) {
-      if (q.size() > limits.max_string_bytes) {
-        return absl::InvalidArgumentError("practitioner.qualifications: an item is longer than " +
-                                          std::to_string(limits.max_string_bytes) + " bytes");
-      }
-    }
-    plan_request.qualifications =
-        std::vector<std::string>(request.practitioner().qualifications().begin(),
-                                 request.practitioner().qualifications().end());
-  }
+  auto input = ReadSuggestRequest(request, engine_.config().findings_limits);
+  if (!input.ok()) return input.status();
+  const nlohmann::json& findings = input->findings;
+  PlanRequest& plan_request = input->plan_request;
 
   // At a course review the baseline is the patient's first recorded outcome, when there is one.
-  if (findings->contains("sessions_completed")) {
+  if (findings.contains("sessions_completed")) {
     auto progress = store_.GetProgress(request.patient_ref(), ProgressPolicy{});
     if (progress.ok() && progress->baseline_source == BaselineSource::kFirstOutcome) {
       plan_request.baseline_pain_nprs = progress->pain_nprs.baseline;
@@ -239,7 +193,7 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   // Suggest pins one rule-set snapshot and hands it back, so the audit names exactly the rules
   // that decided even when a reload swaps the active set meanwhile.
   std::shared_ptr<const CompiledRuleSet> rules;
-  auto plan = engine_.Suggest(*findings, plan_request, &rules);
+  auto plan = engine_.Suggest(findings, plan_request, &rules);
   if (!plan.ok()) return plan.status();
 
   NewPlan out;
@@ -251,11 +205,11 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   stored.request_id = request.request_id();
   // Only a stored plan is ever matched against a retry; hashing costs a dry run as much as
   // evaluating the rules does.
-  if (!request.dry_run()) stored.request_hash = RequestHash(request, *findings);
+  if (!request.dry_run()) stored.request_hash = RequestHash(request, findings);
   stored.created_at_ms = NowMs();
-  stored.baseline.pain_nprs = Number(*findings, "pain_nprs");
-  stored.baseline.pain_days_per_week = Number(*findings, "pain_days_per_week");
-  stored.baseline.baseline_pain_nprs = Number(*findings, "baseline_pain_nprs");
+  stored.baseline.pain_nprs = Number(findings, "pain_nprs");
+  stored.baseline.pain_days_per_week = Number(findings, "pain_days_per_week");
+  stored.baseline.baseline_pain_nprs = Number(findings, "baseline_pain_nprs");
 
   out.rule_set = {rules->sha256, rules->id, rules->version,
                   std::shared_ptr<const std::string>(rules, &rules->canonical_source)};

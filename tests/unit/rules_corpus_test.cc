@@ -27,7 +27,10 @@ std::vector<Diagnostic> Check(const std::string& name, const std::string& text,
 TEST(RulesCorpusTest, EveryBrokenFileGivesItsExpectedDiagnostic) {
   const auto expect = nlohmann::json::parse(testing::ReadText(CorpusDir() + "/expect.json"));
   ASSERT_GE(expect.size(), 40u);
-  for (const auto& [name, e] : expect.items()) {
+  // Named variables rather than a structured binding: clang 14 cannot capture bindings in lambdas.
+  for (const auto& item : expect.items()) {
+    const std::string& name = item.key();
+    const nlohmann::json& e = item.value();
     SCOPED_TRACE(name);
     std::shared_ptr<const CompiledRuleSet> compiled;
     const auto diagnostics = Check(name, testing::ReadText(CorpusDir() + "/" + name), &compiled);

@@ -15,7 +15,11 @@ function(modalis_add_plugin name)
     OUTPUT_NAME "modalis_${name}"
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_link_options(${name} PRIVATE "LINKER:-z,defs")
+  # Sanitizer runtimes are linked into the executable only, so a sanitized plugin rightly refers
+  # to symbols the host provides; -z defs stays on for every other build.
+  if(NOT MODALIS_SANITIZE)
+    target_link_options(${name} PRIVATE "LINKER:-z,defs")
+  endif()
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   endif()

@@ -1,0 +1,62 @@
+#include "server/suggest_request.h"
+
+#include <vector>
+
+#include "server/plan_proto.h"
+
+namespace modalis {
+
+bool ValidRef(const std::string& ref) {
+  if (ref.empty() || ref.size() > kMaxRefBytes) return false;
+  for (char c : ref) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& request,
+                                                const FindingsLimits& limits) {
+  if (!ValidRef(request.patient_ref())) {
+    return absl::InvalidArgumentError(
+        "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits or . _ : - "
+        "(never a name)");
+  }
+  if (request.request_id().size() > kMaxRefBytes) {
+    return absl::InvalidArgumentError("request_id is longer than 64 bytes");
+  }
+  SuggestInput input;
+  auto findings = StructToJson(request.findings());
+  if (!findings.ok()) return findings.status();
+  input.findings = *std::move(findings);
+
+  if (request.session_minutes() != 0) {
+    if (request.session_minutes() > 480) {
+      return absl::InvalidArgumentError("session_minutes must be at most 480");
+    }
+    input.plan_request.session_minutes = request.session_minutes();
+  }
+  if (request.has_practitioner()) {
+    // The same bounds as a list finding: the list is only compared, but it is hashed for
+    // idempotency and shown in errors.
+    const auto& qualifications = request.practitioner().qualifications();
+    if (static_cast<size_t>(qualifications.size()) > limits.max_list_items) {
+      return absl::InvalidArgumentError(
+          "practitioner.qualifications has " + std::to_string(qualifications.size()) +
+          " items; the limit is " + std::to_string(limits.max_list_items));
+    }
+    for (const std::string& q : qualifications) {
+      if (q.size() > limits.max_string_bytes) {
+        return absl::InvalidArgumentError("practitioner.qualifications: an item is longer than " +
+                                          std::to_string(limits.max_string_bytes) + " bytes");
+      }
+    }
+    input.plan_request.qualifications =
+        std::vector<std::string>(request.practitioner().qualifications().begin(),
+                                 request.practitioner().qualifications().end());
+  }
+  return input;
+}
+
+}  // namespace modalis
