@@ -458,10 +458,14 @@ TEST_F(BadInputTest, EveryHostileRuleFileIsRefusedWithItsLocationEverywhere) {
         v1::ValidateRuleSetResponse response;
         ASSERT_TRUE(response.ParseFromString(response_bytes));
         EXPECT_FALSE(response.valid());
+        // Plain references: clang 14 cannot capture structured bindings in a lambda.
+        const nlohmann::json& expected = e;
+        const std::string& file_name = name;
         const auto found = std::find_if(
             response.diagnostics().begin(), response.diagnostics().end(), [&](const auto& d) {
-              return d.id() == e["id"] && d.file() == name && d.line() == e["line"] &&
-                     d.column() == e["column"] && d.severity() == v1::ERROR;
+              return d.id() == expected["id"] && d.file() == file_name &&
+                     d.line() == expected["line"] && d.column() == expected["column"] &&
+                     d.severity() == v1::ERROR;
             });
         EXPECT_NE(found, response.diagnostics().end()) << response.report().substr(0, 4000);
         if (found != response.diagnostics().end()) {
