@@ -57,7 +57,9 @@ void OrderForEvaluation(CompiledRuleSet* rs) {
   rs->eval_children = rs->children;
   for (size_t i = 0; i < rs->nodes.size(); ++i) {
     const Node& n = rs->nodes[i];
-    auto first = rs->eval_children.begin() + n.first;
+    // n.first indexes the tests for a test node and the children for a group, so the children
+    // iterator is formed only for groups (past the end of the children it would be undefined).
+    const auto first = [&] { return rs->eval_children.begin() + n.first; };
     switch (n.kind) {
       case Node::Kind::kAlways:
         break;
@@ -68,12 +70,12 @@ void OrderForEvaluation(CompiledRuleSet* rs) {
         truth[i] = 1 - truth[rs->children[n.first]];
         break;
       case Node::Kind::kAll:
-        std::stable_sort(first, first + n.count,
+        std::stable_sort(first(), first() + n.count,
                          [&](uint32_t a, uint32_t b) { return truth[a] < truth[b]; });
         for (uint32_t k = 0; k < n.count; ++k) truth[i] *= truth[rs->children[n.first + k]];
         break;
       case Node::Kind::kAny: {
-        std::stable_sort(first, first + n.count,
+        std::stable_sort(first(), first() + n.count,
                          [&](uint32_t a, uint32_t b) { return truth[a] > truth[b]; });
         double none = 1;
         for (uint32_t k = 0; k < n.count; ++k) none *= 1 - truth[rs->children[n.first + k]];

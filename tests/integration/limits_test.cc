@@ -221,7 +221,7 @@ std::string RuleFile(const std::string& when, const std::string& extra_rules = "
 
 TEST(RuleLimitsTest, JsonNestingConditionNestingAndRuleCount) {
   // 64 containers deep (the file's object, 63 lists) parse; 65 do not.
-  auto lists = [](int n) {
+  auto lists = [](std::size_t n) {
     return R"({"id": "x", "version": "1", "rules": )" + std::string(n, '[') + std::string(n, ']') +
            "}";
   };
@@ -274,15 +274,15 @@ TEST(WriteQueueTest, FullQueueRefusesWithoutStoringHalfAWrite) {
   options.max_batch = 1;
   auto store = OpenSqliteStore(dir.file("m.db"), options);
   ASSERT_TRUE(store.ok()) << store.status();
-  constexpr int kWrites = 100;
+  constexpr std::size_t kWrites = 100;
   std::vector<std::promise<absl::Status>> results(kWrites);
-  for (int i = 0; i < kWrites; ++i) {
+  for (std::size_t i = 0; i < kWrites; ++i) {
     (*store)->PutPlanAsync(
         testing::SamplePlan("pl_" + std::to_string(i)),
         [&results, i](absl::StatusOr<StoredPlan> s) { results[i].set_value(s.status()); });
   }
   int stored = 0, refused = 0;
-  for (int i = 0; i < kWrites; ++i) {
+  for (std::size_t i = 0; i < kWrites; ++i) {
     const absl::Status s = results[i].get_future().get();
     const auto read = (*store)->GetPlan("pl_" + std::to_string(i));
     if (s.ok()) {
@@ -312,12 +312,12 @@ TEST_F(LimitsTest, FullWriteQueueIsResourceExhaustedToTheClient) {
   int ok = 0, exhausted = 0;
   // Commits wait for the disk, so a burst overfills a queue of one; a few rounds make sure.
   for (int round = 0; round < 5 && exhausted == 0; ++round) {
-    constexpr int kBurst = 48;
+    constexpr std::size_t kBurst = 48;
     std::vector<std::promise<grpc::Status>> done(kBurst);
     std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
     std::vector<v1::SuggestPlanRequest> requests(kBurst);
     std::vector<v1::SuggestPlanResponse> responses(kBurst);
-    for (int i = 0; i < kBurst; ++i) {
+    for (std::size_t i = 0; i < kBurst; ++i) {
       requests[i].set_patient_ref("P-queue");
       *requests[i].mutable_findings() = *JsonToStruct(findings);
       contexts.push_back(std::make_unique<grpc::ClientContext>());
