@@ -134,7 +134,10 @@ class LocatingSaxHandler {
   bool key(string_t& k) {
     Frame& f = stack_.back();
     const size_t start = StringStart();
-    if (f.node->contains(k)) {
+    // One look-up both finds a duplicate and makes the slot the value will fill, as nlohmann's
+    // own DOM parser does; the slot stays valid until the next key of this object.
+    auto [it, inserted] = f.node->get_ref<json::object_t&>().emplace(k, nullptr);
+    if (!inserted) {
       const std::string child = f.pointer + "/" + PointerToken(k);
       auto [line, col] = doc_->positions_[JsonDocument::PointerKey(child)];
       AddError("duplicate-key", start,
@@ -142,11 +145,13 @@ class LocatingSaxHandler {
                    std::to_string(line) + ", column " + std::to_string(col) +
                    "); only one is allowed",
                child);
-      f.duplicate = true;
+      f.duplicate_key = k;
+      f.member_key = nullptr;
+      f.slot = nullptr;
     } else {
-      f.duplicate = false;
+      f.member_key = &it->first;
+      f.slot = &it->second;
     }
-    f.key = k;
     return true;
   }
 
@@ -186,8 +191,13 @@ class LocatingSaxHandler {
     json* node;
     std::string pointer;
     uint64_t key_hash;  // JsonDocument::PointerKey(pointer)
-    std::string key;
-    bool duplicate = false;
+    // In an object: the member the current key's value goes to, and its key; both null under a
+    // duplicate key, whose value is parsed but kept apart.
+    const std::string* member_key = nullptr;
+    json* slot = nullptr;
+    std::string duplicate_key;
+
+    const std::string& key() const { return member_key != nullptr ? *member_key : duplicate_key; }
   };
 
   size_t Offset() const { return static_cast<size_t>(*high_water_ - text_.data()); }
@@ -264,20 +274,20 @@ class LocatingSaxHandler {
   std::string ChildPointer() const {
     const Frame& f = stack_.back();
     std::string pointer = f.pointer + "/";
-    pointer += f.node->is_array() ? std::to_string(f.node->size()) : PointerToken(f.key);
-    return f.duplicate ? pointer + "#duplicate" : pointer;
+    pointer += f.node->is_array() ? std::to_string(f.node->size()) : PointerToken(f.key());
+    return f.node->is_object() && f.slot == nullptr ? pointer + "#duplicate" : pointer;
   }
 
   uint64_t ChildKey() const {
     const Frame& f = stack_.back();
     uint64_t key = JsonDocument::ContinueKey(f.key_hash, "/");
     if (f.node->is_array()) return JsonDocument::ContinueKey(key, std::to_string(f.node->size()));
-    for (const char c : f.key) {
+    for (const char c : f.key()) {
       key = JsonDocument::ContinueKey(key, c == '~'   ? "~0"
                                            : c == '/' ? "~1"
                                                       : std::string_view(&c, 1));
     }
-    return f.duplicate ? JsonDocument::ContinueKey(key, "#duplicate") : key;
+    return f.slot == nullptr ? JsonDocument::ContinueKey(key, "#duplicate") : key;
   }
 
   // Where the next value goes.
@@ -291,14 +301,13 @@ class LocatingSaxHandler {
       f.node->push_back(std::move(value));
       return &f.node->back();
     }
-    if (f.duplicate) {
+    if (f.slot == nullptr) {
       // Keep the first occurrence; the duplicate is already an error.
       scratch_.push_back(std::move(value));
       return &scratch_.back();
     }
-    json& slot = (*f.node)[f.key];
-    slot = std::move(value);
-    return &slot;
+    *f.slot = std::move(value);
+    return f.slot;
   }
 
   template <class T>
@@ -321,7 +330,7 @@ class LocatingSaxHandler {
     const uint64_t key = JsonDocument::PointerKey(pointer);
     json* node = Slot(std::move(container));
     doc_->positions_.emplace(key, LineColumn(start));
-    stack_.push_back(Frame{node, std::move(pointer), key, {}, false});
+    stack_.push_back(Frame{node, std::move(pointer), key, nullptr, nullptr, {}});
     return true;
   }
 

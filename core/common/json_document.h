@@ -11,9 +11,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/common/diagnostic.h"
 
 namespace modalis {
@@ -54,7 +54,8 @@ class JsonDocument {
   static uint64_t PointerKey(std::string_view pointer) {
     return ContinueKey(kPointerKeySeed, pointer);
   }
-  std::unordered_map<uint64_t, std::pair<int, int>> positions_;  // pointer -> (line, column)
+  // Open addressing: one allocation for the table rather than one per value.
+  absl::flat_hash_map<uint64_t, std::pair<int, int>> positions_;  // pointer -> (line, column)
 };
 
 // Escapes one JSON pointer reference token (RFC 6901).

@@ -30,6 +30,24 @@ TEST(JsonDocumentTest, DuplicateKeyIsAnErrorNamingBothPlaces) {
   EXPECT_EQ(d[0].ToString().rfind("f.json:2:2: error: ", 0), 0u) << d[0].ToString();
 }
 
+// A duplicate whose value is a container: the first value is kept whole, the second is parsed
+// but kept apart, and the members after it still land in the right object with their positions.
+TEST(JsonDocumentTest, DuplicateContainerKeepsTheFirstAndLaterMembersStillLand) {
+  std::vector<Diagnostic> d;
+  const JsonDocument doc = JsonDocument::Parse(
+      "{\"a\": {\"x\": [1, 2]},\n \"a\": {\"y\": {\"z\": 3}},\n \"b\": [{\"c\": true}]}", "f.json",
+      &d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].id, "duplicate-key");
+  EXPECT_EQ(d[0].where.pointer, "/a");
+  EXPECT_EQ(doc.root(),
+            nlohmann::ordered_json::parse(R"({"a": {"x": [1, 2]}, "b": [{"c": true}]})"));
+  EXPECT_EQ(doc.Locate("/a/x/1").line, 1);
+  EXPECT_EQ(doc.Locate("/a/x/1").column, 17);
+  EXPECT_EQ(doc.Locate("/b/0/c").line, 3);
+  EXPECT_EQ(doc.Locate("/b/0/c").column, 14);
+}
+
 TEST(JsonDocumentTest, MalformedJsonReportsPosition) {
   std::vector<Diagnostic> d;
   JsonDocument::Parse("{\n  \"a\": 1,\n  \"b\": }\n", "f.json", &d);
