@@ -48,6 +48,7 @@ struct Options {
   int max_list_items = 64;
   int max_string_bytes = 256;
   int max_queued_writes = 4096;  // writes waiting for the store; one more is RESOURCE_EXHAUSTED
+  int max_rule_checks = 4;       // ValidateRuleSet and ReloadRules calls running at once
   int watch_quiet_ms = 1000;     // 0: do not watch the rules directory
   int db_busy_timeout_ms = 5000;
   bool allow_missing_plugins = false;
@@ -116,7 +117,8 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
         {"max_list_items", "--max-list-items", &o->max_list_items, 1, 1024},
         {"max_string_bytes", "--max-string-bytes", &o->max_string_bytes, 16, 65536},
         {"db_busy_timeout_ms", "--db-busy-timeout-ms", &o->db_busy_timeout_ms, 0, 600000},
-        {"max_queued_writes", "--max-queued-writes", &o->max_queued_writes, 1, 1 << 20}};
+        {"max_queued_writes", "--max-queued-writes", &o->max_queued_writes, 1, 1 << 20},
+        {"max_rule_checks", "--max-rule-checks", &o->max_rule_checks, 1, 64}};
     for (const Limit& limit : limits) {
       if (key != limit.key) continue;
       known = true;
@@ -253,7 +255,7 @@ int Run(const Options& options) {
                         "previous rules keep serving: " + std::string(status.message()));
     }
   };
-  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload);
+  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload, options.max_rule_checks);
   std::unique_ptr<modalis::RulesWatcher> watcher;
   if (options.watch_quiet_ms > 0) {
     watcher = std::make_unique<modalis::RulesWatcher>(
@@ -359,6 +361,11 @@ int main(int argc, char** argv) {
                  "most writes waiting for the database; beyond it writes are RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--max-rule-checks", options.max_rule_checks,
+                 "most ValidateRuleSet and ReloadRules calls running at once; beyond it they are "
+                 "RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
   if (!ApplyConfig(app, &options)) return 2;
   return Run(options);

@@ -31,14 +31,6 @@ void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out) {
   out->set_sha256(rules.sha256);
 }
 
-// Runs `work` on its own thread and finishes the call with its status.
-grpc::ServerUnaryReactor* OffThread(grpc::CallbackServerContext* context,
-                                    std::function<grpc::Status()> work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::thread([reactor, work = std::move(work)] { reactor->Finish(work()); }).detach();
-  return reactor;
-}
-
 // Finishes the call with the authorization failure, if any; returns the reactor to hand back.
 grpc::ServerUnaryReactor* Denied(grpc::CallbackServerContext* context, const Authorizer& auth,
                                  const char* method) {
@@ -50,6 +42,26 @@ grpc::ServerUnaryReactor* Denied(grpc::CallbackServerContext* context, const Aut
 }
 
 }  // namespace
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::OffThread(grpc::CallbackServerContext* context,
+                                                           std::function<grpc::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (running_checks_.fetch_add(1) >= max_running_checks_) {
+    running_checks_.fetch_sub(1);
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 std::to_string(max_running_checks_) +
+                                     " rule-set checks or reloads are already running (the limit "
+                                     "of --max-rule-checks); retry when one has finished"));
+    return reactor;
+  }
+  std::thread([this, reactor, work = std::move(work)] {
+    grpc::Status status = work();
+    // Counted down before the reply, so a client that retries on it is not refused.
+    running_checks_.fetch_sub(1);
+    reactor->Finish(std::move(status));
+  }).detach();
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerContext* context,
                                                            const v1::GetStatusRequest*,

@@ -2,8 +2,11 @@
 //
 // Compiling and testing a rule set can take tens of milliseconds for large sets, so
 // ValidateRuleSet and ReloadRules run on their own thread and never hold a gRPC callback thread.
+// At most `max_running_checks` of them run at once; one more is RESOURCE_EXHAUSTED at once rather
+// than another thread and another copy of a rule set in memory.
 #pragma once
 
+#include <atomic>
 #include <functional>
 
 #include "core/engine.h"
@@ -16,8 +19,12 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
  public:
   // `on_reload` runs after every reload attempt with its outcome (for logging).
   RulesAdminServiceImpl(Engine& engine, const Authorizer& auth,
-                        std::function<void(const absl::Status&)> on_reload = {})
-      : engine_(engine), auth_(auth), on_reload_(std::move(on_reload)) {}
+                        std::function<void(const absl::Status&)> on_reload = {},
+                        int max_running_checks = 4)
+      : engine_(engine),
+        auth_(auth),
+        on_reload_(std::move(on_reload)),
+        max_running_checks_(max_running_checks) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -35,10 +42,16 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
  private:
   grpc::Status Validate(const v1::ValidateRuleSetRequest& request,
                         v1::ValidateRuleSetResponse* response);
+  // Runs `work` on its own thread and finishes the call with its status, or refuses the call
+  // when max_running_checks_ are already running.
+  grpc::ServerUnaryReactor* OffThread(grpc::CallbackServerContext* context,
+                                      std::function<grpc::Status()> work);
 
   Engine& engine_;
   const Authorizer& auth_;
   std::function<void(const absl::Status&)> on_reload_;
+  const int max_running_checks_;
+  std::atomic<int> running_checks_{0};
 };
 
 }  // namespace modalis

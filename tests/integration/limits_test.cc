@@ -195,6 +195,53 @@ TEST_F(LimitsTest, RuleFileSizeThroughReloadAndValidate) {
                  "candidate rule files exceed 4194304 bytes");
 }
 
+std::string ManyRules(size_t n);
+
+// Each check compiles a whole candidate on its own thread; past --max-rule-checks running at
+// once a call is refused at once, and every call that ran got its full answer.
+TEST_F(LimitsTest, RuleChecksRunningAtOnceAreBounded) {
+  Start({"--max-rule-checks", "1"});
+  v1::ValidateRuleSetRequest request;
+  request.mutable_rules()->set_content(ManyRules(3000));
+  request.mutable_vocabulary()->set_content(testing::ReadText(rules_dir_.file("vocabulary.json")));
+  int valid = 0, refused = 0;
+  // The calls are sent together, and each takes tens of milliseconds to compile, so they overlap;
+  // a few rounds make sure.
+  for (int round = 0; round < 5 && refused == 0; ++round) {
+    constexpr size_t kCalls = 8;
+    std::vector<std::promise<grpc::Status>> done(kCalls);
+    std::vector<grpc::ClientContext> contexts(kCalls);
+    std::vector<v1::ValidateRuleSetResponse> responses(kCalls);
+    for (size_t i = 0; i < kCalls; ++i) {
+      Deadline(&contexts[i]);
+      admin_->async()->ValidateRuleSet(&contexts[i], &request, &responses[i],
+                                       [&done, i](grpc::Status s) { done[i].set_value(s); });
+    }
+    for (size_t i = 0; i < kCalls; ++i) {
+      const grpc::Status s = done[i].get_future().get();
+      if (s.ok()) {
+        ++valid;
+        EXPECT_TRUE(responses[i].valid()) << responses[i].report().substr(0, 2000);
+      } else {
+        ++refused;
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+        EXPECT_NE(s.error_message().find("1 rule-set checks or reloads are already running"),
+                  std::string::npos)
+            << s.error_message();
+      }
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(valid, 0);
+  // Nothing stays counted: a lone check and a reload run.
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::ValidateRuleSetResponse response;
+  ASSERT_TRUE(admin_->ValidateRuleSet(&ctx, request, &response).ok());
+  EXPECT_TRUE(response.valid());
+  EXPECT_TRUE(Reload().ok());
+}
+
 // Compiles `text` as the rule file with the shipped vocabulary and no plugins.
 std::vector<Diagnostic> Compile(const std::string& text, const RuleLimits& limits = {}) {
   RuleSource source;
@@ -217,6 +264,19 @@ std::string RuleFile(const std::string& when, const std::string& extra_rules = "
   "rules": [)" +
          extra_rules + R"({"id": "r", "description": "d", "source": "s", "when": )" + when +
          R"(, "then": [{"advise": "stay_active"}]}]})";
+}
+
+// A rule file of `n` rules, each a test on one number.
+std::string ManyRules(size_t n) {
+  std::string rules;
+  for (size_t i = 1; i < n; ++i) {
+    rules += R"({"id": "r)" + std::to_string(i) +
+             R"(", "description": "d", "source": "s", "when": {"finding": "pain_duration_weeks", )"
+             R"("at_least": )" +
+             std::to_string(static_cast<double>(i) / 10) +
+             R"(}, "then": [{"advise": "stay_active"}]},)";
+  }
+  return RuleFile(R"({"finding": "age", "at_least": 1})", rules);
 }
 
 TEST(RuleLimitsTest, JsonNestingConditionNestingAndRuleCount) {
@@ -244,18 +304,7 @@ TEST(RuleLimitsTest, JsonNestingConditionNestingAndRuleCount) {
   EXPECT_EQ(RuleLimits{}.max_rules, 50000u);
   RuleLimits roomy;
   roomy.max_rules = 100;
-  auto many = [](size_t n) {
-    std::string rules;
-    for (size_t i = 1; i < n; ++i) {
-      rules +=
-          R"({"id": "r)" + std::to_string(i) +
-          R"(", "description": "d", "source": "s", "when": {"finding": "pain_duration_weeks", )"
-          R"("at_least": )" +
-          std::to_string(static_cast<double>(i) / 10) +
-          R"(}, "then": [{"advise": "stay_active"}]},)";
-    }
-    return RuleFile(R"({"finding": "age", "at_least": 1})", rules);
-  };
+  const auto many = ManyRules;
   const auto at = Compile(many(100), roomy);
   EXPECT_FALSE(Has(at, "too-many-rules"));
   EXPECT_FALSE(HasErrors(at)) << FormatDiagnostics(at).substr(0, 2000);
