@@ -195,7 +195,42 @@ TEST_F(LimitsTest, RuleFileSizeThroughReloadAndValidate) {
                  "candidate rule files exceed 4194304 bytes");
 }
 
-std::string ManyRules(size_t n);
+// Compiles `text` as the rule file with the shipped vocabulary and no plugins.
+std::vector<Diagnostic> Compile(const std::string& text, const RuleLimits& limits = {}) {
+  RuleSource source;
+  source.vocabulary = {"vocabulary.json",
+                       testing::ReadText(testing::RulesDir() + "/vocabulary.json")};
+  source.rules = {"limits.rules.json", text};
+  std::vector<Diagnostic> diagnostics;
+  const PluginRegistry no_plugins;
+  (void)CompileRuleSet(source, no_plugins, &diagnostics, limits);
+  return diagnostics;
+}
+
+bool Has(const std::vector<Diagnostic>& diagnostics, const std::string& id) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(),
+                     [&](const Diagnostic& d) { return d.id == id; });
+}
+
+std::string RuleFile(const std::string& when, const std::string& extra_rules = "") {
+  return R"({"id": "limits", "version": "1", "advice": {"stay_active": "Keep moving."},
+  "rules": [)" +
+         extra_rules + R"({"id": "r", "description": "d", "source": "s", "when": )" + when +
+         R"(, "then": [{"advise": "stay_active"}]}]})";
+}
+
+// A rule file of `n` rules, each a test on one number.
+std::string ManyRules(size_t n) {
+  std::string rules;
+  for (size_t i = 1; i < n; ++i) {
+    rules += R"({"id": "r)" + std::to_string(i) +
+             R"(", "description": "d", "source": "s", "when": {"finding": "pain_duration_weeks", )"
+             R"("at_least": )" +
+             std::to_string(static_cast<double>(i) / 10) +
+             R"(}, "then": [{"advise": "stay_active"}]},)";
+  }
+  return RuleFile(R"({"finding": "age", "at_least": 1})", rules);
+}
 
 // Each check compiles a whole candidate on its own thread; past --max-rule-checks running at
 // once a call is refused at once, and every call that ran got its full answer.
@@ -242,43 +277,6 @@ TEST_F(LimitsTest, RuleChecksRunningAtOnceAreBounded) {
   EXPECT_TRUE(Reload().ok());
 }
 
-// Compiles `text` as the rule file with the shipped vocabulary and no plugins.
-std::vector<Diagnostic> Compile(const std::string& text, const RuleLimits& limits = {}) {
-  RuleSource source;
-  source.vocabulary = {"vocabulary.json",
-                       testing::ReadText(testing::RulesDir() + "/vocabulary.json")};
-  source.rules = {"limits.rules.json", text};
-  std::vector<Diagnostic> diagnostics;
-  const PluginRegistry no_plugins;
-  (void)CompileRuleSet(source, no_plugins, &diagnostics, limits);
-  return diagnostics;
-}
-
-bool Has(const std::vector<Diagnostic>& diagnostics, const std::string& id) {
-  return std::any_of(diagnostics.begin(), diagnostics.end(),
-                     [&](const Diagnostic& d) { return d.id == id; });
-}
-
-std::string RuleFile(const std::string& when, const std::string& extra_rules = "") {
-  return R"({"id": "limits", "version": "1", "advice": {"stay_active": "Keep moving."},
-  "rules": [)" +
-         extra_rules + R"({"id": "r", "description": "d", "source": "s", "when": )" + when +
-         R"(, "then": [{"advise": "stay_active"}]}]})";
-}
-
-// A rule file of `n` rules, each a test on one number.
-std::string ManyRules(size_t n) {
-  std::string rules;
-  for (size_t i = 1; i < n; ++i) {
-    rules += R"({"id": "r)" + std::to_string(i) +
-             R"(", "description": "d", "source": "s", "when": {"finding": "pain_duration_weeks", )"
-             R"("at_least": )" +
-             std::to_string(static_cast<double>(i) / 10) +
-             R"(}, "then": [{"advise": "stay_active"}]},)";
-  }
-  return RuleFile(R"({"finding": "age", "at_least": 1})", rules);
-}
-
 TEST(RuleLimitsTest, JsonNestingConditionNestingAndRuleCount) {
   // 64 containers deep (the file's object, 63 lists) parse; 65 do not.
   auto lists = [](std::size_t n) {
@@ -304,11 +302,10 @@ TEST(RuleLimitsTest, JsonNestingConditionNestingAndRuleCount) {
   EXPECT_EQ(RuleLimits{}.max_rules, 50000u);
   RuleLimits roomy;
   roomy.max_rules = 100;
-  const auto many = ManyRules;
-  const auto at = Compile(many(100), roomy);
+  const auto at = Compile(ManyRules(100), roomy);
   EXPECT_FALSE(Has(at, "too-many-rules"));
   EXPECT_FALSE(HasErrors(at)) << FormatDiagnostics(at).substr(0, 2000);
-  const auto past = Compile(many(101), roomy);
+  const auto past = Compile(ManyRules(101), roomy);
   ASSERT_TRUE(Has(past, "too-many-rules"));
   EXPECT_NE(FormatDiagnostics(past).find("this file has 101 rules; the limit is 100"),
             std::string::npos);
