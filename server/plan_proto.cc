@@ -156,6 +156,12 @@ void PlanToProto(const Plan& plan, v1::Plan* out) {
     missing->set_code(m.code);
     missing->set_why(m.why);
   }
+  for (const Contradiction& c : plan.contradictions) {
+    v1::Contradiction* x = out->add_contradictions();
+    x->set_constraint_id(c.constraint_id);
+    x->set_description(c.description);
+    Copy(c.findings, x->mutable_findings());
+  }
   for (const FiredRule& f : plan.explanation) {
     v1::ExplainedRule* r = out->add_explanation();
     r->set_rule_id(f.rule_id);

@@ -114,6 +114,12 @@ void Findings::Set(SlotId slot, FindingValue value) {
   known_[slot] = 1;
 }
 
+void Findings::Clear(SlotId slot) {
+  values_[slot] = FindingValue{};
+  texts_[slot].clear();
+  known_[slot] = 0;
+}
+
 void Findings::SetTexts(SlotId slot, std::vector<std::string> texts) {
   texts_[slot] = std::move(texts);
   known_[slot] = 1;

@@ -31,6 +31,8 @@ class Findings {
   const std::vector<std::string>& texts(SlotId slot) const { return texts_[slot]; }
 
   void Set(SlotId slot, FindingValue value);
+  // Makes the finding unknown again (a reading of contradictory records that disbelieves it).
+  void Clear(SlotId slot);
   void SetTexts(SlotId slot, std::vector<std::string> texts);
 
   // The findings as a JSON object with the vocabulary's codes, in vocabulary order; unknown

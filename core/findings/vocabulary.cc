@@ -1,6 +1,9 @@
 #include "core/findings/vocabulary.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "core/common/did_you_mean.h"
 
 namespace modalis {
 namespace {
@@ -31,6 +34,59 @@ class Builder {
   std::vector<Diagnostic>* diagnostics_;
 };
 
+// "regions": {value: [region, ...]} on an enum finding that names where something is. Every value
+// must be listed (an empty list: no target region), so a new value cannot slip through unmapped.
+bool ReadValueRegions(Builder& b, const nlohmann::ordered_json& spec, const std::string& pointer,
+                      const std::vector<std::string>& regions, FindingDef* def) {
+  if (def->type != FindingType::kEnum) {
+    b.Error(pointer, "wrong-type", "only an enum finding can name regions");
+    return false;
+  }
+  if (!spec.is_object()) {
+    b.Error(pointer, "wrong-type",
+            "'regions' maps each value of '" + def->code + "' to the target regions it affects");
+    return false;
+  }
+  def->value_regions.assign(def->values.size(), {});
+  bool ok = true;
+  for (const auto& [value, list] : spec.items()) {
+    const std::string p = pointer + "/" + PointerToken(value);
+    auto index = def->ValueIndex(value);
+    if (!index) {
+      b.Error(p, "unknown-value",
+              "'" + value + "' is not a value of '" + def->code + "'" +
+                  DidYouMeanSuffix(value, def->values));
+      ok = false;
+      continue;
+    }
+    if (!list.is_array()) {
+      b.Error(p, "wrong-type", "a list of regions, e.g. [\"lumbar\"] (or [] for none)");
+      ok = false;
+      continue;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string() ||
+          std::find(regions.begin(), regions.end(), list[i].get<std::string>()) == regions.end()) {
+        const std::string name = list[i].is_string() ? list[i].get<std::string>() : "";
+        b.Error(p + "/" + std::to_string(i), "unknown-region",
+                "'" + name + "' is not a region of any target in 'target_regions'" +
+                    DidYouMeanSuffix(name, regions));
+        ok = false;
+        continue;
+      }
+      def->value_regions[*index].push_back(list[i].get<std::string>());
+    }
+  }
+  for (size_t i = 0; i < def->values.size(); ++i) {
+    if (!spec.contains(def->values[i])) {
+      b.Error(pointer, "missing-value",
+              "'regions' must say which regions '" + def->values[i] + "' affects ([] for none)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
 std::string_view FindingTypeName(FindingType type) {
@@ -50,6 +106,11 @@ std::optional<uint32_t> FindingDef::ValueIndex(std::string_view value) const {
 const FindingDef* Vocabulary::Find(std::string_view code) const {
   auto it = by_code_.find(std::string(code));
   return it == by_code_.end() ? nullptr : &defs_[it->second];
+}
+
+std::string_view Vocabulary::RegionOf(std::string_view target) const {
+  auto it = target_regions_.find(std::string(target));
+  return it == target_regions_.end() ? std::string_view() : std::string_view(it->second);
 }
 
 const std::vector<std::string>& Vocabulary::List(std::string_view name) const {
@@ -96,6 +157,34 @@ std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
   for (const std::string& id : extra_modalities) {
     if (std::find(modalities.begin(), modalities.end(), id) == modalities.end()) {
       modalities.push_back(id);
+    }
+  }
+
+  // Which region each target lies in, so a region-specific contraindication removes only the
+  // targets in the regions its finding names (clinical brief §3a).
+  std::vector<std::string> regions;
+  if (root.contains("target_regions")) {
+    if (!root["target_regions"].is_object()) {
+      b.Error("/target_regions", "wrong-type", "'target_regions' maps each target to its region");
+    } else {
+      for (const auto& [target, region] : root["target_regions"].items()) {
+        const std::string pointer = "/target_regions/" + PointerToken(target);
+        if (!region.is_string() || region.get_ref<const std::string&>().empty()) {
+          b.Error(pointer, "wrong-type", "the region of '" + target + "' is a text");
+          continue;
+        }
+        const auto& targets = vocab->lists_["targets"];
+        if (std::find(targets.begin(), targets.end(), target) == targets.end()) {
+          b.Error(
+              pointer, "unknown-target",
+              "'" + target + "' is not in the 'targets' list" + DidYouMeanSuffix(target, targets));
+          continue;
+        }
+        vocab->target_regions_[target] = region.get<std::string>();
+        if (std::find(regions.begin(), regions.end(), region) == regions.end()) {
+          regions.push_back(region);
+        }
+      }
     }
   }
 
@@ -169,6 +258,10 @@ std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
                 "a set finding can have at most " + std::to_string(kMaxSetValues) + " values");
         continue;
       }
+    }
+    if (spec.contains("regions") &&
+        !ReadValueRegions(b, spec["regions"], pointer + "/regions", regions, &def)) {
+      continue;
     }
     def.slot = static_cast<SlotId>(vocab->defs_.size());
     vocab->by_code_.emplace(code, def.slot);

@@ -40,6 +40,9 @@ struct FindingDef {
   std::vector<std::string> values;  // enum and set members, in declaration order
   std::string description;
   SlotId slot = kNoSlot;
+  // For a finding that names a body region (e.g. where lymphoedema is): per value, the target
+  // regions it affects. Empty when the finding names no region.
+  std::vector<std::vector<std::string>> value_regions;
 
   // Index of `value` in `values`, if it is one of them.
   std::optional<uint32_t> ValueIndex(std::string_view value) const;
@@ -61,6 +64,8 @@ class Vocabulary {
   const std::vector<std::string>& codes() const { return codes_; }
   // A named list such as "targets" or "modalities"; empty if there is none.
   const std::vector<std::string>& List(std::string_view name) const;
+  // The body region a target lies in ("lumbar", "gluteal", ...); empty when none is declared.
+  std::string_view RegionOf(std::string_view target) const;
 
  private:
   std::string id_;
@@ -69,6 +74,7 @@ class Vocabulary {
   std::vector<std::string> codes_;
   std::unordered_map<std::string, SlotId> by_code_;
   std::unordered_map<std::string, std::vector<std::string>> lists_;
+  std::unordered_map<std::string, std::string> target_regions_;
 };
 
 }  // namespace modalis

@@ -73,11 +73,19 @@ struct MissingFinding {
   std::string why;
 };
 
+// Records that contradict each other (a declared constraint of the vocabulary is violated). The
+// plan reads them the most restrictive way and asks about both findings.
+struct Contradiction {
+  std::string constraint_id;
+  std::string description;
+  std::vector<std::string> findings;
+};
+
 struct FiredRule {
   std::string rule_id;
   std::string description;
   std::string source;
-  std::string outcome;  // "fired" or "undecided"
+  std::string outcome;  // "fired", "undecided", "improved" or "contradiction"
   std::vector<std::string> findings;
 };
 
@@ -91,6 +99,7 @@ struct Plan {
   std::vector<AdviceItem> advice;
   std::optional<Course> course;
   std::vector<MissingFinding> missing_findings;
+  std::vector<Contradiction> contradictions;
   std::vector<FiredRule> explanation;
 };
 

@@ -61,6 +61,12 @@ json PlanToJson(const Plan& plan) {
   for (const MissingFinding& m : plan.missing_findings) {
     j["missing_findings"].push_back({{"code", m.code}, {"why", m.why}});
   }
+  j["contradictions"] = json::array();
+  for (const Contradiction& c : plan.contradictions) {
+    j["contradictions"].push_back({{"constraint_id", c.constraint_id},
+                                   {"description", c.description},
+                                   {"findings", c.findings}});
+  }
   j["explanation"] = json::array();
   for (const FiredRule& f : plan.explanation) {
     j["explanation"].push_back({{"rule_id", f.rule_id},
@@ -120,6 +126,13 @@ absl::StatusOr<Plan> PlanFromJson(const json& j) {
     }
     for (const json& m : j.at("missing_findings")) {
       plan.missing_findings.push_back({m.at("code"), m.at("why")});
+    }
+    // Plans stored before contradictions were reported have none.
+    if (j.contains("contradictions")) {
+      for (const json& c : j.at("contradictions")) {
+        plan.contradictions.push_back(
+            {c.at("constraint_id"), c.at("description"), c.at("findings")});
+      }
     }
     for (const json& f : j.at("explanation")) {
       plan.explanation.push_back({f.at("rule_id"), f.at("description"), f.at("source"),

@@ -1,8 +1,11 @@
 #include "core/plan/planner.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <set>
 
+#include "core/common/decimal.h"
 #include "core/findings/derived.h"
 
 namespace modalis {
@@ -12,6 +15,17 @@ void AddUnique(std::vector<std::string>* list, const std::string& item) {
   if (std::find(list->begin(), list->end(), item) == list->end()) list->push_back(item);
 }
 
+// A course of readings that resolves contradictory records is capped: beyond it the planner
+// treats the records as too contradictory to treat on (see Planner::BuildReadings).
+constexpr size_t kMaxReadings = 256;
+
+bool IsSafetyRule(const Rule& rule) {
+  return std::any_of(rule.actions.begin(), rule.actions.end(), [](const Action& a) {
+    return a.kind == Action::Kind::kRefer || a.kind == Action::Kind::kExclude ||
+           a.kind == Action::Kind::kCaution;
+  });
+}
+
 class Planner {
  public:
   Planner(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request)
@@ -19,10 +33,8 @@ class Planner {
 
   Plan Run() {
     plan_.rule_set = {rules_.id, rules_.version, rules_.sha256};
-    // One scratch per thread, reused across requests: evaluating allocates nothing once warm.
-    thread_local EvaluationScratch scratch;
-    rules_.EvaluateAll(findings_, &scratch);
-    results_.assign(scratch.results().begin(), scratch.results().end());
+    BuildReadings();
+    EvaluateRules();
 
     Refer();
     const bool screen_complete = CheckRequiredScreen();
@@ -31,9 +43,12 @@ class Planner {
     } else if (!screen_complete) {
       plan_.status = PlanStatus::kScreenRequired;
     } else {
+      AskBeforeTreating();
+      candidates_ = CollectSuggestions();
       Exclude();
       BuildSteps();
       FitTimeBudget();
+      OpenQuestionsOnSteps();
       ChooseCourse();
       Review();
       plan_.status = safety_open_ ? PlanStatus::kProvisional : PlanStatus::kComplete;
@@ -45,6 +60,9 @@ class Planner {
 
  private:
   std::string Code(SlotId slot) const { return rules_.vocabulary->at(slot).code; }
+  const Findings& Reading(size_t r) const { return *readings_[r]; }
+  // The reading a rule's result was found in: its evidence and missing findings come from it.
+  const Findings& Witness(size_t rule) const { return Reading(witness_[rule]); }
 
   void Missing(SlotId slot, const std::string& why) {
     const std::string code = Code(slot);
@@ -52,6 +70,115 @@ class Planner {
       if (m.code == code && m.why == why) return;
     }
     plan_.missing_findings.push_back({code, why});
+  }
+
+  bool KnownInEveryReading(SlotId slot) const {
+    return std::all_of(readings_.begin(), readings_.end(),
+                       [&](const Findings* f) { return f->known(slot); });
+  }
+
+  // Contradictory records are read every way that resolves them (Constraint::readings); with none,
+  // the one reading is the findings as recorded.
+  void BuildReadings() {
+    readings_ = {&findings_};
+    if (rules_.constraints.empty()) return;
+    std::optional<Findings> base;
+    for (const Constraint& c : rules_.constraints) {
+      if (c.fill.slot != kNoSlot && rules_.Evaluate(c.fill_when, findings_) == Tri::kTrue) {
+        if (!base) base.emplace(findings_);
+        Apply(c.fill, &*base);
+      }
+    }
+    const Findings& recorded = base ? *base : findings_;
+    std::vector<const Constraint*> violated;
+    for (const Constraint& c : rules_.constraints) {
+      if (rules_.Evaluate(c.violated, recorded) == Tri::kTrue) violated.push_back(&c);
+    }
+    if (violated.empty()) {
+      if (base) {
+        owned_.push_back(std::move(*base));
+        readings_ = {&owned_.back()};
+      }
+      return;
+    }
+    std::vector<Findings> readings = {recorded};
+    for (const Constraint* c : violated) {
+      std::vector<Findings> next;
+      for (const Findings& r : readings) {
+        for (const std::vector<Assignment>& alternative : c->readings) {
+          if (next.size() == kMaxReadings) break;
+          next.push_back(r);
+          for (const Assignment& a : alternative) Apply(a, &next.back());
+        }
+      }
+      readings = std::move(next);
+      Contradiction flagged{c->id, c->description, {}};
+      for (SlotId s : c->findings) {
+        flagged.findings.push_back(Code(s));
+        Missing(s, "contradictory record: " + c->description + "; ask again");
+      }
+      plan_.contradictions.push_back(std::move(flagged));
+    }
+    safety_open_ = true;
+    owned_ = std::move(readings);
+    readings_.clear();
+    for (const Findings& f : owned_) readings_.push_back(&f);
+  }
+
+  static void Apply(const Assignment& a, Findings* f) {
+    if (a.unknown) {
+      f->Clear(a.slot);
+    } else {
+      f->Set(a.slot, a.value);
+    }
+  }
+
+  // The truth of every rule over all readings: a rule that refers, excludes or cautions holds
+  // when it holds in any reading (the most restrictive reading wins); any other rule only when it
+  // holds in all of them.
+  void EvaluateRules() {
+    // One scratch per thread, reused across requests: evaluating allocates nothing once warm.
+    thread_local EvaluationScratch scratch;
+    const size_t n = rules_.rules.size();
+    for (size_t r = 0; r < readings_.size(); ++r) {
+      rules_.EvaluateAll(Reading(r), &scratch);
+      const auto results = scratch.results();
+      if (r == 0) {
+        results_.assign(results.begin(), results.end());
+        witness_.assign(n, 0);
+        continue;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        const Tri now = results[i];
+        const Tri combined = IsSafetyRule(rules_.rules[i]) ? MoreRestrictive(results_[i], now)
+                                                           : LessPermissive(results_[i], now);
+        if (combined != results_[i]) {
+          results_[i] = combined;
+          witness_[i] = static_cast<uint32_t>(r);
+        }
+      }
+    }
+  }
+  static int Rank(Tri t, bool any) {
+    // any: true > unknown > false; all: false > unknown > true.
+    if (t == Tri::kUnknown) return 1;
+    return (t == Tri::kTrue) == any ? 2 : 0;
+  }
+  static Tri MoreRestrictive(Tri a, Tri b) { return Rank(b, true) > Rank(a, true) ? b : a; }
+  static Tri LessPermissive(Tri a, Tri b) { return Rank(b, false) > Rank(a, false) ? b : a; }
+
+  // A single condition over all readings, as for a rule that suggests (all must hold).
+  Tri EvaluateInAll(uint32_t node, size_t* witness) const {
+    Tri result = Tri::kTrue;
+    *witness = 0;
+    for (size_t r = 0; r < readings_.size(); ++r) {
+      const Tri t = rules_.Evaluate(node, Reading(r));
+      if (LessPermissive(result, t) != result) {
+        result = t;
+        *witness = r;
+      }
+    }
+    return result;
   }
 
   void Refer() {
@@ -66,7 +193,7 @@ class Planner {
         } else if (results_[i] == Tri::kUnknown) {
           // Undecided red flag: treatment may go ahead only after asking.
           safety_open_ = true;
-          for (SlotId s : rules_.MissingFor(rule.root, findings_)) {
+          for (SlotId s : rules_.MissingFor(rule.root, Witness(i))) {
             Missing(s, "ask before treating: " + rule.description);
           }
         }
@@ -77,7 +204,7 @@ class Planner {
   bool CheckRequiredScreen() {
     bool complete = true;
     for (SlotId slot : rules_.clinic.required_screen) {
-      if (!findings_.known(slot)) {
+      if (!KnownInEveryReading(slot)) {
         complete = false;
         Missing(slot, "required screen: ask before any treatment");
       }
@@ -85,44 +212,20 @@ class Planner {
     return complete;
   }
 
+  // Findings the clinic wants recorded before treating (the other red flags): unknown keeps the
+  // plan provisional (clinical brief §5 R0).
+  void AskBeforeTreating() {
+    for (SlotId slot : rules_.clinic.ask_before_treating) {
+      if (!KnownInEveryReading(slot)) {
+        safety_open_ = true;
+        Missing(slot, "ask before treating: red flag not recorded");
+      }
+    }
+  }
+
   bool Excluded(const std::string& modality) const {
     return std::any_of(plan_.exclusions.begin(), plan_.exclusions.end(),
                        [&](const Exclusion& e) { return e.modality == modality; });
-  }
-
-  void Exclude() {
-    // Declined by the client.
-    if (const FindingDef* declined = rules_.vocabulary->Find("modality_declined");
-        declined != nullptr && findings_.known(declined->slot)) {
-      const uint64_t bits = findings_.value(declined->slot).bits;
-      for (size_t i = 0; i < declined->values.size(); ++i) {
-        if (bits & (uint64_t{1} << i)) {
-          plan_.exclusions.push_back({declined->values[i],
-                                      "the client declined this modality",
-                                      Exclusion::Severity::kDeclined,
-                                      "finding:modality_declined",
-                                      {"modality_declined"}});
-        }
-      }
-    }
-    // Rule exclusions; undecided ones are questions to ask.
-    for (size_t i = 0; i < rules_.rules.size(); ++i) {
-      const Rule& rule = rules_.rules[i];
-      for (const Action& a : rule.actions) {
-        if (a.kind != Action::Kind::kExclude) continue;
-        if (results_[i] == Tri::kTrue) {
-          std::vector<std::string> codes;
-          for (SlotId s : rules_.EvidenceFor(rule.root, findings_)) codes.push_back(Code(s));
-          plan_.exclusions.push_back(
-              {a.modality, a.reason, Exclusion::Severity::kRule, rule.id, std::move(codes)});
-        } else if (results_[i] == Tri::kUnknown) {
-          safety_open_ = true;
-          for (SlotId s : rules_.MissingFor(rule.root, findings_)) {
-            Missing(s, "ask before " + a.modality + ": " + rule.description);
-          }
-        }
-      }
-    }
   }
 
   struct Candidate {
@@ -133,6 +236,11 @@ class Planner {
     std::vector<std::string> rule_ids;
     std::vector<std::string> rationale;
   };
+
+  bool IsCandidate(const std::string& modality) const {
+    return std::any_of(candidates_.begin(), candidates_.end(),
+                       [&](const Candidate& c) { return c.modality == modality; });
+  }
 
   std::vector<Candidate> CollectSuggestions() const {
     std::vector<Candidate> out;
@@ -149,9 +257,9 @@ class Planner {
         }
         it->priority = std::max(it->priority, a.priority);
         for (const std::string& t : a.targets) AddUnique(&it->targets, t);
-        if (a.targets_from != kNoSlot && findings_.known(a.targets_from)) {
+        if (a.targets_from != kNoSlot && Reading(0).known(a.targets_from)) {
           const FindingDef& def = rules_.vocabulary->at(a.targets_from);
-          const uint64_t bits = findings_.value(a.targets_from).bits;
+          const uint64_t bits = Reading(0).value(a.targets_from).bits;
           for (size_t v = 0; v < def.values.size(); ++v) {
             if (bits & (uint64_t{1} << v)) AddUnique(&it->targets, def.values[v]);
           }
@@ -163,10 +271,142 @@ class Planner {
     return out;
   }
 
+  // A true region-specific floor or exclusion: the targets in `regions` are not treated.
+  struct RegionCell {
+    const Rule* rule = nullptr;
+    const Action* action = nullptr;
+    std::string value;  // the finding's value, e.g. "trunk"
+    std::set<std::string> regions;
+    std::vector<std::string> findings;
+  };
+
+  Exclusion::Severity SeverityOf(const Rule& rule) const {
+    return rule.plugin.empty() ? Exclusion::Severity::kRule : Exclusion::Severity::kAbsolute;
+  }
+  std::string SourceOf(const Rule& rule) const {
+    return rule.plugin.empty() ? rule.id : "plugin:" + rule.plugin;
+  }
+
+  void Exclude() {
+    // Declined by the client.
+    if (const FindingDef* declined = rules_.vocabulary->Find("modality_declined");
+        declined != nullptr && Reading(0).known(declined->slot)) {
+      const uint64_t bits = Reading(0).value(declined->slot).bits;
+      for (size_t i = 0; i < declined->values.size(); ++i) {
+        if (bits & (uint64_t{1} << i)) {
+          plan_.exclusions.push_back({declined->values[i],
+                                      "the client declined this modality",
+                                      Exclusion::Severity::kDeclined,
+                                      "finding:modality_declined",
+                                      {"modality_declined"}});
+        }
+      }
+    }
+    // True exclusions, each with its own reason and evidence: a second rule excluding the same
+    // modality is kept, not merged away. A plugin's floors matter only for what it was asked to
+    // do; the clinic's rule exclusions are shown whatever was suggested.
+    std::vector<std::pair<size_t, const Action*>> undecided;
+    for (size_t i = 0; i < rules_.rules.size(); ++i) {
+      const Rule& rule = rules_.rules[i];
+      for (const Action& a : rule.actions) {
+        if (a.kind == Action::Kind::kCaution) {
+          if (results_[i] == Tri::kTrue && IsCandidate(a.modality)) {
+            AddUnique(&cautions_[a.modality], a.reason);
+          }
+          continue;
+        }
+        if (a.kind != Action::Kind::kExclude) continue;
+        if (!rule.plugin.empty() && !IsCandidate(a.modality)) continue;
+        if (results_[i] == Tri::kUnknown) {
+          undecided.emplace_back(i, &a);
+          continue;
+        }
+        if (results_[i] != Tri::kTrue) continue;
+        std::vector<std::string> codes;
+        for (SlotId s : rules_.EvidenceFor(rule.root, Witness(i))) codes.push_back(Code(s));
+        if (a.regions_from != kNoSlot) {
+          AddRegionCell(i, a, std::move(codes));
+          continue;
+        }
+        plan_.exclusions.push_back(
+            {a.modality, a.reason, SeverityOf(rule), SourceOf(rule), std::move(codes)});
+      }
+    }
+    // Undecided: questions to ask before the modality is given. Asked only for what may still be
+    // given: a modality already excluded, or never suggested, needs no answer. The plan is
+    // provisional when a step is offered with such a question open (see OpenQuestionsOnSteps).
+    for (const auto& [i, a] : undecided) {
+      if (!IsCandidate(a->modality) || Excluded(a->modality)) continue;
+      const Rule& rule = rules_.rules[i];
+      open_questions_.insert(a->modality);
+      for (SlotId s : rules_.MissingFor(rule.root, Witness(i))) {
+        Missing(s, "ask before " + a->modality + ": " + rule.description);
+      }
+    }
+  }
+
+  // The regions a true region-specific cell removes: what its finding's value names, in every
+  // reading where the cell holds.
+  void AddRegionCell(size_t rule_index, const Action& a, std::vector<std::string> codes) {
+    const FindingDef& def = rules_.vocabulary->at(a.regions_from);
+    RegionCell cell{&rules_.rules[rule_index], &a, {}, {}, std::move(codes)};
+    for (const Findings* f : readings_) {
+      if (!f->known(a.regions_from)) continue;
+      const auto v = static_cast<size_t>(f->value(a.regions_from).number);
+      if (v >= def.values.size()) continue;
+      if (cell.value.empty()) cell.value = def.values[v];
+      for (const std::string& r : def.value_regions[v]) cell.regions.insert(r);
+    }
+    region_cells_[a.modality].push_back(std::move(cell));
+  }
+
+  // Removes from `step` the targets in a region a true region-specific cell names. Returns the
+  // exclusion to report when no target is left.
+  std::optional<Exclusion> ApplyRegionCells(const std::string& modality, StepOutcome* built) {
+    auto cells = region_cells_.find(modality);
+    if (cells == region_cells_.end()) return std::nullopt;
+    const bool had_targets = !built->targets.empty();
+    std::vector<std::string> reasons;
+    std::vector<std::string> findings;
+    Exclusion::Severity severity = Exclusion::Severity::kRule;
+    std::string source;
+    for (const RegionCell& cell : cells->second) {
+      bool removed_any = false;
+      std::vector<std::string> kept;
+      for (std::string& t : built->targets) {
+        const std::string region(rules_.vocabulary->RegionOf(t));
+        if (!region.empty() && cell.regions.count(region) != 0) {
+          built->skipped.push_back(
+              {t, cell.action->reason + " (" + cell.value + ", " + region + ")"});
+          removed_any = true;
+        } else {
+          kept.push_back(std::move(t));
+        }
+      }
+      built->targets = std::move(kept);
+      if (!removed_any) {
+        built->cautions.push_back(cell.action->reason + " (" + cell.value +
+                                  "): not in the regions treated; keep clear of it");
+        continue;
+      }
+      AddUnique(&reasons, cell.action->reason + " (" + cell.value + ")");
+      for (const std::string& c : cell.findings) AddUnique(&findings, c);
+      if (SeverityOf(*cell.rule) == Exclusion::Severity::kAbsolute || source.empty()) {
+        severity = SeverityOf(*cell.rule);
+        source = SourceOf(*cell.rule);
+      }
+    }
+    if (!had_targets || !built->targets.empty() || reasons.empty()) return std::nullopt;
+    std::string reason;
+    for (const std::string& r : reasons) reason += (reason.empty() ? "" : "; ") + r;
+    return Exclusion{modality, reason + ": every requested target lies in the affected region",
+                     severity, source, findings};
+  }
+
   void BuildSteps() {
     const std::vector<std::string>& qualifications =
         request_.qualifications ? *request_.qualifications : rules_.clinic.qualifications;
-    for (Candidate& c : CollectSuggestions()) {
+    for (Candidate& c : candidates_) {
       if (Excluded(c.modality)) continue;  // an exclusion beats any suggestion
       auto bound = rules_.modalities.find(c.modality);
       if (bound == rules_.modalities.end()) {
@@ -182,24 +422,38 @@ class Planner {
 
       bool unknown_required = false;
       for (SlotId slot : bound->second.required_known) {
-        if (slot == kNoSlot || !findings_.known(slot)) {
+        if (slot == kNoSlot || !KnownInEveryReading(slot)) {
           unknown_required = true;
           if (slot != kNoSlot) Missing(slot, "needed for " + c.modality);
         }
       }
       if (unknown_required) continue;  // not suggested until the screen findings are known
 
-      auto screen = modality.Screen(findings_, bound->second.slots);
-      if (!screen.ok()) {
-        plan_.exclusions.push_back({c.modality,
-                                    "plugin error: " + std::string(screen.status().message()),
-                                    Exclusion::Severity::kPluginError,
-                                    "plugin:" + c.modality,
-                                    {}});
-        continue;
+      // The plugin's own screen in code (all of an ABI 1.0 plugin's floor), in every reading.
+      ScreenOutcome screen;
+      bool screen_failed = false;
+      for (const Findings* f : readings_) {
+        auto one = modality.Screen(*f, bound->second.slots);
+        if (!one.ok()) {
+          plan_.exclusions.push_back({c.modality,
+                                      "plugin error: " + std::string(one.status().message()),
+                                      Exclusion::Severity::kPluginError,
+                                      "plugin:" + c.modality,
+                                      {}});
+          screen_failed = true;
+          break;
+        }
+        for (ScreenItem& item : one->contraindications) {
+          screen.contraindications.push_back(std::move(item));
+        }
+        for (ScreenItem& item : one->cautions) screen.cautions.push_back(std::move(item));
       }
-      if (!screen->contraindications.empty()) {
-        for (const ScreenItem& item : screen->contraindications) {
+      if (screen_failed) continue;
+      if (!screen.contraindications.empty()) {
+        std::vector<std::string> seen;
+        for (const ScreenItem& item : screen.contraindications) {
+          if (std::find(seen.begin(), seen.end(), item.text) != seen.end()) continue;
+          seen.push_back(item.text);
           plan_.exclusions.push_back({c.modality, item.text, Exclusion::Severity::kAbsolute,
                                       "plugin:" + c.modality, item.findings});
         }
@@ -223,7 +477,9 @@ class Planner {
           m != rules_.clinic.modality_minutes.end()) {
         input.minutes = m->second;
       }
-      auto built = modality.BuildStep(input, findings_, bound->second.slots);
+      // Built from the first reading: with contradictory records, the one a constraint lists
+      // first (the more restrictive).
+      auto built = modality.BuildStep(input, Reading(0), bound->second.slots);
       if (!built.ok()) {
         plan_.exclusions.push_back({c.modality,
                                     "plugin error: " + std::string(built.status().message()),
@@ -239,6 +495,10 @@ class Planner {
             {c.modality, why, Exclusion::Severity::kAbsolute, "plugin:" + c.modality, {}});
         continue;
       }
+      if (std::optional<Exclusion> none_left = ApplyRegionCells(c.modality, &*built)) {
+        plan_.exclusions.push_back(std::move(*none_left));
+        continue;
+      }
 
       PlanStep step;
       step.modality = c.modality;
@@ -247,7 +507,8 @@ class Planner {
       step.minutes = built->minutes;
       step.pressure = built->pressure;
       step.params = built->params;
-      for (const ScreenItem& item : screen->cautions) AddUnique(&step.cautions, item.text);
+      for (const ScreenItem& item : screen.cautions) AddUnique(&step.cautions, item.text);
+      for (const std::string& caution : cautions_[c.modality]) AddUnique(&step.cautions, caution);
       for (const std::string& caution : built->cautions) AddUnique(&step.cautions, caution);
       for (const SkippedTarget& s : built->skipped) {
         AddUnique(&step.cautions, s.target + " not treated: " + s.reason);
@@ -273,6 +534,14 @@ class Planner {
                        }
                        return a.modality < b.modality;
                      });
+  }
+
+  // A step offered while a floor or exclusion of its modality is undecided: the plan is
+  // provisional until the question is answered (clinical brief §5 R0).
+  void OpenQuestionsOnSteps() {
+    for (const PlanStep& step : plan_.steps) {
+      if (open_questions_.count(step.modality) != 0) safety_open_ = true;
+    }
   }
 
   void FitTimeBudget() {
@@ -311,14 +580,15 @@ class Planner {
   void ChooseCourse() {
     if (plan_.steps.empty()) return;  // nothing to book
     for (const CourseRule& rule : rules_.course_rules) {
-      const Tri r = rules_.Evaluate(rule.root, findings_);
+      size_t witness = 0;
+      const Tri r = EvaluateInAll(rule.root, &witness);
       if (r == Tri::kTrue) {
         plan_.course = rule.course;
         course_rule_ = &rule;
         return;
       }
       if (r == Tri::kUnknown) {
-        for (SlotId s : rules_.MissingFor(rule.root, findings_)) {
+        for (SlotId s : rules_.MissingFor(rule.root, Reading(witness))) {
           Missing(s, "needed to choose the course of care: " + rule.description);
         }
       }
@@ -327,8 +597,8 @@ class Planner {
 
   std::optional<double> Known(const char* code) const {
     const FindingDef* def = rules_.vocabulary->Find(code);
-    if (def == nullptr || !findings_.known(def->slot)) return std::nullopt;
-    return findings_.value(def->slot).number;
+    if (def == nullptr || !Reading(0).known(def->slot)) return std::nullopt;
+    return Reading(0).value(def->slot).number;
   }
   void MissingCode(const char* code, const std::string& why) {
     if (const FindingDef* def = rules_.vocabulary->Find(code)) Missing(def->slot, why);
@@ -350,9 +620,7 @@ class Planner {
       safety_open_ = true;
       return;
     }
-    const double drop = *baseline - *now;
-    const bool improved = drop >= request_.review.min_nprs_points ||
-                          (*baseline > 0 && drop * 100 / *baseline >= request_.review.min_percent);
+    const bool improved = ReachesMinimalImportantChange(*baseline, *now, request_.review);
     FiredRule review{"course.review",
                      "Review after " + std::to_string(plan_.course->review_after_sessions) +
                          " sessions: pain " + FormatScore(*baseline) + " at baseline, " +
@@ -378,45 +646,55 @@ class Planner {
     return s;
   }
 
+  void AddAdvice(const std::string& code) {
+    if (std::any_of(plan_.advice.begin(), plan_.advice.end(),
+                    [&](const AdviceItem& x) { return x.code == code; })) {
+      return;
+    }
+    auto text = rules_.advice_texts.find(code);
+    plan_.advice.push_back(
+        {code, text == rules_.advice_texts.end() ? std::string() : text->second});
+  }
+
+  // Clinical brief §5 R1: a referral's advice is its own level's only (an emergency does not also
+  // advise a GP visit within days); without treatment, only that and safety-netting apply.
   void Advise() {
     const bool treating =
         plan_.status == PlanStatus::kComplete || plan_.status == PlanStatus::kProvisional;
     for (size_t i = 0; i < rules_.rules.size(); ++i) {
       if (results_[i] != Tri::kTrue) continue;
       const Rule& rule = rules_.rules[i];
-      const bool refers =
-          std::any_of(rule.actions.begin(), rule.actions.end(),
-                      [](const Action& a) { return a.kind == Action::Kind::kRefer; });
+      const auto refer =
+          std::find_if(rule.actions.begin(), rule.actions.end(),
+                       [](const Action& a) { return a.kind == Action::Kind::kRefer; });
       for (const Action& a : rule.actions) {
         if (a.kind != Action::Kind::kAdvise) continue;
-        // Without treatment only the referral's own advice and safety-netting apply.
-        if (!treating && !refers && !a.also_when_referred) continue;
-        if (std::any_of(plan_.advice.begin(), plan_.advice.end(),
-                        [&](const AdviceItem& x) { return x.code == a.advice; })) {
+        if (refer != rule.actions.end()) {
+          if (refer->urgency != plan_.referral.urgency) continue;
+        } else if (!treating && !a.also_when_referred) {
           continue;
         }
-        auto text = rules_.advice_texts.find(a.advice);
-        plan_.advice.push_back(
-            {a.advice, text == rules_.advice_texts.end() ? std::string() : text->second});
+        AddAdvice(a.advice);
       }
     }
-    if (review_referral_) {
-      auto text = rules_.advice_texts.find("see_gp_routine");
-      const bool present =
-          std::any_of(plan_.advice.begin(), plan_.advice.end(),
-                      [](const AdviceItem& a) { return a.code == "see_gp_routine"; });
-      if (text != rules_.advice_texts.end() && !present) {
-        plan_.advice.push_back({"see_gp_routine", text->second});
-      }
+    if (review_referral_ && plan_.referral.urgency == Urgency::kRoutine &&
+        rules_.advice_texts.count("see_gp_routine") != 0) {
+      AddAdvice("see_gp_routine");
     }
   }
 
   void Explain() {
+    for (const Contradiction& c : plan_.contradictions) {
+      plan_.explanation.push_back({"constraint:" + c.constraint_id, c.description, "vocabulary",
+                                   "contradiction", c.findings});
+    }
     for (size_t i = 0; i < rules_.rules.size(); ++i) {
       const Rule& rule = rules_.rules[i];
+      // A plugin's floors and cautions explain a plan only for the modalities it was asked for.
+      if (!rule.plugin.empty() && !IsCandidate(rule.plugin)) continue;
       if (results_[i] == Tri::kTrue) {
         FiredRule f{rule.id, rule.description, rule.source, "fired", {}};
-        for (SlotId s : rules_.EvidenceFor(rule.root, findings_)) f.findings.push_back(Code(s));
+        for (SlotId s : rules_.EvidenceFor(rule.root, Witness(i))) f.findings.push_back(Code(s));
         plan_.explanation.push_back(std::move(f));
       } else if (results_[i] == Tri::kUnknown) {
         const bool safety =
@@ -425,13 +703,13 @@ class Planner {
             });
         if (!safety) continue;
         FiredRule f{rule.id, rule.description, rule.source, "undecided", {}};
-        for (SlotId s : rules_.MissingFor(rule.root, findings_)) f.findings.push_back(Code(s));
+        for (SlotId s : rules_.MissingFor(rule.root, Witness(i))) f.findings.push_back(Code(s));
         plan_.explanation.push_back(std::move(f));
       }
     }
     if (course_rule_ != nullptr) {
       FiredRule f{course_rule_->id, course_rule_->description, course_rule_->source, "fired", {}};
-      for (SlotId s : rules_.EvidenceFor(course_rule_->root, findings_)) {
+      for (SlotId s : rules_.EvidenceFor(course_rule_->root, Reading(0))) {
         f.findings.push_back(Code(s));
       }
       plan_.explanation.push_back(std::move(f));
@@ -443,7 +721,16 @@ class Planner {
   const Findings& findings_;
   const PlanRequest& request_;
   Plan plan_;
+  // The readings of the findings (one unless records contradict each other) and, per rule, its
+  // combined truth and the reading it was found in.
+  std::vector<Findings> owned_;
+  std::vector<const Findings*> readings_;
   std::vector<Tri> results_;
+  std::vector<uint32_t> witness_;
+  std::vector<Candidate> candidates_;
+  std::map<std::string, std::vector<std::string>> cautions_;
+  std::map<std::string, std::vector<RegionCell>> region_cells_;
+  std::set<std::string> open_questions_;  // modalities with an undecided floor or exclusion
   bool safety_open_ = false;
   std::map<std::string, int32_t> priorities_;
   std::map<std::string, int32_t> phases_;
@@ -453,6 +740,11 @@ class Planner {
 };
 
 }  // namespace
+
+bool ReachesMinimalImportantChange(double baseline, double now, const ReviewPolicy& policy) {
+  return ReachesPoints(baseline, now, policy.min_nprs_points) ||
+         ReachesFraction(baseline, now, policy.min_percent / 100);
+}
 
 Plan MakePlan(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request) {
   return Planner(rules, findings, request).Run();

@@ -26,6 +26,10 @@ struct ReviewPolicy {
   double min_percent = 30;
 };
 
+// True when the drop from `baseline` to `now` reaches the minimal important change, compared at the
+// precision the scores are recorded in (8.7 -> 6.7 is a drop of exactly 2).
+bool ReachesMinimalImportantChange(double baseline, double now, const ReviewPolicy& policy);
+
 struct PlanRequest {
   std::optional<uint32_t> session_minutes;  // absent: the clinic's setting
   // Absent: the rule set's clinic qualifications. Present: exactly these (possibly none).

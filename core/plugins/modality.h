@@ -31,6 +31,10 @@ struct ModalityInfo {
   std::vector<std::string> required_known;
   std::vector<std::string> targets_allowed;
   std::string param_schema_json;
+  // Floors and cautions as conditions (ABI 1.1); empty for an ABI 1.0 plugin, whose Screen() is
+  // then its whole floor.
+  std::string safety_json;
+  uint16_t abi_minor = 0;
   std::string path;  // the library it came from
 };
 

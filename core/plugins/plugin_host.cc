@@ -347,11 +347,13 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(
         ", newer than this host's " +
         AbiString(MODALIS_PLUGIN_ABI_MAJOR, MODALIS_PLUGIN_ABI_MINOR) + " (upgrade Modalis)");
   }
-  if (desc->struct_size < sizeof(modalis_plugin_v1)) {
-    return absl::FailedPreconditionError(
-        "descriptor struct_size is " + std::to_string(desc->struct_size) + " bytes; ABI " +
-        AbiString(MODALIS_PLUGIN_ABI_MAJOR, 0) + " needs at least " +
-        std::to_string(sizeof(modalis_plugin_v1)));
+  // A 1.0 descriptor ends before the fields 1.1 appended; struct_size says which the plugin has.
+  const size_t needed = desc->abi_minor >= 1 ? sizeof(modalis_plugin_v1) : MODALIS_PLUGIN_V1_0_SIZE;
+  if (desc->struct_size < needed) {
+    return absl::FailedPreconditionError("descriptor struct_size is " +
+                                         std::to_string(desc->struct_size) + " bytes; ABI " +
+                                         AbiString(MODALIS_PLUGIN_ABI_MAJOR, desc->abi_minor) +
+                                         " needs at least " + std::to_string(needed));
   }
   if (desc->init == nullptr || desc->destroy == nullptr || desc->screen == nullptr ||
       desc->build_step == nullptr || desc->validate_params == nullptr) {
@@ -388,6 +390,8 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(
   info.required_known = Strings(desc->required_known, desc->required_known_count);
   info.targets_allowed = Strings(desc->targets_allowed, desc->targets_allowed_count);
   info.param_schema_json = Str(desc->param_schema_json);
+  info.abi_minor = desc->abi_minor;
+  if (desc->abi_minor >= 1) info.safety_json = Str(desc->safety_json);
   info.path = path.string();
   for (const std::string& code : info.required_known) {
     if (std::find(info.reads.begin(), info.reads.end(), code) == info.reads.end()) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -106,6 +107,119 @@ class RuleCompiler {
     }
   }
 
+  // A plugin's declared floors and cautions (its manifest's safety_json), compiled into rules of
+  // their own: so they are evaluated, explained and asked about exactly like rule exclusions.
+  void CompilePluginSafety(const std::string& modality) {
+    const Json& root = doc_.root();
+    if (!root.is_object()) {
+      Error("", "wrong-type",
+            "a plugin's safety declaration is an object with floors and cautions");
+      return;
+    }
+    CheckKeys(root, "", {"floors", "cautions"});
+    for (const char* key : {"floors", "cautions"}) {
+      if (!root.contains(key)) continue;
+      if (!root[key].is_array()) {
+        Error(std::string("/") + key, "wrong-type", std::string("'") + key + "' is a list");
+        continue;
+      }
+      const bool floor = key[0] == 'f';
+      for (size_t i = 0; i < root[key].size(); ++i) {
+        const std::string p = std::string("/") + key + "/" + std::to_string(i);
+        const Json& j = root[key][i];
+        if (!j.is_object()) {
+          Error(p, "wrong-type", "each entry is an object with id, when and its text");
+          continue;
+        }
+        const char* text_key = floor ? "reason" : "text";
+        CheckKeys(j, p,
+                  floor ? std::vector<std::string>{"id", "when", "reason", "regions_from"}
+                        : std::vector<std::string>{"id", "when", "text"});
+        Rule rule;
+        rule.plugin = modality;
+        rule.pointer = p;
+        rule.id = "plugin:" + modality + ":" + RequireString(j, p, "id");
+        rule.source = "plugin:" + modality;
+        Action a;
+        a.kind = floor ? Action::Kind::kExclude : Action::Kind::kCaution;
+        a.modality = modality;
+        a.reason = RequireString(j, p, text_key);
+        rule.description = a.reason;
+        if (floor) a.regions_from = RegionsFrom(j, p);
+        CheckUniqueId(rule.id, p + "/id");
+        if (!j.contains("when")) {
+          Error(p, "missing-field", "'when' is required: the condition");
+          rule.root = Always();
+        } else {
+          rule.root = CompileCondition(j["when"], p + "/when", 1);
+        }
+        rule.actions.push_back(std::move(a));
+        rule.acts_when_undecided = floor;
+        out_->rules.push_back(std::move(rule));
+      }
+    }
+  }
+
+  // Consistency constraints between findings, from the vocabulary's "constraints" list.
+  void CompileConstraints() {
+    const Json& root = doc_.root();
+    if (!root.is_object() || !root.contains("constraints")) return;
+    if (!root["constraints"].is_array()) {
+      Error("/constraints", "wrong-type", "'constraints' is a list");
+      return;
+    }
+    for (size_t i = 0; i < root["constraints"].size(); ++i) {
+      const std::string p = "/constraints/" + std::to_string(i);
+      const Json& j = root["constraints"][i];
+      if (!j.is_object()) {
+        Error(p, "wrong-type", "a constraint is an object");
+        continue;
+      }
+      CheckKeys(j, p, {"id", "description", "not_both", "if", "then"});
+      Constraint c;
+      c.pointer = p;
+      c.id = RequireString(j, p, "id");
+      c.description = RequireString(j, p, "description");
+      CheckUniqueId("constraint:" + c.id, p + "/id");
+      if (j.contains("not_both")) {
+        const Json& both = j["not_both"];
+        if (!both.is_array() || both.size() != 2) {
+          Error(p + "/not_both", "wrong-type", "'not_both' takes two tests that cannot both hold");
+          continue;
+        }
+        auto a = Side(both[0], p + "/not_both/0");
+        auto b = Side(both[1], p + "/not_both/1");
+        if (!a || !b) continue;
+        c.violated = GroupNode(Node::Kind::kAll, {a->node, b->node});
+        c.findings = {a->test.slot, b->test.slot};
+        // Believe one answer, then the other; the first reading is the one steps are built from,
+        // so the second answer's negation (e.g. consent withdrawn) comes first.
+        c.readings = {{Negated(*b)}, {Negated(*a)}};
+      } else if (j.contains("if") && j.contains("then")) {
+        auto a = Side(j["if"], p + "/if");
+        auto b = Side(j["then"], p + "/then");
+        if (!a || !b) continue;
+        std::vector<Assignment> values = Values(*b, p + "/then");
+        if (values.empty()) continue;
+        const uint32_t not_b = GroupNode(Node::Kind::kNot, {b->node});
+        c.violated = GroupNode(Node::Kind::kAll, {a->node, not_b});
+        c.findings = {a->test.slot, b->test.slot};
+        for (const Assignment& v : values) c.readings.push_back({v});  // believe the detail
+        c.readings.push_back({Negated(*a)});                           // or the parent
+        if (values.size() == 1) {
+          const uint32_t b_unknown = TestNode(Test{b->test.slot, Op::kUnknown, 0, 0, 0});
+          c.fill_when = GroupNode(Node::Kind::kAll, {a->node, b_unknown});
+          c.fill = values.front();
+        }
+      } else {
+        Error(p, "missing-field",
+              "a constraint is {\"not_both\": [test, test]} or {\"if\": test, \"then\": test}");
+        continue;
+      }
+      out_->constraints.push_back(std::move(c));
+    }
+  }
+
  private:
   void Add(Diagnostic::Severity severity, const std::string& pointer, std::string id,
            std::string message) {
@@ -183,7 +297,8 @@ class RuleCompiler {
       return;
     }
     CheckKeys(c, "/clinic",
-              {"session_minutes", "qualifications", "modality_minutes", "required_screen"});
+              {"session_minutes", "qualifications", "modality_minutes", "required_screen",
+               "ask_before_treating"});
     if (c.contains("session_minutes")) {
       if (!WholeNumber(c["session_minutes"], 5, 480)) {
         Error("/clinic/session_minutes", "out-of-range",
@@ -223,17 +338,21 @@ class RuleCompiler {
         }
       }
     }
-    if (c.contains("required_screen")) {
-      if (!c["required_screen"].is_array()) {
-        Error("/clinic/required_screen", "wrong-type",
-              "required_screen must be a list of finding codes");
-      } else {
-        for (size_t i = 0; i < c["required_screen"].size(); ++i) {
-          const std::string p = "/clinic/required_screen/" + std::to_string(i);
-          if (const FindingDef* def = ResolveFinding(c["required_screen"][i], p)) {
-            out_->clinic.required_screen.push_back(def->slot);
-          }
-        }
+    FindingList(c, "required_screen", &out_->clinic.required_screen);
+    FindingList(c, "ask_before_treating", &out_->clinic.ask_before_treating);
+  }
+
+  void FindingList(const Json& clinic, const char* key, std::vector<SlotId>* out) {
+    if (!clinic.contains(key)) return;
+    const std::string pointer = std::string("/clinic/") + key;
+    if (!clinic[key].is_array()) {
+      Error(pointer, "wrong-type", std::string(key) + " must be a list of finding codes");
+      return;
+    }
+    for (size_t i = 0; i < clinic[key].size(); ++i) {
+      if (const FindingDef* def =
+              ResolveFinding(clinic[key][i], pointer + "/" + std::to_string(i))) {
+        out->push_back(def->slot);
       }
     }
   }
@@ -259,6 +378,69 @@ class RuleCompiler {
                 DidYouMeanSuffix(id, plugins_.ids()) + "; known: " + Quoted(plugins_.ids()) +
                 ". Plans will show it as unavailable");
     return false;
+  }
+
+  SlotId RegionsFrom(const Json& v, const std::string& p) {
+    if (!v.contains("regions_from")) return kNoSlot;
+    const FindingDef* def = ResolveFinding(v["regions_from"], p + "/regions_from");
+    if (def == nullptr) return kNoSlot;
+    if (def->value_regions.empty()) {
+      Error(p + "/regions_from", "no-regions",
+            "'" + def->code +
+                "' names no regions; give it \"regions\" in the vocabulary, or leave "
+                "regions_from out to exclude the whole modality");
+      return kNoSlot;
+    }
+    return def->slot;
+  }
+
+  struct ConstraintSide {
+    uint32_t node = 0;
+    Test test;
+  };
+
+  // One side of a constraint: a single test of equals, one_of or known on one finding.
+  std::optional<ConstraintSide> Side(const Json& j, const std::string& pointer) {
+    const size_t errors = diagnostics_->size();
+    const uint32_t node = CompileCondition(j, pointer, 1);
+    if (diagnostics_->size() != errors) return std::nullopt;
+    const Node& n = out_->nodes[node];
+    if (n.kind == Node::Kind::kTest) {
+      const Test& t = out_->tests[n.first];
+      if (t.op == Op::kEquals || t.op == Op::kOneOf || t.op == Op::kKnown) {
+        return ConstraintSide{node, t};
+      }
+    }
+    Error(pointer, "wrong-type",
+          "a side of a constraint is one test of one finding: equals, one_of or known");
+    return std::nullopt;
+  }
+
+  // The values a side says its finding has; what a reading that believes it assigns.
+  std::vector<Assignment> Values(const ConstraintSide& side, const std::string& pointer) {
+    std::vector<Assignment> out;
+    if (side.test.op == Op::kEquals) {
+      out.push_back(Assignment{side.test.slot, false, FindingValue{side.test.a, 0}});
+    } else if (side.test.op == Op::kOneOf) {
+      for (uint32_t v = 0; v < 64; ++v) {
+        if (side.test.mask & (uint64_t{1} << v)) {
+          out.push_back(Assignment{side.test.slot, false, FindingValue{static_cast<double>(v), 0}});
+        }
+      }
+    } else {
+      Error(pointer, "wrong-type", "'then' must say the value: equals or one_of");
+    }
+    return out;
+  }
+
+  // What a reading that disbelieves a side assigns: the other answer of a yes/no finding,
+  // otherwise "not recorded".
+  Assignment Negated(const ConstraintSide& side) const {
+    const FindingDef& def = vocab_.at(side.test.slot);
+    if (side.test.op == Op::kEquals && def.type == FindingType::kBoolean) {
+      return Assignment{side.test.slot, false, FindingValue{1 - side.test.a, 0}};
+    }
+    return Assignment{side.test.slot, true, FindingValue{}};
   }
 
   uint32_t AddNode(Node node) {
@@ -560,10 +742,11 @@ class RuleCompiler {
         Error(p, "wrong-type", "exclude takes {\"modality\": ..., \"reason\": ...}");
         return;
       }
-      CheckKeys(v, p, {"modality", "reason"});
+      CheckKeys(v, p, {"modality", "reason", "regions_from"});
       a.modality = RequireString(v, p, "modality");
       a.reason = RequireString(v, p, "reason");
       if (!a.modality.empty()) CheckModality(a.modality, p + "/modality");
+      a.regions_from = RegionsFrom(v, p);
     } else if (kind == "suggest") {
       a.kind = Action::Kind::kSuggest;
       if (!v.is_object()) {
@@ -786,6 +969,62 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
+// Findings a refer, exclude or caution tests, by slot.
+std::set<SlotId> SafetyFindings(const CompiledRuleSet& rs) {
+  std::set<SlotId> out;
+  std::vector<uint32_t> stack;
+  for (const Rule& rule : rs.rules) {
+    const bool safety = std::any_of(rule.actions.begin(), rule.actions.end(), [](const Action& a) {
+      return a.kind != Action::Kind::kSuggest && a.kind != Action::Kind::kAdvise;
+    });
+    if (safety) stack.push_back(rule.root);
+  }
+  while (!stack.empty()) {
+    const Node& n = rs.nodes[stack.back()];
+    stack.pop_back();
+    if (n.kind == Node::Kind::kTest) {
+      out.insert(rs.tests[n.first].slot);
+    } else if (n.kind != Node::Kind::kAlways) {
+      for (uint32_t i = 0; i < n.count; ++i) stack.push_back(rs.children[n.first + i]);
+    }
+  }
+  return out;
+}
+
+// A finding named like a safety finding (pregnancy_trimester beside pregnant) is usually its detail
+// or its counterpart; if no constraint links the two, a contradiction between them would be read
+// the permissive way. Warn so the author declares one (or decides none applies).
+void WarnUnlinkedSafetyFindings(const CompiledRuleSet& rs, const JsonDocument& vocabulary,
+                                std::vector<Diagnostic>* diagnostics) {
+  constexpr size_t kStem = 5;
+  const Vocabulary& v = *rs.vocabulary;
+  auto linked = [&](SlotId a, SlotId b) {
+    return std::any_of(rs.constraints.begin(), rs.constraints.end(), [&](const Constraint& c) {
+      return std::count(c.findings.begin(), c.findings.end(), a) &&
+             std::count(c.findings.begin(), c.findings.end(), b);
+    });
+  };
+  const std::set<SlotId> safety = SafetyFindings(rs);
+  for (SlotId s : safety) {
+    const std::string& code = v.at(s).code;
+    for (SlotId o = 0; o < v.size(); ++o) {
+      const std::string& other = v.at(o).code;
+      // A pair of safety findings is reported once, from its first member.
+      if (o == s || (safety.count(o) != 0 && o < s) || other.size() < kStem ||
+          code.size() < kStem || other.compare(0, kStem, code, 0, kStem) != 0 || linked(s, o)) {
+        continue;
+      }
+      diagnostics->push_back(Diagnostic{
+          Diagnostic::Severity::kWarning, "unlinked-safety-finding",
+          vocabulary.Locate("/findings/" + PointerToken(code)),
+          "safety finding '" + code + "' and '" + other +
+              "' look related but no constraint in the vocabulary links them; a record that "
+              "contradicts itself across the two would not be caught (declare \"not_both\" or "
+              "\"if\"/\"then\" in 'constraints')"});
+    }
+  }
+}
+
 }  // namespace
 
 std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics) {
@@ -873,26 +1112,54 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   // Warnings that need the whole compiled set (never-firing and repeated rules). They run only
   // on an error-free set: a rule with an error has a placeholder condition that would mislead.
   AnalyseRules(*rule_set, rules_doc, diagnostics);
-  BuildIndex(rule_set.get());
 
+  // Modalities the rules can suggest: their safety declarations must compile against this
+  // vocabulary, since a floor that cannot be evaluated would be a floor silently not applied.
+  std::set<std::string> suggested;
+  for (const Rule& rule : rule_set->rules) {
+    for (const Action& a : rule.actions) {
+      if (a.kind == Action::Kind::kSuggest) suggested.insert(a.modality);
+    }
+  }
+  RuleCompiler(vocab_doc, plugins, limits, diagnostics, rule_set.get()).CompileConstraints();
   for (const auto& modality : plugins.modalities()) {
+    const ModalityInfo& info = modality->info();
+    const bool used = suggested.count(info.id) != 0;
     BoundModality bound;
     bound.modality = modality;
     std::vector<std::string> unresolved;
     bound.slots = modality->Bind(*rule_set->vocabulary, &unresolved);
     for (const std::string& code : unresolved) {
-      diagnostics->push_back(
-          Diagnostic{Diagnostic::Severity::kWarning, "plugin-reads-unknown-finding",
-                     SourceLocation{modality->info().path, 0, 0, ""},
-                     "plugin " + modality->info().id + " reads '" + code +
-                         "', which is not in the vocabulary; it will always be unknown"});
+      const bool required = std::find(info.required_known.begin(), info.required_known.end(),
+                                      code) != info.required_known.end();
+      // A required-known finding the vocabulary lacks could never be known: the modality would
+      // vanish from every plan with no exclusion and no question. Refuse the rule set instead.
+      diagnostics->push_back(Diagnostic{
+          required && used ? Diagnostic::Severity::kError : Diagnostic::Severity::kWarning,
+          required ? "plugin-requires-unknown-finding" : "plugin-reads-unknown-finding",
+          SourceLocation{info.path, 0, 0, ""},
+          "plugin " + info.id + (required ? " must know '" : " reads '") + code +
+              "', which is not in the vocabulary" +
+              (required ? "; add it to the vocabulary, or the modality could never be suggested"
+                        : "; it will always be unknown")});
     }
-    for (const std::string& code : modality->info().required_known) {
+    for (const std::string& code : info.required_known) {
       const FindingDef* def = rule_set->vocabulary->Find(code);
       bound.required_known.push_back(def == nullptr ? kNoSlot : def->slot);
     }
-    rule_set->modalities.emplace(modality->info().id, std::move(bound));
+    if (used && !info.safety_json.empty()) {
+      JsonDocument safety = JsonDocument::Parse(info.safety_json, info.path + " (safety_json)",
+                                                diagnostics, json_limits);
+      if (!has_new_errors()) {
+        RuleCompiler(safety, plugins, limits, diagnostics, rule_set.get())
+            .CompilePluginSafety(info.id);
+      }
+    }
+    rule_set->modalities.emplace(info.id, std::move(bound));
   }
+  if (has_new_errors()) return nullptr;
+  WarnUnlinkedSafetyFindings(*rule_set, vocab_doc, diagnostics);
+  BuildIndex(rule_set.get());
 
   // Canonical form: keys sorted, no whitespace; independent of formatting and key order.
   const std::string canonical = "vocabulary:" + CanonicalJson(vocab_doc.root()) +

@@ -55,11 +55,15 @@ enum class Urgency : uint8_t { kNone = 0, kRoutine = 1, kUrgent = 2, kEmergency 
 enum class Frequency : uint8_t { kTwiceWeekly, kWeekly, kFortnightly, kMonthly };
 
 struct Action {
-  enum class Kind : uint8_t { kRefer, kExclude, kSuggest, kAdvise };
+  // kCaution: a plugin's caution, kept on the modality's step when its condition holds.
+  enum class Kind : uint8_t { kRefer, kExclude, kSuggest, kAdvise, kCaution };
   Kind kind = Kind::kAdvise;
   Urgency urgency = Urgency::kNone;  // refer
-  std::string reason;                // refer, exclude
-  std::string modality;              // exclude, suggest
+  std::string reason;                // refer, exclude; caution: its text
+  std::string modality;              // exclude, suggest, caution
+  // exclude: a region-specific exclusion. Only the targets in the regions this (enum) finding's
+  // value names are removed; the step goes when none is left (clinical brief §3a).
+  SlotId regions_from = kNoSlot;
   std::vector<std::string> targets;  // suggest
   SlotId targets_from = kNoSlot;     // suggest: a set finding whose members are targets
   std::string params_json = "{}";    // suggest
@@ -73,7 +77,10 @@ struct Rule {
   std::string description;
   std::string source;
   std::string pointer;  // JSON pointer of the rule in its file, e.g. /rules/3
-  uint32_t root = 0;    // node index
+  // Set for a floor or caution a plugin declares (its modality id): absolute, beyond the rule
+  // file's reach.
+  std::string plugin;
+  uint32_t root = 0;  // node index
   std::vector<Action> actions;
   // True when an action also acts on an undecided condition (refer, exclude): such a rule's
   // unknown result must be exact, because the planner turns it into questions to ask.
@@ -166,6 +173,33 @@ struct ClinicSettings {
   std::vector<std::string> qualifications;
   std::map<std::string, uint32_t> modality_minutes;
   std::vector<SlotId> required_screen;
+  // Unknown: treatment may go ahead, but the plan is provisional and asks (clinical brief §5 R0).
+  std::vector<SlotId> ask_before_treating;
+};
+
+// One value a reading gives a finding: unknown, or a value as Findings holds it.
+struct Assignment {
+  SlotId slot = kNoSlot;
+  bool unknown = false;
+  FindingValue value;
+};
+
+// A consistency constraint between findings, declared in the vocabulary: a detail that implies
+// its parent, or two answers that cannot both hold. When the records violate it, the plan flags
+// it and asks, and the findings are read every way that resolves the conflict (`readings`): a
+// refer, exclude or caution acts when it holds in any reading, a suggestion only when it holds in
+// all of them; so the most restrictive reading wins.
+struct Constraint {
+  std::string id;
+  std::string description;
+  std::string pointer;           // in the vocabulary file
+  uint32_t violated = 0;         // node: true when the records conflict
+  std::vector<SlotId> findings;  // the findings involved
+  std::vector<std::vector<Assignment>> readings;
+  // implies: when the parent is simply unrecorded, the detail decides it (e.g. a trimester means
+  // pregnant). kNoSlot when the constraint cannot fill it in.
+  uint32_t fill_when = 0;  // node: true when the fill applies
+  Assignment fill;
 };
 
 // A modality the rule set uses, bound to this rule set's vocabulary.
@@ -187,6 +221,7 @@ class CompiledRuleSet {
   ClinicSettings clinic;
   std::vector<Rule> rules;
   std::vector<CourseRule> course_rules;
+  std::vector<Constraint> constraints;
   std::map<std::string, std::string> advice_texts;
   std::map<std::string, BoundModality> modalities;  // loaded plugins, by id
 

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 
+#include "core/common/decimal.h"
+
 namespace modalis {
 namespace {
-
-// Rounding slack: 30% of a 0-10 score must not miss by a last-bit error.
-constexpr double kEpsilon = 1e-9;
 
 MeasureChange Change(std::optional<double> baseline, std::optional<double> latest,
                      std::optional<double> mic_points, double mic_fraction) {
@@ -16,9 +15,9 @@ MeasureChange Change(std::optional<double> baseline, std::optional<double> lates
   if (!baseline || !latest) return c;
   c.improvement = *baseline - *latest;
   if (*baseline > 0) c.improvement_fraction = *c.improvement / *baseline;
-  const bool by_points = mic_points && *c.improvement + kEpsilon >= *mic_points;
-  const bool by_fraction =
-      c.improvement_fraction && *c.improvement_fraction + kEpsilon >= mic_fraction;
+  // At the precision the scores are recorded in: 8.7 -> 6.7 is exactly 2 points.
+  const bool by_points = mic_points && ReachesPoints(*baseline, *latest, *mic_points);
+  const bool by_fraction = ReachesFraction(*baseline, *latest, mic_fraction);
   c.reaches_mic = *c.improvement > 0 && (by_points || by_fraction);
   return c;
 }

@@ -13,7 +13,6 @@
 namespace {
 
 using modalis::sdk::Findings;
-using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
@@ -31,6 +30,23 @@ const EarTarget kEarTargets[] = {
      {"Heart", "Spleen", "Kidney", "Shen Men", "Brain", "Occipital", "Endocrine", "Sympathetic"}},
 };
 
+// The floor and the pregnancy precaution (clinical brief §3a), evaluated by the host with the
+// rules.
+constexpr const char* kSafety = R"json({
+  "floors": [
+    {"id": "ear-infection", "when": {"finding": "ear_infection", "equals": true},
+     "reason": "inflamed or infected ear"},
+    {"id": "needle-phobia", "when": {"finding": "needle_phobia", "equals": true},
+     "reason": "needle phobia"},
+    {"id": "no-consent", "when": {"finding": "needling_consent", "equals": false},
+     "reason": "the client has not consented to needling"}
+  ],
+  "cautions": [
+    {"id": "pregnant", "when": {"finding": "pregnant", "equals": true},
+     "text": "pregnant: avoid the traditionally forbidden ear points; seeds, not needles"}
+  ]
+})json";
+
 const EarTarget* FindEarTarget(std::string_view id) {
   for (const EarTarget& t : kEarTargets) {
     if (id == t.id) return &t;
@@ -44,7 +60,7 @@ class AuricularAcupuncture final : public modalis::sdk::Modality {
     modalis::sdk::Manifest m;
     m.id = "auricular_acupuncture";
     m.display_name = "Auricular acupuncture";
-    m.version = "1.1.0";
+    m.version = "1.2.0";
     m.phase = 40;  // ear work last, while the client rests
     m.default_minutes = 20;
     m.qualification = "acupuncture";
@@ -55,6 +71,7 @@ class AuricularAcupuncture final : public modalis::sdk::Modality {
     m.required_known = {"needle_phobia", "needling_consent", "ear_infection"};
     for (const EarTarget& t : kEarTargets) m.targets_allowed.emplace_back(t.id);
     m.param_schema_json = R"({"type":"object","additionalProperties":false,"properties":{}})";
+    m.safety_json = kSafety;
     return m;
   }
 
@@ -65,26 +82,6 @@ class AuricularAcupuncture final : public modalis::sdk::Modality {
       return "auricular_acupuncture takes no params (found '" + j.begin().key() + "')";
     }
     return {};
-  }
-
-  void screen(const Findings& f, const ScreenResult& out) const override {
-    if (f.is("ear_infection", true)) {
-      out.contraindication("inflamed or infected ear", "ear_infection");
-    }
-    if (f.is("needle_phobia", true)) {
-      out.contraindication(f.is("needling_consent", true)
-                               ? "needle phobia (consent is also recorded: the records conflict, "
-                                 "ask the client)"
-                               : "needle phobia",
-                           "needle_phobia");
-    }
-    if (f.is("needling_consent", false)) {
-      out.contraindication("the client has not consented to needling", "needling_consent");
-    }
-    if (f.is("pregnant", true)) {
-      out.caution("pregnant: avoid the traditionally forbidden ear points; seeds, not needles",
-                  "pregnant");
-    }
   }
 
   void build_step(const StepRequest& req, const Findings& f,

@@ -1,9 +1,10 @@
 // Dry needling of active trigger points (clinical brief §3 and §3a).
 //
-// The plugin floor is what no rule file can switch off: phobia, declined consent, lymphoedema,
-// broken skin at the site, metal allergy, uncontrolled epilepsy, acutely unwell. Anticoagulants,
-// bleeding disorders, pregnancy, age under 16 and recent surgery are the clinic's rule exclusions
-// (rules/), so the plugin only insists that the first three are known before it is suggested.
+// The plugin floor is what no rule file can switch off: phobia, declined consent, lymphoedema (in
+// its region), broken skin at the site, metal allergy, uncontrolled epilepsy, acutely unwell. It is
+// declared as data (kSafety). Anticoagulants, bleeding disorders, pregnancy, age under 16 and
+// recent surgery are the clinic's rule exclusions (rules/), so the plugin only insists that the
+// first three are known before it is suggested.
 #include <modalis/plugin_sdk.hpp>
 
 #include <algorithm>
@@ -13,7 +14,6 @@
 namespace {
 
 using modalis::sdk::Findings;
-using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
@@ -41,13 +41,45 @@ std::string NotNeedled(std::string_view target) {
   return "not a dry needling target";
 }
 
+// The floor (clinical brief §3a), evaluated by the host with the rules: a floor that is true
+// excludes; one whose finding is not recorded is asked about before needling. Lymphoedema removes
+// only the targets in its region.
+constexpr const char* kSafety = R"json({
+  "floors": [
+    {"id": "needle-phobia", "when": {"finding": "needle_phobia", "equals": true},
+     "reason": "needle phobia"},
+    {"id": "no-consent", "when": {"finding": "needling_consent", "equals": false},
+     "reason": "the client has not consented to needling"},
+    {"id": "lymphoedema", "when": {"not": {"finding": "lymphoedema_region", "equals": "none"}},
+     "reason": "lymphoedema: no needling in that region", "regions_from": "lymphoedema_region"},
+    {"id": "skin-lesion", "when": {"finding": "skin_lesion_at_site", "equals": true},
+     "reason": "broken or infected skin at the needling site"},
+    {"id": "metal-allergy", "when": {"finding": "metal_allergy", "equals": true},
+     "reason": "metal allergy (stainless-steel needles)"},
+    {"id": "uncontrolled-epilepsy", "when": {"finding": "epilepsy", "equals": "uncontrolled"},
+     "reason": "uncontrolled epilepsy"},
+    {"id": "unwell", "when": {"finding": "rf_fever_or_unwell", "equals": true},
+     "reason": "acutely unwell or feverish"}
+  ],
+  "cautions": [
+    {"id": "antiplatelet", "when": {"finding": "antiplatelet_therapy", "equals": true},
+     "text": "antiplatelet therapy: press firmly on each site after the needle is withdrawn"},
+    {"id": "immunosuppressed", "when": {"finding": "immunosuppressed", "equals": true},
+     "text": "immunosuppressed: strict asepsis, watch the sites for infection"},
+    {"id": "diabetes", "when": {"finding": "diabetes", "one_of": ["controlled", "uncontrolled"]},
+     "text": "diabetes: check skin and sensation at the sites; slower healing"},
+    {"id": "aged-75", "when": {"finding": "age", "at_least": 75},
+     "text": "aged 75 or over: fewer needles, shallower depth"}
+  ]
+})json";
+
 class DryNeedling final : public modalis::sdk::Modality {
  public:
   static modalis::sdk::Manifest Manifest() {
     modalis::sdk::Manifest m;
     m.id = "dry_needling";
     m.display_name = "Dry needling";
-    m.version = "1.1.0";
+    m.version = "1.2.0";
     m.phase = 10;  // needling comes before hands-on work on the same muscles
     m.default_minutes = 15;
     m.qualification = "dry_needling";
@@ -71,6 +103,7 @@ class DryNeedling final : public modalis::sdk::Modality {
                         "bleeding_disorder", "pregnant"};
     m.targets_allowed.assign(std::begin(kNeedleable), std::end(kNeedleable));
     m.param_schema_json = R"({"type":"object","additionalProperties":false,"properties":{}})";
+    m.safety_json = kSafety;
     return m;
   }
 
@@ -79,54 +112,6 @@ class DryNeedling final : public modalis::sdk::Modality {
     if (!j.is_object()) return "params must be an object";
     if (!j.empty()) return "dry_needling takes no params (found '" + j.begin().key() + "')";
     return {};
-  }
-
-  void screen(const Findings& f, const ScreenResult& out) const override {
-    if (f.is("needle_phobia", true)) {
-      // Conflicting answers are read the restrictive way, and said so, so someone asks again.
-      out.contraindication(f.is("needling_consent", true)
-                               ? "needle phobia (consent is also recorded: the records conflict, "
-                                 "ask the client)"
-                               : "needle phobia",
-                           "needle_phobia");
-    }
-    if (f.is("needling_consent", false)) {
-      out.contraindication("the client has not consented to needling", "needling_consent");
-    }
-    auto lymph = f.code("lymphoedema_region");
-    if (lymph && *lymph != "none") {
-      out.contraindication("lymphoedema (" + std::string(*lymph) + "): no needling",
-                           "lymphoedema_region");
-    }
-    if (f.is("skin_lesion_at_site", true)) {
-      out.contraindication("broken or infected skin at the needling site", "skin_lesion_at_site");
-    }
-    if (f.is("metal_allergy", true)) {
-      out.contraindication("metal allergy (stainless-steel needles)", "metal_allergy");
-    }
-    if (f.code_is("epilepsy", "uncontrolled")) {
-      out.contraindication("uncontrolled epilepsy", "epilepsy");
-    }
-    if (f.is("rf_fever_or_unwell", true)) {
-      out.contraindication("acutely unwell or feverish", "rf_fever_or_unwell");
-    }
-
-    if (f.is("antiplatelet_therapy", true)) {
-      out.caution("antiplatelet therapy: press firmly on each site after the needle is withdrawn",
-                  "antiplatelet_therapy");
-    }
-    if (f.is("immunosuppressed", true)) {
-      out.caution("immunosuppressed: strict asepsis, watch the sites for infection",
-                  "immunosuppressed");
-    }
-    auto diabetes = f.code("diabetes");
-    if (diabetes && *diabetes != "none") {
-      out.caution("diabetes (" + std::string(*diabetes) +
-                      "): check skin and sensation at the sites; slower healing",
-                  "diabetes");
-    }
-    auto age = f.number("age");
-    if (age && *age >= 75) out.caution("aged 75 or over: fewer needles, shallower depth", "age");
   }
 
   void build_step(const StepRequest& req, const Findings& f,

@@ -1,9 +1,9 @@
 // Myofascial release and deep-tissue work (clinical brief §3 and §3a).
 //
-// Floor: suspected DVT and acutely unwell exclude the whole session. A skin lesion or recent
-// surgery only keeps the hands off that site, so they travel with the step as cautions. Pressure
-// is light / moderate / deep and is capped at light for anticoagulants, bleeding disorders and
-// osteoporosis.
+// Floor: suspected DVT and acutely unwell exclude the whole session (declared as data, kSafety).
+// A skin lesion or recent surgery keeps the hands off that site: the clinic's rule exclusions,
+// the surgery one by region. Pressure is light / moderate / deep and is capped at light for
+// anticoagulants, bleeding disorders and osteoporosis.
 #include <modalis/plugin_sdk.hpp>
 
 #include <algorithm>
@@ -13,7 +13,6 @@
 namespace {
 
 using modalis::sdk::Findings;
-using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
@@ -22,6 +21,16 @@ constexpr const char* kRegions[] = {"quadratus_lumborum", "gluteus_medius", "glu
                                     "hip_flexors",        "hamstrings",     "upper_back"};
 constexpr const char* kCapFindings[] = {"anticoagulant_therapy", "bleeding_disorder",
                                         "osteoporosis"};
+
+// The floor (clinical brief §3a), evaluated by the host with the rules.
+constexpr const char* kSafety = R"json({
+  "floors": [
+    {"id": "dvt", "when": {"finding": "dvt_suspected", "equals": true},
+     "reason": "suspected deep vein thrombosis: no hands-on work until cleared"},
+    {"id": "unwell", "when": {"finding": "rf_fever_or_unwell", "equals": true},
+     "reason": "acutely unwell or feverish: no session today"}
+  ]
+})json";
 
 bool IsPressure(std::string_view p) { return p == "light" || p == "moderate" || p == "deep"; }
 
@@ -38,7 +47,7 @@ class MyofascialRelease final : public modalis::sdk::Modality {
     modalis::sdk::Manifest m;
     m.id = "myofascial_release";
     m.display_name = "Myofascial release";
-    m.version = "1.1.0";
+    m.version = "1.2.0";
     m.phase = 20;  // hands-on work after needling, before stretching
     m.default_minutes = 20;
     m.reads = {"dvt_suspected",       "rf_fever_or_unwell", "anticoagulant_therapy",
@@ -48,6 +57,7 @@ class MyofascialRelease final : public modalis::sdk::Modality {
     m.targets_allowed.assign(std::begin(kRegions), std::end(kRegions));
     m.param_schema_json = R"({"type":"object","additionalProperties":false,)"
                           R"("properties":{"pressure":{"enum":["light","moderate","deep"]}}})";
+    m.safety_json = kSafety;
     return m;
   }
 
@@ -61,24 +71,6 @@ class MyofascialRelease final : public modalis::sdk::Modality {
       }
     }
     return {};
-  }
-
-  void screen(const Findings& f, const ScreenResult& out) const override {
-    if (f.is("dvt_suspected", true)) {
-      out.contraindication("suspected deep vein thrombosis: no hands-on work until cleared",
-                           "dvt_suspected");
-    }
-    if (f.is("rf_fever_or_unwell", true)) {
-      out.contraindication("acutely unwell or feverish: no session today", "rf_fever_or_unwell");
-    }
-    if (f.is("skin_lesion_at_site", true)) {
-      out.caution("skin lesion: keep off that site", "skin_lesion_at_site");
-    }
-    auto surgery = f.code("recent_surgery_site");
-    if (surgery && *surgery != "none") {
-      out.caution("recent surgery (" + std::string(*surgery) + "): keep off the operated site",
-                  "recent_surgery_site");
-    }
   }
 
   void build_step(const StepRequest& req, const Findings& f,

@@ -10,13 +10,32 @@
 namespace {
 
 using modalis::sdk::Findings;
-using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
 // Hip flexors, hamstrings, the lumbar extensors and the gluteals.
 constexpr const char* kStretchable[] = {"hip_flexors", "hamstrings", "erector_spinae",
                                         "gluteus_medius", "gluteus_minimus"};
+
+// The floor and cautions (clinical brief §3a), evaluated by the host with the rules.
+constexpr const char* kSafety = R"json({
+  "floors": [
+    {"id": "acute-injury", "when": {"finding": "acute_soft_tissue_injury", "equals": true},
+     "reason": "acute soft-tissue injury (under 72 hours): no stretching"},
+    {"id": "recent-surgery", "when": {"finding": "recent_surgery_site", "one_of": ["lumbar", "hip"]},
+     "reason": "within 12 weeks of lumbar or hip surgery"}
+  ],
+  "cautions": [
+    {"id": "osteoporosis", "when": {"finding": "osteoporosis", "equals": true},
+     "text": "osteoporosis: gentle range, no end-range force, no loaded flexion"},
+    {"id": "hypermobility", "when": {"finding": "hypermobility", "equals": true},
+     "text": "hypermobility: stop at normal range, favour active control over stretch"},
+    {"id": "anticoagulant", "when": {"finding": "anticoagulant_therapy", "equals": true},
+     "text": "anticoagulants: no forceful stretch or deep active release (bruising)"},
+    {"id": "aged-75", "when": {"finding": "age", "at_least": 75},
+     "text": "aged 75 or over: gentle, supported stretches"}
+  ]
+})json";
 
 bool Stretchable(std::string_view t) {
   for (const char* s : kStretchable) {
@@ -31,7 +50,7 @@ class StretchingActiveRelease final : public modalis::sdk::Modality {
     modalis::sdk::Manifest m;
     m.id = "stretching_active_release";
     m.display_name = "Stretching / active release";
-    m.version = "1.1.0";
+    m.version = "1.2.0";
     m.phase = 30;  // after needling and hands-on work
     m.default_minutes = 10;
     m.reads = {"acute_soft_tissue_injury",
@@ -46,6 +65,7 @@ class StretchingActiveRelease final : public modalis::sdk::Modality {
     m.required_known = {"acute_soft_tissue_injury"};
     m.targets_allowed.assign(std::begin(kStretchable), std::end(kStretchable));
     m.param_schema_json = R"({"type":"object","additionalProperties":false,"properties":{}})";
+    m.safety_json = kSafety;
     return m;
   }
 
@@ -56,32 +76,6 @@ class StretchingActiveRelease final : public modalis::sdk::Modality {
       return "stretching_active_release takes no params (found '" + j.begin().key() + "')";
     }
     return {};
-  }
-
-  void screen(const Findings& f, const ScreenResult& out) const override {
-    if (f.is("acute_soft_tissue_injury", true)) {
-      out.contraindication("acute soft-tissue injury (under 72 hours): no stretching",
-                           "acute_soft_tissue_injury");
-    }
-    auto surgery = f.code("recent_surgery_site");
-    if (surgery && (*surgery == "lumbar" || *surgery == "hip")) {
-      out.contraindication("within 12 weeks of " + std::string(*surgery) + " surgery",
-                           "recent_surgery_site");
-    }
-    if (f.is("osteoporosis", true)) {
-      out.caution("osteoporosis: gentle range, no end-range force, no loaded flexion",
-                  "osteoporosis");
-    }
-    if (f.is("hypermobility", true)) {
-      out.caution("hypermobility: stop at normal range, favour active control over stretch",
-                  "hypermobility");
-    }
-    if (f.is("anticoagulant_therapy", true)) {
-      out.caution("anticoagulants: no forceful stretch or deep active release (bruising)",
-                  "anticoagulant_therapy");
-    }
-    auto age = f.number("age");
-    if (age && *age >= 75) out.caution("aged 75 or over: gentle, supported stretches", "age");
   }
 
   void build_step(const StepRequest& req, const Findings& f,

@@ -3,7 +3,9 @@
 // inconsistent declarations, or a screen that fails with an error code and no message.
 //
 // Knobs (compile definitions): TEST_ID, TEST_ABI_MAJOR, TEST_ABI_MINOR, TEST_STRUCT_SIZE,
-// TEST_NULL_DESCRIPTOR, TEST_REQUIRED_NOT_READ.
+// TEST_NULL_DESCRIPTOR, TEST_REQUIRED_NOT_READ, TEST_WORKING_1_0 (a plugin as built against ABI
+// 1.0, before floors could be declared as data: its screen is its whole floor, contraindicated
+// when the client is pregnant, and it builds a step for its requested targets).
 #include <modalis/plugin_abi.h>
 
 #include <boost/dll/alias.hpp>
@@ -32,6 +34,24 @@ int Init(void** instance, modalis_error_sink_v1) {
 }
 void Destroy(void*) {}
 int ValidateParams(void*, modalis_str, modalis_error_sink_v1) { return MODALIS_OK; }
+#ifdef TEST_WORKING_1_0
+modalis_str Lit(const char* s) { return modalis_str{s, std::strlen(s)}; }
+int Screen(void*, const modalis_findings_v1* f, const modalis_screen_sink_v1* sink,
+           modalis_error_sink_v1) {
+  int pregnant = 0;
+  if (f->get_bool(f->ctx, 0, &pregnant) == MODALIS_OK && pregnant != 0) {
+    sink->contraindication(sink->ctx, Lit("pregnant: not with this modality"), Lit("pregnant"));
+  }
+  return MODALIS_OK;
+}
+int BuildStep(void*, const modalis_step_request_v1* request, const modalis_findings_v1*,
+              const modalis_step_sink_v1* sink, modalis_error_sink_v1) {
+  for (size_t i = 0; i < request->targets_count; ++i)
+    sink->add_target(sink->ctx, request->targets[i]);
+  sink->set_minutes(sink->ctx, 5);
+  return MODALIS_OK;
+}
+#else
 // Fails without saying why: the host must still report a plugin error, not crash or drop it.
 int Screen(void*, const modalis_findings_v1*, const modalis_screen_sink_v1*,
            modalis_error_sink_v1) {
@@ -41,6 +61,7 @@ int BuildStep(void*, const modalis_step_request_v1*, const modalis_findings_v1*,
               const modalis_step_sink_v1*, modalis_error_sink_v1) {
   return MODALIS_ERROR;
 }
+#endif
 
 const modalis_str kReads[] = {Str("pregnant")};
 #ifdef TEST_REQUIRED_NOT_READ

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "tests/support/engine_fixture.h"
 
 namespace modalis {
@@ -97,15 +100,187 @@ TEST(PlannerTest, PluginFloorExcludesNeedlingForPhobia) {
             (std::vector<std::string>{"myofascial_release", "stretching_active_release"}));
 }
 
+bool Asked(const Plan& plan, const std::string& code, const std::string& why_prefix = "") {
+  return std::any_of(
+      plan.missing_findings.begin(), plan.missing_findings.end(),
+      [&](const MissingFinding& m) { return m.code == code && m.why.rfind(why_prefix, 0) == 0; });
+}
+
+const PlanStep* StepOf(const Plan& plan, const std::string& modality) {
+  for (const auto& s : plan.steps) {
+    if (s.modality == modality) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> AdviceCodes(const Plan& plan) {
+  std::vector<std::string> out;
+  for (const auto& a : plan.advice) out.push_back(a.code);
+  return out;
+}
+
 TEST(PlannerTest, ConflictingPhobiaAndConsentTakeTheMostRestrictiveReading) {
   json f = DeskWorker();
   f["needle_phobia"] = true;
   f["needling_consent"] = true;
   Plan plan = PlanFor(f);
+  EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kAbsolute));
+  EXPECT_TRUE(HasExclusion(plan, "auricular_acupuncture", Exclusion::Severity::kAbsolute));
+  EXPECT_EQ(plan.status, PlanStatus::kProvisional);
+  ASSERT_EQ(plan.contradictions.size(), 1u);
+  EXPECT_EQ(plan.contradictions[0].constraint_id, "needle-phobia-with-consent");
+  EXPECT_EQ(plan.contradictions[0].findings,
+            (std::vector<std::string>{"needle_phobia", "needling_consent"}));
+  EXPECT_TRUE(Asked(plan, "needle_phobia", "contradictory record"));
+  EXPECT_TRUE(Asked(plan, "needling_consent", "contradictory record"));
+}
+
+// A detail recorded for a condition marked absent: the detail is believed for safety.
+TEST(PlannerTest, TrimesterRecordedWhilePregnantIsNoReadsAsPregnant) {
+  json f = DeskWorker();
+  f["pregnant"] = false;
+  f["pregnancy_trimester"] = 2;
+  Plan plan = PlanFor(f);
+  EXPECT_EQ(StepOf(plan, "dry_needling"), nullptr);
   EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kRule));
-  bool flagged = false;
-  for (const auto& e : plan.exclusions) flagged |= e.reason.find("conflicting record") == 0;
-  EXPECT_TRUE(flagged);
+  EXPECT_EQ(plan.status, PlanStatus::kProvisional);
+  ASSERT_EQ(plan.contradictions.size(), 1u);
+  EXPECT_TRUE(Asked(plan, "pregnant", "contradictory record"));
+  EXPECT_TRUE(Asked(plan, "pregnancy_trimester", "contradictory record"));
+  // Auricular acupuncture stays, with the pregnancy precaution.
+  const PlanStep* ear = StepOf(plan, "auricular_acupuncture");
+  ASSERT_NE(ear, nullptr);
+  EXPECT_TRUE(std::any_of(ear->cautions.begin(), ear->cautions.end(), [](const std::string& c) {
+    return c.find("pregnant") != std::string::npos;
+  }));
+}
+
+TEST(PlannerTest, TrimesterRecordedWithPregnancyUnrecordedMeansPregnant) {
+  json f = DeskWorker();
+  f.erase("pregnant");
+  f["pregnancy_trimester"] = 1;
+  Plan plan = PlanFor(f);
+  EXPECT_TRUE(plan.contradictions.empty());
+  EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kRule));
+  EXPECT_FALSE(Asked(plan, "pregnant"));
+}
+
+// With age unknown the under-16 exclusion is undecided: needling may be offered, but only
+// provisionally and with the question asked.
+TEST(PlannerTest, UndecidedRuleExclusionMakesThePlanProvisional) {
+  json f = DeskWorker();
+  f.erase("age");
+  Plan plan = PlanFor(f);
+  ASSERT_NE(StepOf(plan, "dry_needling"), nullptr);
+  EXPECT_EQ(plan.status, PlanStatus::kProvisional);
+  EXPECT_TRUE(Asked(plan, "age", "ask before dry_needling"));
+}
+
+TEST(PlannerTest, UndecidedPluginFloorIsAskedAndMakesThePlanProvisional) {
+  json f = DeskWorker();
+  f.erase("metal_allergy");
+  Plan plan = PlanFor(f);
+  ASSERT_NE(StepOf(plan, "dry_needling"), nullptr);
+  EXPECT_EQ(plan.status, PlanStatus::kProvisional);
+  EXPECT_TRUE(Asked(plan, "metal_allergy", "ask before dry_needling"));
+}
+
+TEST(PlannerTest, UndecidedFloorOfAModalityNotOfferedLeavesThePlanComplete) {
+  json f = DeskWorker();
+  f.erase("metal_allergy");
+  f["trigger_points"] = json::array();  // nothing to needle
+  f["fascial_restriction"] = {"thoracolumbar_fascia"};
+  f["stress_level"] = "low";
+  f["sleep_quality"] = "good";
+  Plan plan = PlanFor(f);
+  EXPECT_EQ(StepOf(plan, "dry_needling"), nullptr);
+  EXPECT_FALSE(Asked(plan, "metal_allergy"));
+  EXPECT_EQ(plan.status, PlanStatus::kComplete);
+}
+
+TEST(PlannerTest, TwoRulesExcludingTheSameModalityKeepBothReasons) {
+  json f = DeskWorker();
+  f["anticoagulant_therapy"] = true;
+  f["bleeding_disorder"] = true;
+  Plan plan = PlanFor(f);
+  std::vector<std::string> sources;
+  for (const auto& e : plan.exclusions) {
+    if (e.modality == "dry_needling") sources.push_back(e.source);
+  }
+  EXPECT_EQ(sources, (std::vector<std::string>{"exclude.dry-needling.anticoagulant",
+                                               "exclude.dry-needling.bleeding-disorder"}));
+}
+
+TEST(PlannerTest, RegionSpecificFloorRemovesOnlyTheTargetsInThatRegion) {
+  json f = DeskWorker();
+  f["lymphoedema_region"] = "trunk";
+  f["trigger_points"] = {"quadratus_lumborum", "gluteus_medius"};
+  Plan plan = PlanFor(f);
+  const PlanStep* needling = StepOf(plan, "dry_needling");
+  ASSERT_NE(needling, nullptr);
+  EXPECT_EQ(needling->targets, (std::vector<std::string>{"gluteus_medius"}));
+  EXPECT_TRUE(
+      std::any_of(needling->cautions.begin(), needling->cautions.end(), [](const std::string& c) {
+        return c.rfind("quadratus_lumborum not treated: lymphoedema", 0) == 0;
+      }));
+  // A leg reaches the buttock: the gluteal target goes too, so nothing is left to needle.
+  f["lymphoedema_region"] = "left_leg";
+  f["trigger_points"] = {"gluteus_medius", "piriformis"};
+  plan = PlanFor(f);
+  EXPECT_EQ(StepOf(plan, "dry_needling"), nullptr);
+  EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kAbsolute));
+}
+
+TEST(PlannerTest, OperatedSiteKeepsMyofascialReleaseOffThatRegionOnly) {
+  json f = DeskWorker();
+  f["recent_surgery_site"] = "hip";
+  f["trigger_points"] = {"quadratus_lumborum", "gluteus_medius"};
+  f["fascial_restriction"] = {"hip_flexors"};
+  Plan plan = PlanFor(f);
+  const PlanStep* mfr = StepOf(plan, "myofascial_release");
+  ASSERT_NE(mfr, nullptr);
+  EXPECT_EQ(mfr->targets, (std::vector<std::string>{"quadratus_lumborum"}));
+  // Dry needling's operated-site exclusion is whole-modality.
+  EXPECT_TRUE(HasExclusion(plan, "dry_needling", Exclusion::Severity::kRule));
+}
+
+TEST(PlannerTest, SkinLesionExcludesMyofascialRelease) {
+  json f = DeskWorker();
+  f["skin_lesion_at_site"] = true;
+  Plan plan = PlanFor(f);
+  EXPECT_EQ(StepOf(plan, "myofascial_release"), nullptr);
+  EXPECT_TRUE(HasExclusion(plan, "myofascial_release", Exclusion::Severity::kRule));
+}
+
+// Clinical brief §5 R1: an emergency's advice is its own; no GP visit within days beside it.
+TEST(PlannerTest, ReferralAdviceIsTheHighestLevelsOnly) {
+  json f = DeskWorker();
+  f["rf_saddle_anaesthesia"] = true;  // emergency
+  f["rf_history_of_cancer"] = true;   // urgent
+  f["inflammatory_pattern"] = true;   // routine
+  Plan plan = PlanFor(f);
+  EXPECT_EQ(plan.referral.urgency, Urgency::kEmergency);
+  EXPECT_EQ(AdviceCodes(plan), (std::vector<std::string>{"attend_ed_now"}));
+  f["radiation"] = "below_knee";  // cauda equina safety-netting applies
+  EXPECT_EQ(AdviceCodes(PlanFor(f)), (std::vector<std::string>{"attend_ed_now", "safety_net_ces"}));
+  f["rf_saddle_anaesthesia"] = false;
+  EXPECT_EQ(AdviceCodes(PlanFor(f)), (std::vector<std::string>{"see_gp_urgent", "safety_net_ces"}));
+}
+
+// The minimal important change at the precision scores are recorded in.
+TEST(PlannerTest, ExactlyTheMinimalImportantChangeCountsAsImproved) {
+  for (auto [baseline, now, improved] :
+       {std::tuple{8.7, 6.7, true}, std::tuple{8.7, 6.8, false}, std::tuple{6.0, 4.2, true},
+        std::tuple{3.3, 2.31, true}, std::tuple{3.3, 2.32, false}, std::tuple{0.3, 0.21, true}}) {
+    EXPECT_EQ(ReachesMinimalImportantChange(baseline, now, ReviewPolicy{}), improved)
+        << baseline << " -> " << now;
+    json f = DeskWorker();
+    f["sessions_completed"] = 4;
+    f["baseline_pain_nprs"] = baseline;
+    f["pain_nprs"] = now;
+    EXPECT_EQ(PlanFor(f).referral.urgency, improved ? Urgency::kNone : Urgency::kRoutine)
+        << baseline << " -> " << now;
+  }
 }
 
 TEST(PlannerTest, StartBackRiskIsDerivedFromTheScores) {

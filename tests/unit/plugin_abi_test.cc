@@ -20,8 +20,8 @@ TEST(PluginAbiTest, HeaderIsUnchangedUnlessTheVersionIsBumped) {
       testing::ReadText(testing::SourceDir() + "/plugins/sdk/include/modalis/plugin_abi.h");
   ASSERT_FALSE(header.empty());
   EXPECT_EQ(MODALIS_PLUGIN_ABI_MAJOR, 1);
-  EXPECT_EQ(MODALIS_PLUGIN_ABI_MINOR, 0);
-  EXPECT_EQ(Sha256Hex(header), "500b40627b9abf81dedda30a426419e2287b36b618303c1aa2b0b359b6cf8759");
+  EXPECT_EQ(MODALIS_PLUGIN_ABI_MINOR, 1);
+  EXPECT_EQ(Sha256Hex(header), "f362db62747a1a25521f8f40c29ae259a90ac7274efb0ce7bfd4eab08aa1ea06");
 }
 
 // The layout a 1.0 plugin was compiled with (LP64): the host reads these offsets from plugins it
@@ -32,7 +32,13 @@ TEST(PluginAbiTest, DescriptorLayoutOfVersion1_0) {
   EXPECT_EQ(offsetof(modalis_plugin_v1, abi_minor), 6u);
   EXPECT_EQ(offsetof(modalis_plugin_v1, id), 8u);
   EXPECT_EQ(sizeof(modalis_str), 16u);
-  EXPECT_EQ(sizeof(modalis_plugin_v1), 192u);
+  EXPECT_EQ(MODALIS_PLUGIN_V1_0_SIZE, 192u);
+}
+
+// What 1.1 appended after the 1.0 layout.
+TEST(PluginAbiTest, DescriptorLayoutOfVersion1_1) {
+  EXPECT_EQ(offsetof(modalis_plugin_v1, safety_json), 192u);
+  EXPECT_EQ(sizeof(modalis_plugin_v1), 208u);
 }
 
 }  // namespace

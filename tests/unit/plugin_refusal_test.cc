@@ -80,19 +80,19 @@ TEST(PluginRefusalTest, EachBrokenPluginIsRefusedWithItsReasonAndTheGoodOnesLoad
   // The four real modalities, and the fixtures that load but misbehave only while serving.
   EXPECT_EQ((*registry)->ids(),
             (std::vector<std::string>{"auricular_acupuncture", "dry_needling", "myofascial_release",
-                                      "stretching_active_release", "test_error_screen",
-                                      "test_throws_build_step", "test_throws_screen",
-                                      "test_undeclared_read"}));
+                                      "stretching_active_release", "test_abi_1_0",
+                                      "test_error_screen", "test_throws_build_step",
+                                      "test_throws_screen", "test_undeclared_read"}));
   // The real dry needling plugin won over the duplicate because files load in name order.
   EXPECT_EQ((*registry)->Find("dry_needling")->info().path, dir.file("modalis_dry_needling.so"));
 
   const std::map<std::string, std::string> expected = {
       {"modalis_test_abi_major2.so",
-       "was built for plugin ABI 2.0; this host speaks ABI 1.0 (rebuild it against an SDK 1.x)"},
+       "was built for plugin ABI 2.1; this host speaks ABI 1.1 (rebuild it against an SDK 1.x)"},
       {"modalis_test_abi_minor_newer.so",
-       "needs plugin ABI 1.1, newer than this host's 1.0 (upgrade Modalis)"},
+       "needs plugin ABI 1.2, newer than this host's 1.1 (upgrade Modalis)"},
       {"modalis_test_short_descriptor.so",
-       "descriptor struct_size is 16 bytes; ABI 1.0 needs at least " +
+       "descriptor struct_size is 16 bytes; ABI 1.1 needs at least " +
            std::to_string(sizeof(modalis_plugin_v1))},
       {"modalis_test_null_descriptor.so", "entry point returned no descriptor"},
       {"modalis_test_required_not_read.so",
@@ -250,6 +250,37 @@ TEST(PluginRefusalTest, PluginFailingWhileServingIsExcludedAsPluginErrorAndThePl
     }
   }
   EXPECT_EQ(logged.size(), 8u);  // four failing plugins, two requests
+}
+
+// A plugin built against SDK 1.0 declares no floors as data: it keeps loading, and its screen is
+// still applied as its floor.
+TEST(PluginRefusalTest, PluginBuiltForAbi1_0KeepsLoadingAndItsScreenIsStillItsFloor) {
+  BrokenPluginsDir dir;
+  auto registry = LoadPlugins(dir.path());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  auto old = (*registry)->Find("test_abi_1_0");
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(old->info().abi_minor, 0);
+  EXPECT_TRUE(old->info().safety_json.empty());
+  auto rules = CompileWith(**registry, SuggestAll({"test_abi_1_0"}));
+  ASSERT_NE(rules, nullptr);
+
+  auto plan_for = [&](bool pregnant) {
+    auto findings = DecodeFindings(json{{"pregnant", pregnant}, {"trigger_points", {"piriformis"}}},
+                                   rules->vocabulary);
+    EXPECT_TRUE(findings.ok()) << findings.status();
+    return MakePlan(*rules, *findings, PlanRequest{});
+  };
+  Plan pregnant = plan_for(true);
+  EXPECT_TRUE(pregnant.steps.empty());
+  const Exclusion* e = ExclusionOf(pregnant, "test_abi_1_0");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->severity, Exclusion::Severity::kAbsolute);
+  EXPECT_EQ(e->reason, "pregnant: not with this modality");
+
+  Plan not_pregnant = plan_for(false);
+  ASSERT_EQ(not_pregnant.steps.size(), 1u);
+  EXPECT_EQ(not_pregnant.steps[0].modality, "test_abi_1_0");
 }
 
 TEST(PluginRefusalTest, RulesNamingARefusedPluginSeeItAsUnavailable) {

@@ -1,6 +1,9 @@
 // Compilation errors and three-valued evaluation of rule conditions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "core/findings/findings.h"
 #include "tests/support/engine_fixture.h"
 
@@ -146,6 +149,133 @@ TEST(RulesCompileTest, HashIgnoresFormattingButNotContent) {
   ASSERT_TRUE(x && y && z);
   EXPECT_EQ(x->sha256, y->sha256);
   EXPECT_NE(x->sha256, z->sha256);
+}
+
+}  // namespace
+}  // namespace modalis
+
+namespace modalis {
+namespace {
+
+// The shipped rule set compiled against a vocabulary edited by `edit`.
+std::shared_ptr<const CompiledRuleSet> CompileWithVocabulary(
+    const std::function<void(nlohmann::ordered_json*)>& edit, std::vector<Diagnostic>* diagnostics,
+    const std::string& rules_text = testing::ReadText(testing::RulesDir() +
+                                                      "/lower-back-pain.rules.json")) {
+  auto vocabulary =
+      nlohmann::ordered_json::parse(testing::ReadText(testing::RulesDir() + "/vocabulary.json"));
+  edit(&vocabulary);
+  RuleSource source;
+  source.vocabulary = {"vocabulary.json", vocabulary.dump(2)};
+  source.rules = {"rules.json", rules_text};
+  return CompileRuleSet(source, *testing::RealPlugins(), diagnostics);
+}
+
+bool HasDiagnostic(const std::vector<Diagnostic>& diagnostics, const std::string& id,
+                   Diagnostic::Severity severity) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(),
+                     [&](const Diagnostic& d) { return d.id == id && d.severity == severity; });
+}
+
+// A modality whose required-known finding the vocabulary lacks could never be suggested, and would
+// vanish from every plan with no exclusion and no question: the rule set is refused instead.
+TEST(PluginSafetyCompileTest, RequiredKnownFindingMissingFromTheVocabularyIsAnError) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileWithVocabulary(
+      [](nlohmann::ordered_json* v) { (*v)["findings"].erase("ear_infection"); }, &diagnostics,
+      R"({"id": "ear", "version": "1", "rules": [{"id": "suggest.ear", "description": "d",
+          "source": "s", "when": "always",
+          "then": [{"suggest": {"modality": "auricular_acupuncture"}}]}]})");
+  EXPECT_EQ(rules, nullptr);
+  EXPECT_TRUE(
+      HasDiagnostic(diagnostics, "plugin-requires-unknown-finding", Diagnostic::Severity::kError))
+      << FormatDiagnostics(diagnostics);
+}
+
+// A plugin floor naming a finding the vocabulary lacks cannot be evaluated: refused, located in
+// the plugin's declaration.
+TEST(PluginSafetyCompileTest, FloorOnAFindingMissingFromTheVocabularyIsAnError) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileWithVocabulary(
+      [](nlohmann::ordered_json* v) { (*v)["findings"].erase("epilepsy"); }, &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  bool located = false;
+  for (const Diagnostic& d : diagnostics) {
+    located |= d.id == "unknown-finding" &&
+               d.where.file.find("modalis_dry_needling.so (safety_json)") != std::string::npos;
+  }
+  EXPECT_TRUE(located) << FormatDiagnostics(diagnostics);
+}
+
+TEST(PluginSafetyCompileTest, FloorsAndCautionsCompileIntoRulesOfTheirPlugin) {
+  auto rules = testing::DefaultRules();
+  size_t floors = 0;
+  size_t cautions = 0;
+  for (const Rule& r : rules->rules) {
+    if (r.plugin.empty()) continue;
+    EXPECT_EQ(r.id.rfind("plugin:" + r.plugin + ":", 0), 0u) << r.id;
+    for (const Action& a : r.actions) {
+      floors += a.kind == Action::Kind::kExclude;
+      cautions += a.kind == Action::Kind::kCaution;
+    }
+  }
+  EXPECT_EQ(floors, 14u);   // 7 dry needling, 3 auricular, 2 myofascial, 2 stretching
+  EXPECT_EQ(cautions, 9u);  // 4 dry needling, 1 auricular, 4 stretching
+}
+
+TEST(ConstraintCompileTest, ConstraintsNeedOneTestPerSideAndKnownFindings) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileWithVocabulary(
+      [](nlohmann::ordered_json* v) {
+        (*v)["constraints"].push_back({{"id", "bad"},
+                                       {"description", "d"},
+                                       {"not_both",
+                                        {{{"all", {{{"finding", "pregnant"}, {"equals", true}}}}},
+                                         {{"finding", "pregnnat"}, {"equals", true}}}}});
+      },
+      &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  EXPECT_TRUE(HasDiagnostic(diagnostics, "wrong-type", Diagnostic::Severity::kError));
+  EXPECT_TRUE(HasDiagnostic(diagnostics, "unknown-finding", Diagnostic::Severity::kError));
+}
+
+TEST(ConstraintCompileTest, RelatedSafetyFindingsWithNoConstraintAreWarnedAbout) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileWithVocabulary(
+      [](nlohmann::ordered_json* v) { (*v)["constraints"] = nlohmann::ordered_json::array(); },
+      &diagnostics);
+  ASSERT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
+  std::vector<std::string> warned;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.id == "unlinked-safety-finding") warned.push_back(d.message);
+  }
+  auto mentions = [&](const std::string& a, const std::string& b) {
+    return std::any_of(warned.begin(), warned.end(), [&](const std::string& m) {
+      return m.find("'" + a + "'") != std::string::npos &&
+             m.find("'" + b + "'") != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(mentions("pregnant", "pregnancy_trimester"));
+  EXPECT_TRUE(mentions("needle_phobia", "needling_consent"));
+  // The shipped vocabulary declares them: no warning.
+  diagnostics.clear();
+  ASSERT_NE(CompileWithVocabulary([](nlohmann::ordered_json*) {}, &diagnostics), nullptr);
+  EXPECT_FALSE(
+      HasDiagnostic(diagnostics, "unlinked-safety-finding", Diagnostic::Severity::kWarning))
+      << FormatDiagnostics(diagnostics);
+}
+
+TEST(VocabularyRegionsTest, EveryValueOfARegionFindingMustBeMapped) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileWithVocabulary(
+      [](nlohmann::ordered_json* v) {
+        (*v)["findings"]["lymphoedema_region"]["regions"].erase("arm");
+        (*v)["findings"]["recent_surgery_site"]["regions"]["hip"] = {"glutael"};
+      },
+      &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  EXPECT_TRUE(HasDiagnostic(diagnostics, "missing-value", Diagnostic::Severity::kError));
+  EXPECT_TRUE(HasDiagnostic(diagnostics, "unknown-region", Diagnostic::Severity::kError));
 }
 
 }  // namespace

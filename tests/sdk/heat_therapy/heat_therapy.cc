@@ -8,12 +8,31 @@
 namespace {
 
 using modalis::sdk::Findings;
-using modalis::sdk::ScreenResult;
 using modalis::sdk::StepBuilder;
 using modalis::sdk::StepRequest;
 
 constexpr const char* kAreas[] = {"erector_spinae", "quadratus_lumborum", "thoracolumbar_fascia",
                                   "gluteus_medius"};
+
+// The safety floor and cautions, as conditions in the rule files' language. Modalis evaluates them
+// with the rules: a floor that holds excludes heat; one whose finding was not recorded is asked
+// about before heat is given.
+constexpr const char* kSafety = R"json({
+  "floors": [
+    {"id": "dvt", "when": {"finding": "dvt_suspected", "equals": true},
+     "reason": "suspected deep vein thrombosis: no heat"},
+    {"id": "acute-injury", "when": {"finding": "acute_soft_tissue_injury", "equals": true},
+     "reason": "acute soft-tissue injury: heat increases bleeding and swelling"}
+  ],
+  "cautions": [
+    {"id": "skin-lesion", "when": {"finding": "skin_lesion_at_site", "equals": true},
+     "text": "skin lesion: no heat over it"},
+    {"id": "diabetes", "when": {"finding": "diabetes", "one_of": ["controlled", "uncontrolled"]},
+     "text": "diabetes: sensation may be reduced; check the skin every 5 minutes"},
+    {"id": "aged-75", "when": {"finding": "age", "at_least": 75},
+     "text": "aged 75 or over: thinner skin, lower heat"}
+  ]
+})json";
 
 class HeatTherapy final : public modalis::sdk::Modality {
  public:
@@ -30,6 +49,7 @@ class HeatTherapy final : public modalis::sdk::Modality {
     m.targets_allowed.assign(std::begin(kAreas), std::end(kAreas));
     m.param_schema_json = R"({"type":"object","additionalProperties":false,)"
                           R"("properties":{"method":{"enum":["pack","wrap"]}}})";
+    m.safety_json = kSafety;
     return m;
   }
 
@@ -43,25 +63,6 @@ class HeatTherapy final : public modalis::sdk::Modality {
       return {};
     }
     return "heat_therapy takes only {\"method\": \"pack\" or \"wrap\"}";
-  }
-
-  void screen(const Findings& f, const ScreenResult& out) const override {
-    if (f.is("dvt_suspected", true)) {
-      out.contraindication("suspected deep vein thrombosis: no heat", "dvt_suspected");
-    }
-    if (f.is("acute_soft_tissue_injury", true)) {
-      out.contraindication("acute soft-tissue injury: heat increases bleeding and swelling",
-                           "acute_soft_tissue_injury");
-    }
-    if (f.is("skin_lesion_at_site", true)) {
-      out.caution("skin lesion: no heat over it", "skin_lesion_at_site");
-    }
-    auto diabetes = f.code("diabetes");
-    if (diabetes && *diabetes != "none") {
-      out.caution("diabetes: sensation may be reduced; check the skin every 5 minutes", "diabetes");
-    }
-    auto age = f.number("age");
-    if (age && *age >= 75) out.caution("aged 75 or over: thinner skin, lower heat", "age");
   }
 
   void build_step(const StepRequest& req, const Findings&, const StepBuilder& out) const override {

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define MODALIS_PLUGIN_ABI_MAJOR 1
-#define MODALIS_PLUGIN_ABI_MINOR 0
+#define MODALIS_PLUGIN_ABI_MINOR 1
 
 /* Name of the single exported entry point (a BOOST_DLL_ALIAS). */
 #define MODALIS_PLUGIN_ENTRY_NAME "modalis_plugin_entry_v1"
@@ -143,7 +143,22 @@ typedef struct modalis_plugin_v1 {
   int (*build_step)(void* instance, const modalis_step_request_v1* request,
                     const modalis_findings_v1* findings, const modalis_step_sink_v1* sink,
                     modalis_error_sink_v1 err);
+
+  /* ---- ABI 1.1 ---- */
+  /* The modality's safety floor and cautions as data: a JSON object
+   *   {"floors":   [{"id", "when", "reason", "regions_from"?}],
+   *    "cautions": [{"id", "when", "text"}]}
+   * whose "when" conditions use the rule files' condition language. The host compiles them with
+   * the rule set and evaluates them with the rules, in three-valued logic: a floor that is true
+   * excludes the modality (or, with "regions_from", only the targets in the regions that finding
+   * names); a floor that is undecided puts its unknown findings on the plan as questions to ask
+   * before treating. A plugin that declares them normally leaves `screen` empty; a plugin built
+   * for ABI 1.0 has no such field, and its `screen` stays its floor. Empty: none declared. */
+  modalis_str safety_json;
 } modalis_plugin_v1;
+
+/* The size of an ABI 1.0 descriptor: every field before `safety_json`. */
+#define MODALIS_PLUGIN_V1_0_SIZE offsetof(modalis_plugin_v1, safety_json)
 
 /* The entry point every plugin exports under MODALIS_PLUGIN_ENTRY_NAME. */
 typedef const modalis_plugin_v1* (*modalis_plugin_entry_fn)(void);

@@ -41,6 +41,10 @@ struct Manifest {
   std::vector<std::string> required_known;  // subset of reads; unknown -> not suggested
   std::vector<std::string> targets_allowed;
   std::string param_schema_json = "{\"type\":\"object\"}";
+  // Floors and cautions as conditions (see `safety_json` in plugin_abi.h). Declared this way the
+  // host evaluates them with the rules, so an unrecorded finding is asked about instead of being
+  // read as "no"; prefer it to deciding them in screen().
+  std::string safety_json;
 };
 
 // Read-only view of the request's findings, by finding code. Only codes listed in the manifest's
@@ -152,7 +156,8 @@ class Modality {
   virtual ~Modality() = default;
   // Empty string: the params are acceptable. Otherwise a sentence saying what is wrong.
   virtual std::string validate_params(std::string_view /*params_json*/) const { return {}; }
-  virtual void screen(const Findings& findings, const ScreenResult& out) const = 0;
+  // Safety decided in code, for what the manifest's safety_json cannot say. Empty by default.
+  virtual void screen(const Findings& /*findings*/, const ScreenResult& /*out*/) const {}
   virtual void build_step(const StepRequest& request, const Findings& findings,
                           const StepBuilder& out) const = 0;
 };
@@ -214,6 +219,7 @@ class Export {
     desc_.validate_params = &validate_params;
     desc_.screen = &screen;
     desc_.build_step = &build_step;
+    desc_.safety_json = to_c(manifest_.safety_json);
   }
 
   static std::vector<modalis_str> views(const std::vector<std::string>& v) {
