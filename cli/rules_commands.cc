@@ -55,7 +55,7 @@ int Check(const Common& common, std::vector<std::string> paths, bool as_json) {
       std::cerr << FormatDiagnostics(diagnostics);
       if (rules != nullptr) {
         std::cout << "ok: " << source->rules.path << ": " << rules->id << " " << rules->version
-                  << " (" << rules->rules.size() << " rules, sha256 " << rules->sha256 << ")\n";
+                  << " (" << rules->FileRuleCount() << " rules, sha256 " << rules->sha256 << ")\n";
       }
     }
     all.insert(all.end(), diagnostics.begin(), diagnostics.end());

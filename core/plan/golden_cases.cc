@@ -49,7 +49,7 @@ std::vector<std::string> NamedModalities(const Json& expect) {
       for (auto& m : Strings(expect[key])) out.push_back(m);
     }
   }
-  for (const char* key : {"targets", "pressure", "cautions_include"}) {
+  for (const char* key : {"targets", "pressure", "cautions_include", "cautions_exclude"}) {
     if (expect.contains(key) && expect[key].is_object()) {
       for (const auto& [m, v] : expect[key].items()) out.push_back(m);
     }
@@ -100,21 +100,8 @@ class CaseChecker {
     std::vector<std::string> missing;
     for (const MissingFinding& m : plan_.missing_findings) missing.push_back(m.code);
     Includes("missing_include", e, missing, true);
-    if (e.contains("cautions_include")) {
-      for (const auto& [modality, wanted] : e["cautions_include"].items()) {
-        const PlanStep* s = FindStep(plan_, modality);
-        for (const std::string& text : Strings(wanted)) {
-          const bool found = s != nullptr && std::any_of(s->cautions.begin(), s->cautions.end(),
-                                                         [&](const std::string& c) {
-                                                           return c.find(text) != std::string::npos;
-                                                         });
-          if (!found) {
-            failures_->push_back("cautions of " + modality + ": expected one mentioning '" + text +
-                                 "', got " + (s == nullptr ? "no such step" : Join(s->cautions)));
-          }
-        }
-      }
-    }
+    Cautions("cautions_include", e, true);
+    Cautions("cautions_exclude", e, false);
   }
 
  private:
@@ -132,6 +119,28 @@ class CaseChecker {
       if (found != present) {
         failures_->push_back(std::string(key) + ": " + item + (present ? " missing" : " present") +
                              " in " + Join(actual));
+      }
+    }
+  }
+
+  // Cautions of a modality's step that mention (or, for cautions_exclude, do not mention) each
+  // text. An expected caution on a step that is not there fails; an excluded one passes.
+  void Cautions(const char* key, const Json& e, bool present) {
+    if (!e.contains(key)) return;
+    for (const auto& [modality, wanted] : e[key].items()) {
+      const PlanStep* s = FindStep(plan_, modality);
+      for (const std::string& text : Strings(wanted)) {
+        const bool found = s != nullptr && std::any_of(s->cautions.begin(), s->cautions.end(),
+                                                       [&](const std::string& c) {
+                                                         return c.find(text) != std::string::npos;
+                                                       });
+        if (present && !found) {
+          failures_->push_back("cautions of " + modality + ": expected one mentioning '" + text +
+                               "', got " + (s == nullptr ? "no such step" : Join(s->cautions)));
+        } else if (!present && found) {
+          failures_->push_back("cautions of " + modality + ": expected none mentioning '" + text +
+                               "', got " + Join(s->cautions));
+        }
       }
     }
   }

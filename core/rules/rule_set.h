@@ -245,6 +245,13 @@ class CompiledRuleSet {
   // What EvaluateAll runs (see EvalProgram).
   EvalProgram program;
 
+  // Rules written in the rule file (the rest are the plugins' declared floors and cautions).
+  size_t FileRuleCount() const {
+    size_t n = 0;
+    for (const Rule& r : rules) n += r.plugin.empty() ? 1 : 0;
+    return n;
+  }
+
   // Truth of every rule for these findings, into `scratch` (see EvaluationScratch). Exactly the
   // same results as Evaluate(rule.root) per rule; faster, because every distinct test and group
   // is evaluated once per document by a flat program without recursion or data-dependent
