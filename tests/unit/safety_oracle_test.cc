@@ -1,14 +1,18 @@
-// The independent safety oracle (tests/safety): its evaluator, its table, and self-tests that feed
-// it deliberately unsafe plans.
+// The independent safety oracle (tests/safety): its evaluator, its table, self-tests that feed it
+// deliberately unsafe plans, the findings generator, and the property that every plan the
+// default rule set makes for generated findings keeps every safety invariant.
 #include "tests/safety/oracle.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <set>
 #include <string>
 
 #include "core/plan/plan_json.h"
 #include "core/plan/planner.h"
+#include "tests/safety/findings_generator.h"
+#include "tests/safety/oracle_runner.h"
 #include "tests/support/engine_fixture.h"
 
 namespace modalis::safety {
@@ -585,6 +589,91 @@ TEST(SafetyOracleSelfTest, ATrimesterWhilePregnancyIsUnknownReadsAsPregnant) {
   const auto got = Invariants(f, p);
   EXPECT_TRUE(got.contains("c.required-known"));
   EXPECT_TRUE(got.contains("c.rule-exclusion")) << Describe(f, p);
+}
+
+TEST(SafetyOracleShrink, KeepsOnlyTheFindingsThatStillShowTheViolation) {
+  json f = CleanFindings();
+  f["metal_allergy"] = true;
+  f["trigger_points"] = {"piriformis", "quadratus_lumborum", "upper_back"};
+  // A stand-in planner that always needles the trigger points.
+  auto fails = [](const json& d) {
+    Plan p = CleanPlan();
+    p.steps = {Step("dry_needling", {})};
+    if (d.contains("trigger_points")) {
+      for (const json& t : d["trigger_points"]) p.steps[0].targets.push_back(t);
+    }
+    for (const Violation& v : FindViolations(Table(), d, p)) {
+      if (v.invariant == "c.targets-allowed") return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(fails(f));
+  EXPECT_EQ(ShrinkDocument(f, fails), (json{{"trigger_points", json::array({"upper_back"})}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator.
+
+TEST(FindingsGeneratorTest, TheSameSeedGivesTheSameDocuments) {
+  FindingsGenerator a(Vocabulary(), 42), b(Vocabulary(), 42), c(Vocabulary(), 43);
+  bool differs = false;
+  for (int i = 0; i < 200; ++i) {
+    const json x = a.Next();
+    ASSERT_EQ(x, b.Next());
+    differs = differs || x != c.Next();
+  }
+  EXPECT_TRUE(differs);
+}
+
+TEST(FindingsGeneratorTest, DocumentsAreValidAndExerciseEveryModalityAndStatus) {
+  FindingsGenerator generator(Vocabulary(), 7);
+  const int n = 3000;
+  std::map<std::string, int> steps;
+  std::map<PlanStatus, int> statuses;
+  std::set<int64_t> ages;
+  int contradictions = 0;
+  for (int i = 0; i < n; ++i) {
+    const json doc = generator.Next();
+    auto plan = PlanForFindings(*testing::DefaultRules(), doc, PlanRequest{});
+    ASSERT_TRUE(plan.ok()) << plan.status() << "\n" << doc.dump();
+    ++statuses[plan->status];
+    for (const PlanStep& s : plan->steps) ++steps[s.modality];
+    if (doc.contains("age")) ages.insert(doc["age"].get<int64_t>());
+    for (const Contradiction& c : Table().contradictions) {
+      if (Evaluate(c.when, doc) == Truth::kTrue) {
+        ++contradictions;
+        break;
+      }
+    }
+  }
+  for (const auto& [modality, m] : Table().modalities) {
+    EXPECT_GT(steps[modality], n / 20) << modality << " is planned too rarely";
+  }
+  // Treatment plans dominate; every status occurs.
+  EXPECT_GT(statuses[PlanStatus::kComplete] + statuses[PlanStatus::kProvisional], n / 2);
+  EXPECT_GT(statuses[PlanStatus::kComplete], n / 50);
+  EXPECT_GT(statuses[PlanStatus::kScreenRequired], n / 20);
+  EXPECT_GT(statuses[PlanStatus::kReferred], n / 50);
+  EXPECT_GT(contradictions, n / 50);
+  for (int64_t age : {15, 16, 19, 20, 50, 51, 74, 75, 76}) {
+    EXPECT_TRUE(ages.contains(age)) << age;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The property. Expected to fail until the planner keeps every invariant of the brief; the
+// failure prints, per invariant, the counts and a shrunk example with its plan.
+
+uint64_t OracleDocuments() {
+  const char* env = std::getenv("MODALIS_ORACLE_DOCUMENTS");
+  return env != nullptr && *env != '\0' ? std::strtoull(env, nullptr, 10) : 20000;
+}
+
+TEST(SafetyOracle, GeneratedPlansKeepEveryInvariant) {
+  const OracleRun run =
+      RunOracle(Table(), *testing::DefaultRules(), Vocabulary(), OracleDocuments(), 20261201);
+  EXPECT_EQ(run.invalid_documents, 0u) << run.first_invalid;
+  EXPECT_EQ(run.violations, 0u) << FormatRun(run);
 }
 
 }  // namespace
