@@ -611,6 +611,38 @@ TEST(SafetyOracleShrink, KeepsOnlyTheFindingsThatStillShowTheViolation) {
   EXPECT_EQ(ShrinkDocument(f, fails), (json{{"trigger_points", json::array({"upper_back"})}}));
 }
 
+// The real planner under a rule set with a safety rule taken out: the oracle must notice.
+std::shared_ptr<const CompiledRuleSet> DefaultRulesWithout(const std::set<std::string>& ids) {
+  json rules = json::parse(testing::ReadText(testing::RulesDir() + "/lower-back-pain.rules.json"));
+  json kept = json::array();
+  for (const json& rule : rules["rules"]) {
+    if (!ids.contains(rule["id"].get<std::string>())) kept.push_back(rule);
+  }
+  EXPECT_EQ(kept.size() + ids.size(), rules["rules"].size());
+  rules["rules"] = kept;
+  std::vector<Diagnostic> diagnostics;
+  auto compiled = testing::CompileText(rules.dump(), &diagnostics);
+  EXPECT_NE(compiled, nullptr) << FormatDiagnostics(diagnostics);
+  return compiled;
+}
+
+TEST(SafetyOracleSelfTest, CatchesAPlannerWithoutTheCaudaEquinaReferral) {
+  auto rules = DefaultRulesWithout({"triage.emergency.cauda-equina"});
+  ASSERT_NE(rules, nullptr);
+  OracleRun run = RunOracle(Table(), *rules, Vocabulary(), 2000, 11);
+  EXPECT_GT(run.by_invariant["a.triage-level"].documents, 0u) << FormatRun(run);
+  EXPECT_GT(run.by_invariant["a.referred-plan"].documents, 0u);
+}
+
+TEST(SafetyOracleSelfTest, CatchesAPlannerWithoutTheAnticoagulantExclusion) {
+  auto rules = DefaultRulesWithout({"exclude.dry-needling.anticoagulant"});
+  ASSERT_NE(rules, nullptr);
+  OracleRun run = RunOracle(Table(), *rules, Vocabulary(), 2000, 11);
+  const InvariantSummary& found = run.by_invariant["c.rule-exclusion"];
+  EXPECT_GT(found.documents, 0u) << FormatRun(run);
+  EXPECT_TRUE(found.example.contains("anticoagulant_therapy")) << found.example;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The generator.
 
