@@ -184,7 +184,7 @@ TEST_F(FaultsTest, PluginMissingAtStartIsRefusedUnlessTheOperatorAllowsIt) {
 TEST_F(FaultsTest, PluginRemovedBeforeAReloadKeepsTheOldRulesServing) {
   Start();
   ASSERT_TRUE(HasStep(Plan(), "dry_needling"));
-  Save(Edited("\"version\": \"0.1.0\"", "\"version\": \"0.1.1\""));
+  Save(Edited("\"version\": \"0.2.0\"", "\"version\": \"0.2.1\""));
   const std::string kept = DryNeedling() + ".kept";
   fs::rename(DryNeedling(), kept);
 
@@ -197,12 +197,12 @@ TEST_F(FaultsTest, PluginRemovedBeforeAReloadKeepsTheOldRulesServing) {
   EXPECT_NE(Status().last_reload_error().find("restore the plugin"), std::string::npos);
   // The loaded copy keeps working for the rules that were live.
   v1::Plan plan = Plan();
-  EXPECT_EQ(plan.rule_set().version(), "0.1.0");
+  EXPECT_EQ(plan.rule_set().version(), "0.2.0");
   EXPECT_TRUE(HasStep(plan, "dry_needling"));
 
   fs::rename(kept, DryNeedling());
   ASSERT_TRUE(Reload().ok());
-  EXPECT_EQ(Plan().rule_set().version(), "0.1.1");
+  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
   EXPECT_TRUE(Status().last_reload_error().empty());
 }
 
@@ -214,7 +214,7 @@ TEST_F(FaultsTest, RuleFileDeletedBeforeAReloadKeepsTheOldRulesServing) {
   EXPECT_EQ(reload.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(reload.error_message().find("cannot read '" + RulesFile() + "'"), std::string::npos)
       << reload.error_message();
-  EXPECT_EQ(Plan().rule_set().version(), "0.1.0");
+  EXPECT_EQ(Plan().rule_set().version(), "0.2.0");
   EXPECT_TRUE(HasStep(Plan(), "dry_needling"));
 
   testing::WriteText(rules_.file("restore.tmp"), text);
@@ -224,7 +224,7 @@ TEST_F(FaultsTest, RuleFileDeletedBeforeAReloadKeepsTheOldRulesServing) {
 
 TEST_F(FaultsTest, HalfWrittenRuleFileIsRefusedWithItsLocation) {
   Start();
-  const std::string text = Edited("\"version\": \"0.1.0\"", "\"version\": \"0.1.1\"");
+  const std::string text = Edited("\"version\": \"0.2.0\"", "\"version\": \"0.2.1\"");
   // What a reload sees when it reads a file an editor is still writing in place.
   testing::WriteText(RulesFile(), text.substr(0, text.size() / 2));
   grpc::Status reload = Reload();
@@ -232,19 +232,19 @@ TEST_F(FaultsTest, HalfWrittenRuleFileIsRefusedWithItsLocation) {
   EXPECT_TRUE(std::regex_search(reload.error_message(),
                                 std::regex(R"(lower-back-pain\.rules\.json:\d+:\d+: error: )")))
       << reload.error_message();
-  EXPECT_EQ(Plan().rule_set().version(), "0.1.0");
+  EXPECT_EQ(Plan().rule_set().version(), "0.2.0");
   EXPECT_NE(Log().find("rules_reload_refused"), std::string::npos);
 
   testing::WriteText(RulesFile(), text);
   EXPECT_TRUE(Reload().ok());
-  EXPECT_EQ(Plan().rule_set().version(), "0.1.1");
+  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
 }
 
 TEST_F(FaultsTest, RenamedRuleFileGoesLiveOnceAndComplete) {
   constexpr int kQuietMs = 200;
   Start({"--watch-quiet-ms", std::to_string(kQuietMs)});
   ASSERT_NE(admin_, nullptr);
-  const std::string text = Edited("\"version\": \"0.1.0\"", "\"version\": \"0.2.0\"");
+  const std::string text = Edited("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\"");
   // A slow editor: half the temp file, a pause longer than the quiet period (the watcher wakes
   // and finds the rules unchanged), the rest, then the rename.
   const std::string tmp = rules_.file(".lower-back-pain.rules.json.swp");
@@ -255,14 +255,14 @@ TEST_F(FaultsTest, RenamedRuleFileGoesLiveOnceAndComplete) {
     out << text.substr(text.size() / 2);
   }
   fs::rename(tmp, RulesFile());
-  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.2.0"; }));
+  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.3.0"; }));
   // Long enough for a second, spurious reload to have happened and been logged.
   std::this_thread::sleep_for(std::chrono::milliseconds(4 * kQuietMs));
   const std::string log = Log();
   EXPECT_EQ(Count(log, "\"rules_reloaded\""), 1u) << log;
   EXPECT_EQ(Count(log, "rules_reload_refused"), 0u) << log;
   EXPECT_TRUE(Status().last_reload_error().empty());
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.0");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.0");
 }
 
 // Holds the database locked from this process, as another program (sqlite3, a backup tool) would.

@@ -39,7 +39,7 @@ TEST(LoadTest, ReloadsUnderLoadNeverFailARequest) {
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0}, failed{0};
   std::mutex mu;
-  std::set<std::string> seen, live = {"0.1.0"};
+  std::set<std::string> seen, live = {"0.2.0"};
   std::string first_failure;
 
   std::vector<std::thread> clients;
@@ -66,9 +66,9 @@ TEST(LoadTest, ReloadsUnderLoadNeverFailARequest) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   int reloads = 0, reload_failures = 0;
   for (int i = 1; std::chrono::steady_clock::now() < end; ++i) {
-    const std::string version = "0.1." + std::to_string(i % 2);
+    const std::string version = "0.2." + std::to_string(i % 2);
     std::string text = original;
-    text.replace(text.find("\"version\": \"0.1.0\""), 18, "\"version\": \"" + version + "\"");
+    text.replace(text.find("\"version\": \"0.2.0\""), 18, "\"version\": \"" + version + "\"");
     testing::WriteText(file + ".tmp", text);
     std::filesystem::rename(file + ".tmp", file);
     {

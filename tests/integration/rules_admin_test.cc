@@ -135,38 +135,38 @@ TEST_F(RulesAdminTest, ValidateReportsLocatedErrorsAndTheCandidateHash) {
 }
 
 TEST_F(RulesAdminTest, GoodEditGoesLiveBrokenEditKeepsTheOldRules) {
-  EXPECT_EQ(PlanVersion(), "0.1.0");
-  Edit("\"version\": \"0.1.0\"", "\"version\": \"0.1.1\"");
+  EXPECT_EQ(PlanVersion(), "0.2.0");
+  Edit("\"version\": \"0.2.0\"", "\"version\": \"0.2.1\"");
   v1::ReloadRulesResponse reloaded;
   ASSERT_TRUE(Reload("", &reloaded).ok());
-  EXPECT_EQ(reloaded.rule_set().version(), "0.1.1");
-  EXPECT_EQ(PlanVersion(), "0.1.1");
+  EXPECT_EQ(reloaded.rule_set().version(), "0.2.1");
+  EXPECT_EQ(PlanVersion(), "0.2.1");
 
   Edit("\"rf_major_trauma\"", "\"rf_major_trama\"");
   grpc::Status broken = Reload("", &reloaded);
   EXPECT_EQ(broken.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(broken.error_message().find("did you mean 'rf_major_trauma'"), std::string::npos);
-  EXPECT_EQ(PlanVersion(), "0.1.1");
+  EXPECT_EQ(PlanVersion(), "0.2.1");
   EXPECT_NE(Status().last_reload_error().find("rf_major_trama"), std::string::npos);
 }
 
 TEST_F(RulesAdminTest, ReloadActivatesOnlyTheExpectedContent) {
   const std::string live = Status().rule_set().sha256();
-  Edit("\"version\": \"0.1.0\"", "\"version\": \"0.2.0\"");
+  Edit("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\"");
   v1::ReloadRulesResponse reloaded;
   grpc::Status mismatch = Reload(live, &reloaded);
   EXPECT_EQ(mismatch.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(PlanVersion(), "0.1.0");
+  EXPECT_EQ(PlanVersion(), "0.2.0");
 }
 
 TEST_F(RulesAdminTest, WatcherActivatesASavedEditOnceTheDirectoryIsQuiet) {
   Start("300");
-  Edit("\"version\": \"0.1.0\"", "\"version\": \"0.3.0\"");
+  Edit("\"version\": \"0.2.0\"", "\"version\": \"0.4.0\"");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (Status().rule_set().version() != "0.3.0" && std::chrono::steady_clock::now() < deadline) {
+  while (Status().rule_set().version() != "0.4.0" && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(PlanVersion(), "0.3.0");
+  EXPECT_EQ(PlanVersion(), "0.4.0");
   // A half-written file is refused and the last good rules keep serving.
   testing::WriteText(RulesFile(), testing::ReadText(RulesFile()).substr(0, 2000));
   while (Status().last_reload_error().empty() && std::chrono::steady_clock::now() < deadline) {
@@ -174,7 +174,7 @@ TEST_F(RulesAdminTest, WatcherActivatesASavedEditOnceTheDirectoryIsQuiet) {
   }
   EXPECT_NE(Status().last_reload_error().find("not valid JSON"), std::string::npos)
       << Status().last_reload_error();
-  EXPECT_EQ(PlanVersion(), "0.3.0");
+  EXPECT_EQ(PlanVersion(), "0.4.0");
 }
 
 TEST_F(RulesAdminTest, FailingGoldenCaseKeepsTheOldRules) {
@@ -186,7 +186,7 @@ TEST_F(RulesAdminTest, FailingGoldenCaseKeepsTheOldRules) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(refused.error_message().find("FAIL emergency-saddle-anaesthesia"), std::string::npos)
       << refused.error_message();
-  EXPECT_EQ(PlanVersion(), "0.1.0");
+  EXPECT_EQ(PlanVersion(), "0.2.0");
 }
 
 }  // namespace

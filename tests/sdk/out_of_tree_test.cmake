@@ -51,7 +51,7 @@ file(CHMOD ${plugins} DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
            GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 
 run("modalis plugins list" ${MODALIS} plugins list --plugins ${plugins})
-foreach(expected "${plugins} (plugin ABI 1.0): 5 loaded, 1 refused"
+foreach(expected "${plugins} (plugin ABI 1.1): 5 loaded, 1 refused"
                  "loaded   heat_therapy 1.0.0" "loaded   dry_needling"
                  "refused  ${plugins}/broken.so: is not a shared library")
   string(FIND "${RUN_OUTPUT}" "${expected}" at)
