@@ -6,7 +6,9 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "core/common/diagnostic.h"
 #include "core/plan/planner.h"
 
 namespace modalis::cli {
@@ -31,6 +33,10 @@ struct FindingsFile {
   PlanRequest request;
 };
 bool ReadFindingsFile(const std::string& path, FindingsFile* out);
+
+// Prints the rule set's failing golden cases, if creating the engine reported them, as a warning
+// on standard error: the plan still prints, but the rules would not go live.
+void WarnFailingGoldenCases(const std::vector<Diagnostic>& diagnostics);
 
 void AddPlanCommands(CLI::App& app, Common* common, Runner* run);    // suggest
 void AddRulesCommands(CLI::App& app, Common* common, Runner* run);   // rules ...

@@ -18,6 +18,12 @@ std::string PluginsDir(const Common& common) {
   return common.plugins.empty() ? DefaultPluginsDir() : Absolute(common.plugins);
 }
 
+void WarnFailingGoldenCases(const std::vector<Diagnostic>& diagnostics) {
+  for (const Diagnostic& d : diagnostics) {
+    if (d.id == "golden-cases-fail") std::cerr << "modalis: warning: " << d.message;
+  }
+}
+
 bool ReadFindingsFile(const std::string& path, FindingsFile* out) {
   std::ifstream in(path);
   if (!in) {

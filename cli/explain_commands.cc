@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/rule_candidate.h"
 #include "core/engine.h"
 
 namespace modalis::cli {
@@ -148,13 +149,17 @@ int Explain(const Common& common, const std::string& file) {
   std::vector<Diagnostic> diagnostics;
   // A person reads the result here and nothing goes live: a modality without its plugin is a
   // warning and shows as unavailable, so rules can be tried on a machine without every plugin.
-  auto engine = Engine::Create(
-      EngineConfig{common.rules, PluginsDir(common), {}, /*allow_missing_modalities=*/true},
-      &diagnostics);
+  EngineConfig config;
+  config.rules_dir = RulesDir(common);
+  config.plugins_dir = PluginsDir(common);
+  config.allow_missing_modalities = true;
+  config.golden_cases_advisory = true;
+  auto engine = Engine::Create(config, &diagnostics);
   if (!engine.ok()) {
     std::cerr << "modalis: " << engine.status().message() << "\n";
     return 1;
   }
+  WarnFailingGoldenCases(diagnostics);
   auto plan = (*engine)->Suggest(findings, request);
   if (!plan.ok()) {
     std::cerr << "modalis: " << plan.status().message() << "\n";

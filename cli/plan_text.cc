@@ -72,6 +72,7 @@ std::string PlanToText(const Plan& plan) {
     out << "\nAsk or record:\n";
     for (const MissingFinding& m : plan.missing_findings) {
       out << "  - " << m.code << ": " << m.why << "\n";
+      for (size_t i = 1; i < m.reasons.size(); ++i) out << "      also " << m.reasons[i] << "\n";
     }
   }
   return out.str();

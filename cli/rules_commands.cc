@@ -4,10 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/rule_candidate.h"
 #include "core/findings/findings.h"
+#include "core/plan/golden_cases.h"
 #include "core/rules/compiler.h"
 
 namespace modalis::cli {
@@ -15,21 +18,35 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The rule source a PATH names: a directory with modalis.json, a manifest itself, or a single
-// rule file checked against the vocabulary of the --rules set.
-absl::StatusOr<RuleSource> SourceFor(const Common& common, const std::string& path) {
-  if (fs::is_directory(path)) return ReadRuleSource(path);
-  if (fs::path(path).filename() == "modalis.json") {
-    return ReadRuleSource(fs::path(path).parent_path().string());
+// A candidate whose rule file keeps the live set's id and version but changed its content: plans
+// would name a version that no longer says which rules made them.
+void WarnUnchangedVersion(const Candidate& candidate, const CompiledRuleSet& rules,
+                          const PluginRegistry& plugins) {
+  if (!candidate.in_rule_set || candidate.replaces.empty()) return;
+  auto live_source = ReadRuleSource(candidate.directory);
+  if (!live_source.ok() || live_source->rules.path != candidate.replaces) return;
+  std::vector<Diagnostic> ignored;
+  auto live = CompileRuleSet(*live_source, plugins, &ignored);
+  if (live == nullptr || live->id != rules.id || live->version != rules.version ||
+      live->sha256 == rules.sha256) {
+    return;
   }
-  auto source = ReadRuleSource(common.rules);
-  if (!source.ok()) return source.status();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  source->rules = {path, text.str()};
-  return source;
+  std::cerr << candidate.source.rules.path << ": warning: the content differs from "
+            << candidate.replaces << " but the version is still " << rules.version
+            << "; change \"version\" so every plan names the rules that made it "
+               "[unchanged-version]\n";
+}
+
+// Golden-case failures as located diagnostics, for --json.
+std::vector<Diagnostic> GoldenDiagnostics(const GoldenReport& report) {
+  std::vector<Diagnostic> out = report.diagnostics;
+  for (const GoldenCaseResult& c : report.cases) {
+    if (c.outcome != GoldenCaseResult::Outcome::kFailed) continue;
+    std::string message = "golden case '" + c.id + "' fails";
+    for (const std::string& d : c.details) message += "; " + d;
+    out.push_back(Diagnostic{Diagnostic::Severity::kError, "golden-case-failed", c.where, message});
+  }
+  return out;
 }
 
 int Check(const Common& common, std::vector<std::string> paths, bool as_json) {
@@ -38,27 +55,44 @@ int Check(const Common& common, std::vector<std::string> paths, bool as_json) {
     std::cerr << "modalis: " << plugins.status().message() << "\n";
     return 1;
   }
-  if (paths.empty()) paths.push_back(common.rules);
+  if (paths.empty()) paths.push_back(RulesDir(common));
   std::vector<Diagnostic> all;
   bool failed = false;
   for (const std::string& path : paths) {
-    auto source = SourceFor(common, path);
-    if (!source.ok()) {
-      std::cerr << "modalis: " << source.status().message() << "\n";
+    auto candidate = CandidateFor(common, path);
+    if (!candidate.ok()) {
+      std::cerr << "modalis: " << candidate.status().message() << "\n";
       failed = true;
       continue;
     }
     std::vector<Diagnostic> diagnostics;
-    auto rules = CompileRuleSet(*source, **plugins, &diagnostics);
+    auto rules = CompileRuleSet(candidate->source, **plugins, &diagnostics);
     if (rules == nullptr) failed = true;
+    // What modalisd would refuse to put live, the check refuses too: failing golden cases.
+    std::optional<GoldenReport> golden;
+    if (rules != nullptr && candidate->in_rule_set && !candidate->source.cases.empty()) {
+      golden = RunGoldenCases(*rules, candidate->source.cases);
+      if (!golden->ok()) failed = true;
+    }
     if (!as_json) {
       std::cerr << FormatDiagnostics(diagnostics);
-      if (rules != nullptr) {
-        std::cout << "ok: " << source->rules.path << ": " << rules->id << " " << rules->version
-                  << " (" << rules->FileRuleCount() << " rules, sha256 " << rules->sha256 << ")\n";
+      if (rules != nullptr) WarnUnchangedVersion(*candidate, *rules, **plugins);
+      if (golden && !golden->ok()) std::cerr << FormatGoldenReport(*golden);
+      if (rules != nullptr && (!golden || golden->ok())) {
+        std::cout << "ok: " << candidate->source.rules.path << ": " << rules->id << " "
+                  << rules->version << " (" << rules->FileRuleCount() << " rules, sha256 "
+                  << rules->sha256 << ")";
+        if (golden) std::cout << "; " << golden->passed() << " golden cases pass";
+        if (candidate->in_rule_set && !candidate->replaces.empty()) {
+          std::cout << "; may replace " << candidate->replaces;
+        }
+        std::cout << "\n";
       }
     }
     all.insert(all.end(), diagnostics.begin(), diagnostics.end());
+    if (golden) {
+      for (Diagnostic& d : GoldenDiagnostics(*golden)) all.push_back(std::move(d));
+    }
   }
   if (as_json) std::cout << DiagnosticsToJson(all).dump(2) << "\n";
   return failed ? 1 : 0;
@@ -190,7 +224,9 @@ void AddRulesCommands(CLI::App& app, Common* common, Runner* run) {
       "check", "compile rule sets and report every problem (exit 1 on any error)");
   AddCommonOptions(check, common);
   check->add_option("PATH", args->paths,
-                    "rules directories (with modalis.json) or rule files; default: --rules");
+                    "rules directories (with modalis.json), or files: an edited copy beside "
+                    "modalis.json is checked in place of the file it would replace, golden cases "
+                    "included; default: --rules");
   check->add_flag("--json", args->json, "print the problems as a JSON array for tools");
   check->callback([=] { *run = [=] { return Check(*common, args->paths, args->json); }; });
 

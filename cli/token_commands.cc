@@ -1,4 +1,4 @@
-// modalis token add: mints a bearer token for a client app and stores only its hash.
+// modalis token add | list | remove: bearer tokens for client apps; only their hashes are stored.
 #include <iostream>
 
 #include "cli/commands.h"
@@ -24,6 +24,30 @@ int Add(const std::string& file, const std::string& name, const std::string& rol
   return 0;
 }
 
+int List(const std::string& file) {
+  auto entries = ReadTokenFile(file);
+  if (!entries.ok()) {
+    std::cerr << "modalis: " << entries.status().message() << "\n";
+    return 1;
+  }
+  // The start of each hash tells two tokens of one client apart; the token itself is not kept.
+  for (const TokenEntry& e : *entries) {
+    std::cout << e.name << "\t" << RoleName(e.role) << "\tsha256 " << e.sha256.substr(0, 12)
+              << "…\n";
+  }
+  return 0;
+}
+
+int Remove(const std::string& file, const std::string& name) {
+  if (absl::Status s = RemoveTokens(file, name); !s.ok()) {
+    std::cerr << "modalis: " << s.message() << "\n";
+    return 1;
+  }
+  std::cerr << "removed every token of " << name << " from " << file
+            << "; restart modalisd for it to take effect\n";
+  return 0;
+}
+
 }  // namespace
 
 void AddTokenCommands(CLI::App& app, Common*, Runner* run) {
@@ -41,6 +65,18 @@ void AddTokenCommands(CLI::App& app, Common*, Runner* run) {
   add->add_option("--name", args->name, "client name, e.g. booking-app")->required();
   add->add_option("--role", args->role, "booking, notes or admin")->required();
   add->callback([=] { *run = [=] { return Add(args->file, args->name, args->role); }; });
+
+  CLI::App* list = token->add_subcommand("list", "the clients that have tokens, and their roles");
+  list->add_option("--file", args->file, "token file modalisd reads (--token-file)")
+      ->capture_default_str();
+  list->callback([=] { *run = [=] { return List(args->file); }; });
+
+  auto name = std::make_shared<std::string>();
+  CLI::App* remove = token->add_subcommand("remove", "revoke every token of one client");
+  remove->add_option("--file", args->file, "token file modalisd reads (--token-file)")
+      ->capture_default_str();
+  remove->add_option("NAME", *name, "the client name, as in token list")->required();
+  remove->callback([=] { *run = [=] { return Remove(args->file, *name); }; });
 }
 
 }  // namespace modalis::cli

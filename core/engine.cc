@@ -66,7 +66,15 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::Reload(
   std::lock_guard lock(mu_);
   status_.last_reload_at_ms = NowMs();
   status_.last_reload_error = result.ok() ? "" : std::string(result.status().message());
-  if (!result.ok()) return result;
+  if (!result.ok()) {
+    if (status_.serving_last_good) {
+      status_.last_reload_error = "still serving the last rule set that went live (" +
+                                  status_.rules->id + " " + status_.rules->version + ", sha256 " +
+                                  status_.rules->sha256 + "): " + status_.last_reload_error;
+    }
+    return result;
+  }
+  status_.serving_last_good = false;
   // The same content again (an editor's save without changes, a watcher woken by a temp file):
   // requests keep the snapshot they share and the activation time stays when it really changed.
   if ((*result)->sha256 == status_.rules->sha256) return status_.rules;
@@ -112,13 +120,16 @@ EngineStatus Engine::status() const {
   return status_;
 }
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& config,
-                                                       std::vector<Diagnostic>* diagnostics) {
-  ASSIGN_OR_RETURN(auto plugins, LoadPlugins(config.plugins_dir));
+namespace {
+
+// The rule files as start-up reads them: compiled, and tested against their golden cases.
+absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompileRuleFiles(
+    const EngineConfig& config, const PluginRegistry& plugins,
+    std::vector<Diagnostic>* diagnostics) {
   ASSIGN_OR_RETURN(RuleSource source, ReadRuleSource(config.rules_dir));
   const size_t first = diagnostics->size();
-  auto rules = CompileRuleSet(source, *plugins, diagnostics);
-  RefuseMissingModalities(config, *plugins, diagnostics, first);
+  auto rules = CompileRuleSet(source, plugins, diagnostics);
+  RefuseMissingModalities(config, plugins, diagnostics, first);
   if (HasErrors(*diagnostics)) rules = nullptr;
   if (rules == nullptr) {
     return absl::FailedPreconditionError("the rule set in '" + config.rules_dir +
@@ -126,12 +137,53 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& confi
   }
   // A rule set goes live only when its golden cases pass.
   GoldenReport golden = RunGoldenCases(*rules, source.cases);
-  if (!golden.ok()) {
+  if (!golden.ok() && config.golden_cases_advisory) {
+    diagnostics->push_back(Diagnostic{
+        Diagnostic::Severity::kWarning, "golden-cases-fail",
+        SourceLocation{config.rules_dir, 0, 0, ""},
+        "the rule set fails its golden cases, so modalisd would not put it live; this plan is "
+        "for trying it out:\n" +
+            FormatGoldenReport(golden)});
+  } else if (!golden.ok()) {
     return absl::FailedPreconditionError("the rule set in '" + config.rules_dir +
                                          "' fails its golden cases:\n" +
                                          FormatGoldenReport(golden));
   }
-  return std::unique_ptr<Engine>(new Engine(config, std::move(plugins), std::move(rules)));
+  return rules;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& config,
+                                                       std::vector<Diagnostic>* diagnostics) {
+  ASSIGN_OR_RETURN(auto plugins, LoadPlugins(config.plugins_dir));
+  auto from_files = CompileRuleFiles(config, *plugins, diagnostics);
+  if (from_files.ok()) {
+    return std::unique_ptr<Engine>(new Engine(config, std::move(plugins), *std::move(from_files)));
+  }
+  if (!config.last_good) return from_files.status();
+  // The files are broken: serve what last went live (it passed its golden cases then), and say
+  // so, until a reload of fixed files replaces it.
+  std::vector<Diagnostic> last_good_diagnostics;
+  auto last_good = CompileRuleSet(*config.last_good, *plugins, &last_good_diagnostics);
+  RefuseMissingModalities(config, *plugins, &last_good_diagnostics, 0);
+  if (last_good == nullptr || HasErrors(last_good_diagnostics)) {
+    return absl::FailedPreconditionError(
+        std::string(from_files.status().message()) +
+        "\nthe last rule set that went live cannot be served either:\n" +
+        FormatDiagnostics(last_good_diagnostics));
+  }
+  auto engine =
+      std::unique_ptr<Engine>(new Engine(config, std::move(plugins), std::move(last_good)));
+  const auto& serving = *engine->status_.rules;
+  engine->status_.serving_last_good = true;
+  engine->status_.last_reload_at_ms = engine->status_.activated_at_ms;
+  engine->status_.last_reload_error = "serving the last rule set that went live (" + serving.id +
+                                      " " + serving.version + ", sha256 " + serving.sha256 +
+                                      ") because the rule files cannot be used; fix them, then "
+                                      "reload: " +
+                                      std::string(from_files.status().message());
+  return engine;
 }
 
 std::shared_ptr<const CompiledRuleSet> Engine::rules() const {

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ struct EngineConfig {
   // without anyone deciding so, e.g. after an upgrade that left a plugin out. With it set, such a
   // rule set compiles with a warning and plans show the modality as unavailable.
   bool allow_missing_modalities = false;
+  // The rule set that last went live (from the store): served when the files in rules_dir do not
+  // compile or fail their golden cases at start, so a bad edit never takes the clinic down at its
+  // next restart. Absent: broken files refuse the start.
+  std::optional<RuleSource> last_good;
+  // For tools where a person reads the plan and nothing goes live (modalis suggest, explain):
+  // failing golden cases are a warning ("golden-cases-fail") instead of refusing the rule set, so
+  // a plugin author can see what a new modality does before fixing the cases.
+  bool golden_cases_advisory = false;
 };
 
 // A rule set compiled and tested off the request path; `ok()` when it may go live.
@@ -49,6 +58,9 @@ struct EngineStatus {
   std::shared_ptr<const CompiledRuleSet> rules;
   int64_t activated_at_ms = 0;
   std::string last_reload_error;  // empty when the last reload succeeded (or none was tried)
+  // True while the rule files are broken and the last rule set that went live is served instead
+  // (see EngineConfig::last_good); last_reload_error then says which file and where.
+  bool serving_last_good = false;
   int64_t last_reload_at_ms = 0;
 };
 

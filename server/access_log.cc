@@ -1,5 +1,7 @@
 #include "server/access_log.h"
 
+#include <grpc/support/log.h>
+
 #include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -96,6 +98,36 @@ std::shared_ptr<spdlog::logger> MakeJsonLogger(const std::string& path) {
   log->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l",%v})");
   log->flush_on(spdlog::level::info);
   return log;
+}
+
+namespace {
+
+std::shared_ptr<spdlog::logger>& GrpcLog() {
+  static auto* log = new std::shared_ptr<spdlog::logger>();  // never destroyed: see the header
+  return *log;
+}
+
+void LogFromGrpc(gpr_log_func_args* args) {
+  const std::shared_ptr<spdlog::logger>& log = GrpcLog();
+  if (!log) return;
+  const std::string text =
+      Body(nlohmann::ordered_json{{"event", "grpc"},
+                                  {"message", args->message == nullptr ? "" : args->message},
+                                  {"source", std::string(args->file == nullptr ? "" : args->file) +
+                                                 ":" + std::to_string(args->line)}});
+  // gRPC emits info and debug lines only when GRPC_VERBOSITY asks for them: keep what was asked.
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+    log->error(text);
+  } else {
+    log->info(text);
+  }
+}
+
+}  // namespace
+
+void RouteGrpcLogging(std::shared_ptr<spdlog::logger> log) {
+  GrpcLog() = std::move(log);
+  gpr_set_log_function(&LogFromGrpc);
 }
 
 void LogEvent(spdlog::logger& log, bool warning, const std::string& event,

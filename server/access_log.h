@@ -29,6 +29,11 @@ class AccessLogFactory final : public grpc::experimental::ServerInterceptorFacto
 // A logger writing one JSON object per line to stderr ("-") or to a file created 0600.
 std::shared_ptr<spdlog::logger> MakeJsonLogger(const std::string& path);
 
+// Sends gRPC's own log lines (transport errors, handshake failures, its debug output when
+// GRPC_VERBOSITY asks for it) to `log` as {"event": "grpc", ...}, so the log is JSON lines only.
+// `log` is kept for the life of the process: gRPC may log from any thread until exit.
+void RouteGrpcLogging(std::shared_ptr<spdlog::logger> log);
+
 // Logs {"event": event, "message": message, ...fields} at info or warning level.
 void LogEvent(spdlog::logger& log, bool warning, const std::string& event,
               const std::string& message);

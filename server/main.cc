@@ -19,6 +19,7 @@
 
 #include "server/access_log.h"
 #include "server/auth.h"
+#include "server/file_checks.h"
 #include "server/paths.h"
 #include "server/plan_service.h"
 #include "server/rules_admin_service.h"
@@ -52,6 +53,7 @@ struct Options {
   int watch_quiet_ms = 1000;     // 0: do not watch the rules directory
   int db_busy_timeout_ms = 5000;
   bool allow_missing_plugins = false;
+  bool allow_insecure_permissions = false;
 };
 
 bool IsLoopback(const std::string& listen) {
@@ -130,13 +132,23 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
       }
       if (app.count(limit.flag) == 0) *limit.field = value.get<int>();
     }
-    if (key == "allow_missing_plugins") {
+    struct Switch {
+      const char* key;
+      const char* flag;
+      bool* field;
+    };
+    const Switch switches[] = {
+        {"allow_missing_plugins", "--allow-missing-plugins", &o->allow_missing_plugins},
+        {"allow_insecure_permissions", "--allow-insecure-permissions",
+         &o->allow_insecure_permissions}};
+    for (const Switch& sw : switches) {
+      if (key != sw.key) continue;
       known = true;
       if (!value.is_boolean()) {
         std::cerr << "modalisd: " << o->config << ": " << key << " must be true or false\n";
         return false;
       }
-      if (app.count("--allow-missing-plugins") == 0) o->allow_missing_plugins = value.get<bool>();
+      if (app.count(sw.flag) == 0) *sw.field = value.get<bool>();
     }
     if (!known) {
       std::cerr << "modalisd: " << o->config << ": unknown setting '" << key << "'\n";
@@ -146,28 +158,46 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
   return true;
 }
 
+// Checked before anything listens: a problem names its flag and file (server/file_checks.h).
 std::shared_ptr<grpc::ServerCredentials> Credentials(const Options& o, std::string* error) {
-  if (o.tls_cert.empty() && o.tls_key.empty()) return grpc::InsecureServerCredentials();
-  if (o.tls_cert.empty() || o.tls_key.empty()) {
-    *error = "TLS needs both --tls-cert and --tls-key";
+  auto tls = modalis::LoadTlsFiles({o.tls_cert, o.tls_key, o.client_ca});
+  if (!tls.ok()) {
+    *error = std::string(tls.status().message());
     return nullptr;
   }
-  bool ok_cert = false, ok_key = false, ok_ca = true;
+  if (o.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  std::vector<std::string> warnings;
+  if (absl::Status mode = modalis::CheckSecretFileMode("--tls-key", o.tls_key,
+                                                       o.allow_insecure_permissions, &warnings);
+      !mode.ok()) {
+    *error = std::string(mode.message());
+    return nullptr;
+  }
+  for (const std::string& w : warnings) std::cerr << "modalisd: warning: " << w << "\n";
   grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({ReadFile(o.tls_key, &ok_key), ReadFile(o.tls_cert, &ok_cert)});
+  ssl.pem_key_cert_pairs.push_back({tls->key_pem, tls->cert_pem});
   if (!o.client_ca.empty()) {
-    ssl.pem_root_certs = ReadFile(o.client_ca, &ok_ca);
+    ssl.pem_root_certs = tls->ca_pem;
     // mTLS: every client must present a certificate signed by this CA.
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  if (!ok_cert || !ok_key || !ok_ca) {
-    *error = "cannot read the TLS certificate, key or client CA file";
-    return nullptr;
   }
   return grpc::SslServerCredentials(ssl);
 }
 
 int Run(const Options& options) {
+  // Signals are taken by sigwait below; block them before anything can start a thread (gRPC
+  // starts its own at its first use, credentials included), or a SIGTERM delivered to such a
+  // thread would kill the process without draining the writes in flight.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // First, so that gRPC's own lines, from its first use on, are JSON lines in the same log.
+  auto log = modalis::MakeJsonLogger(options.log_file);
+  g_plugin_log = log;
+  modalis::RouteGrpcLogging(log);
   const bool tls = !options.tls_cert.empty();
   // Without TLS and tokens anyone who can reach the port could read plans: loopback only.
   if (!IsLoopback(options.listen) && (!tls || options.token_file.empty())) {
@@ -184,42 +214,20 @@ int Run(const Options& options) {
   }
   modalis::Authorizer auth;
   if (!options.token_file.empty()) {
+    std::vector<std::string> warnings;
+    if (absl::Status mode = modalis::CheckSecretFileMode(
+            "--token-file", options.token_file, options.allow_insecure_permissions, &warnings);
+        !mode.ok()) {
+      std::cerr << "modalisd: " << mode.message() << "\n";
+      return 2;
+    }
+    for (const std::string& w : warnings) std::cerr << "modalisd: warning: " << w << "\n";
     auto tokens = modalis::ReadTokenFile(options.token_file);
     if (!tokens.ok()) {
       std::cerr << "modalisd: " << tokens.status().message() << "\n";
       return 2;
     }
     auth = modalis::Authorizer(*std::move(tokens));
-  }
-
-  // Signals are taken by sigwait below; block them before gRPC starts its threads.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  modalis::EngineConfig config;
-  config.rules_dir = options.rules;
-  config.findings_limits.max_findings = static_cast<size_t>(options.max_findings);
-  config.findings_limits.max_list_items = static_cast<size_t>(options.max_list_items);
-  config.findings_limits.max_string_bytes = static_cast<size_t>(options.max_string_bytes);
-  config.plugins_dir =
-      options.plugins.empty() ? modalis::DefaultPluginsDir() : modalis::Absolute(options.plugins);
-  config.allow_missing_modalities = options.allow_missing_plugins;
-  std::vector<modalis::Diagnostic> diagnostics;
-  auto engine = modalis::Engine::Create(config, &diagnostics);
-  if (!engine.ok()) {
-    std::cerr << "modalisd: " << engine.status().message() << "\n";
-    if (engine.status().message().find("[unknown-modality]") != std::string_view::npos) {
-      std::cerr << "modalisd: to serve plans that show such a modality as unavailable, start with "
-                   "--allow-missing-plugins\n";
-    }
-    return 1;
-  }
-  for (const auto& d : diagnostics) std::cerr << d.ToString() << "\n";
-  for (const auto& refusal : (*engine)->plugins().refused()) {
-    std::cerr << "modalisd: plugin " << refusal.path << " refused: " << refusal.reason << "\n";
   }
 
   const std::filesystem::path db_path(options.db);
@@ -241,15 +249,73 @@ int Run(const Options& options) {
     return 1;
   }
 
-  auto log = modalis::MakeJsonLogger(options.log_file);
-  g_plugin_log = log;
+  modalis::EngineConfig config;
+  config.rules_dir = options.rules;
+  config.findings_limits.max_findings = static_cast<size_t>(options.max_findings);
+  config.findings_limits.max_list_items = static_cast<size_t>(options.max_list_items);
+  config.findings_limits.max_string_bytes = static_cast<size_t>(options.max_string_bytes);
+  config.plugins_dir =
+      options.plugins.empty() ? modalis::DefaultPluginsDir() : modalis::Absolute(options.plugins);
+  config.allow_missing_modalities = options.allow_missing_plugins;
+  // What last went live, so broken rule files at start do not take the clinic down.
+  auto last_served = (*store)->LastServedRuleSet();
+  if (!last_served.ok()) {
+    std::cerr << "modalisd: " << last_served.status().message() << "\n";
+    return 1;
+  }
+  if (last_served->has_value()) {
+    const modalis::RuleSetRecord& record = **last_served;
+    auto source = modalis::RuleSourceFromCanonical(
+        *record.canonical_source, options.db + " (rule set " + record.sha256.substr(0, 12) + ")");
+    if (source.ok()) config.last_good = *std::move(source);
+  }
+  std::vector<modalis::Diagnostic> diagnostics;
+  auto engine = modalis::Engine::Create(config, &diagnostics);
+  if (!engine.ok()) {
+    std::cerr << "modalisd: " << engine.status().message() << "\n";
+    if (engine.status().message().find("[unknown-modality]") != std::string_view::npos) {
+      std::cerr << "modalisd: to serve plans that show such a modality as unavailable, start with "
+                   "--allow-missing-plugins\n";
+    }
+    return 1;
+  }
+  for (const auto& d : diagnostics) std::cerr << d.ToString() << "\n";
+  for (const auto& refusal : (*engine)->plugins().refused()) {
+    std::cerr << "modalisd: plugin " << refusal.path << " refused: " << refusal.reason << "\n";
+  }
+
+  // Every rule set that goes live is recorded, so the next start can fall back to it.
+  auto record_served = [&](const modalis::CompiledRuleSet& rules) {
+    (*store)->RecordServedRuleSetAsync(
+        modalis::RuleSetRecord{rules.sha256, rules.id, rules.version,
+                               std::make_shared<const std::string>(rules.canonical_source)},
+        [log](absl::Status s) {
+          if (!s.ok()) {
+            modalis::LogEvent(*log, true, "rules_served_not_recorded", std::string(s.message()));
+          }
+        });
+  };
+  if (const modalis::EngineStatus status = (*engine)->status(); status.serving_last_good) {
+    modalis::LogEvent(*log, true, "rules_files_broken", status.last_reload_error);
+    std::cerr << "modalisd: " << status.last_reload_error << "\n";
+  } else {
+    record_served(*status.rules);
+  }
   modalis::SetPluginErrorLogger(&LogPluginError);
   modalis::PlanServiceImpl plan_service(**engine, **store, auth);
-  auto on_reload = [&](const absl::Status& status) {
+  auto on_reload = [&](const absl::Status& status,
+                       const std::shared_ptr<const modalis::CompiledRuleSet>& before) {
     const auto rules = (*engine)->rules();
     if (status.ok()) {
+      record_served(*rules);
+      // Old -> new, so the log shows what changed even when the version was not bumped.
       modalis::LogEvent(*log, false, "rules_reloaded",
-                        rules->id + " " + rules->version + " sha256 " + rules->sha256);
+                        before->id + " " + before->version + " sha256 " + before->sha256 + " -> " +
+                            rules->id + " " + rules->version + " sha256 " + rules->sha256 +
+                            (before->id == rules->id && before->version == rules->version &&
+                                     before->sha256 != rules->sha256
+                                 ? " (content changed, version unchanged)"
+                                 : ""));
     } else {
       modalis::LogEvent(*log, true, "rules_reload_refused",
                         "previous rules keep serving: " + std::string(status.message()));
@@ -345,6 +411,9 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-missing-plugins", options.allow_missing_plugins,
                "serve a rule set that names a modality no loaded plugin provides (plans show it "
                "as unavailable) instead of refusing it");
+  app.add_flag("--allow-insecure-permissions", options.allow_insecure_permissions,
+               "start even when the TLS key or the token file is readable by every user (they "
+               "are refused otherwise)");
   app.add_option("--max-message-bytes", options.max_message_bytes, "largest request accepted")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));

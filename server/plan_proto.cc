@@ -7,20 +7,6 @@
 namespace modalis {
 namespace {
 
-v1::Urgency ToProto(Urgency u) {
-  switch (u) {
-    case Urgency::kNone:
-      return v1::NONE;
-    case Urgency::kRoutine:
-      return v1::ROUTINE;
-    case Urgency::kUrgent:
-      return v1::URGENT;
-    case Urgency::kEmergency:
-      return v1::EMERGENCY;
-  }
-  return v1::URGENCY_UNSPECIFIED;
-}
-
 v1::PlanStatus ToProto(PlanStatus s) {
   switch (s) {
     case PlanStatus::kComplete:
@@ -49,6 +35,8 @@ v1::ExclusionSeverity ToProto(Exclusion::Severity s) {
       return v1::UNAVAILABLE;
     case Exclusion::Severity::kPluginError:
       return v1::PLUGIN_ERROR;
+    case Exclusion::Severity::kNeedsFindings:
+      return v1::NEEDS_FINDINGS;
     case Exclusion::Severity::kTimeBudget:
       return v1::TIME_BUDGET;
   }
@@ -103,6 +91,20 @@ absl::StatusOr<nlohmann::json> ValueToJson(const google::protobuf::Value& v, int
 
 }  // namespace
 
+v1::Urgency ToProto(Urgency u) {
+  switch (u) {
+    case Urgency::kNone:
+      return v1::NONE;
+    case Urgency::kRoutine:
+      return v1::ROUTINE;
+    case Urgency::kUrgent:
+      return v1::URGENT;
+    case Urgency::kEmergency:
+      return v1::EMERGENCY;
+  }
+  return v1::URGENCY_UNSPECIFIED;
+}
+
 void PlanToProto(const Plan& plan, v1::Plan* out) {
   out->set_plan_id(plan.plan_id);
   out->mutable_rule_set()->set_id(plan.rule_set.id);
@@ -155,6 +157,7 @@ void PlanToProto(const Plan& plan, v1::Plan* out) {
     v1::MissingFinding* missing = out->add_missing_findings();
     missing->set_code(m.code);
     missing->set_why(m.why);
+    Copy(m.reasons, missing->mutable_reasons());
   }
   for (const Contradiction& c : plan.contradictions) {
     v1::Contradiction* x = out->add_contradictions();

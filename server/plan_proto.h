@@ -12,6 +12,7 @@
 
 namespace modalis {
 
+v1::Urgency ToProto(Urgency urgency);
 void PlanToProto(const Plan& plan, v1::Plan* out);
 
 // A google.protobuf.Struct as JSON; INVALID_ARGUMENT when nested deeper than `max_depth`.

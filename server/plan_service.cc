@@ -283,6 +283,7 @@ grpc::Status PlanServiceImpl::Progress(const v1::GetProgressRequest& request,
   response->set_improved(progress->improved);
   response->set_review_due(progress->review_due);
   response->set_referral_due(progress->referral_due);
+  response->set_latest_referral(ToProto(progress->latest_referral));
   return grpc::Status::OK;
 }
 

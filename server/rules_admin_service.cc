@@ -79,6 +79,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
   }
   response->set_last_reload_error(status.last_reload_error);
   response->set_last_reload_at_ms(status.last_reload_at_ms);
+  response->set_serving_last_good(status.serving_last_good);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -162,8 +163,9 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServe
                                                              v1::ReloadRulesResponse* response) {
   if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ReloadRules")) return denied;
   return OffThread(context, [this, request, response] {
+    const auto before = engine_.rules();
     auto rules = engine_.Reload(request->expected_sha256());
-    if (on_reload_) on_reload_(rules.status());
+    if (on_reload_) on_reload_(rules.status(), before);
     if (!rules.ok()) return ToGrpcStatus(rules.status());
     ToProto(**rules, response->mutable_rule_set());
     return grpc::Status::OK;

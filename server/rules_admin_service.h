@@ -12,14 +12,14 @@
 #include "core/engine.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "server/auth.h"
+#include "server/reload_observer.h"
 
 namespace modalis {
 
 class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
  public:
   // `on_reload` runs after every reload attempt with its outcome (for logging).
-  RulesAdminServiceImpl(Engine& engine, const Authorizer& auth,
-                        std::function<void(const absl::Status&)> on_reload = {},
+  RulesAdminServiceImpl(Engine& engine, const Authorizer& auth, ReloadObserver on_reload = {},
                         int max_running_checks = 4)
       : engine_(engine),
         auth_(auth),
@@ -49,7 +49,7 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
 
   Engine& engine_;
   const Authorizer& auth_;
-  std::function<void(const absl::Status&)> on_reload_;
+  ReloadObserver on_reload_;
   const int max_running_checks_;
   std::atomic<int> running_checks_{0};
 };

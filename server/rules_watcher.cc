@@ -8,7 +8,7 @@
 namespace modalis {
 
 RulesWatcher::RulesWatcher(Engine& engine, std::chrono::milliseconds quiet,
-                           std::function<void(const absl::Status&)> on_reload)
+                           ReloadObserver on_reload)
     : engine_(engine), quiet_(quiet), on_reload_(std::move(on_reload)) {
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   stop_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -56,7 +56,7 @@ void RulesWatcher::Run() {
       // Woken by a change that left the rule set as it was (an editor's temp file before its
       // rename, a save without edits): nothing went live, so nothing to report.
       if (result.ok() && *result == before) continue;
-      if (on_reload_) on_reload_(result.status());
+      if (on_reload_) on_reload_(result.status(), before);
     }
   }
 }

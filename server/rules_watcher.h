@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "core/engine.h"
+#include "server/reload_observer.h"
 
 namespace modalis {
 
@@ -18,8 +19,7 @@ class RulesWatcher {
  public:
   // Starts watching `engine.config().rules_dir`. `on_reload` gets each attempt's outcome, except
   // attempts that found the active content unchanged.
-  RulesWatcher(Engine& engine, std::chrono::milliseconds quiet,
-               std::function<void(const absl::Status&)> on_reload);
+  RulesWatcher(Engine& engine, std::chrono::milliseconds quiet, ReloadObserver on_reload);
   ~RulesWatcher();  // stops and joins the thread
   RulesWatcher(const RulesWatcher&) = delete;
   RulesWatcher& operator=(const RulesWatcher&) = delete;
@@ -31,7 +31,7 @@ class RulesWatcher {
 
   Engine& engine_;
   std::chrono::milliseconds quiet_;
-  std::function<void(const absl::Status&)> on_reload_;
+  ReloadObserver on_reload_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;  // eventfd: written once to stop the thread
   std::thread thread_;

@@ -74,29 +74,14 @@ absl::StatusOr<std::vector<TokenEntry>> ReadTokenFile(const std::string& path) {
   return out;
 }
 
-absl::StatusOr<std::string> AddToken(const std::string& path, const std::string& name, Role role) {
-  if (name.empty() || name.size() > 64) {
-    return absl::InvalidArgumentError("the client name must be 1 to 64 characters");
-  }
-  nlohmann::json doc = {{"tokens", nlohmann::json::array()}};
-  if (::access(path.c_str(), F_OK) == 0) {
-    auto existing = ReadTokenFile(path);
-    if (!existing.ok()) return existing.status();
-    for (const TokenEntry& e : *existing) {
-      doc["tokens"].push_back({{"name", e.name}, {"role", RoleName(e.role)}, {"sha256", e.sha256}});
-    }
-  }
-  unsigned char bytes[kTokenBytes];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return absl::InternalError("no randomness available");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token = "mt_";
-  for (unsigned char b : bytes) {
-    token.push_back(kHex[b >> 4]);
-    token.push_back(kHex[b & 0xf]);
-  }
-  doc["tokens"].push_back({{"name", name}, {"role", RoleName(role)}, {"sha256", Sha256Hex(token)}});
+namespace {
 
-  // Write beside the file, then rename: a reader never sees half a file.
+// Writes beside the file, then renames: a reader never sees half a file.
+absl::Status WriteTokenFile(const std::string& path, const std::vector<TokenEntry>& entries) {
+  nlohmann::json doc = {{"tokens", nlohmann::json::array()}};
+  for (const TokenEntry& e : entries) {
+    doc["tokens"].push_back({{"name", e.name}, {"role", RoleName(e.role)}, {"sha256", e.sha256}});
+  }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return absl::FailedPreconditionError("cannot write '" + tmp + "'");
@@ -107,6 +92,42 @@ absl::StatusOr<std::string> AddToken(const std::string& path, const std::string&
   if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
     return absl::FailedPreconditionError("cannot write the token file '" + path + "'");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RemoveTokens(const std::string& path, const std::string& name) {
+  auto entries = ReadTokenFile(path);
+  if (!entries.ok()) return entries.status();
+  const size_t before = entries->size();
+  std::erase_if(*entries, [&](const TokenEntry& e) { return e.name == name; });
+  if (entries->size() == before) {
+    return absl::NotFoundError("no token for a client named '" + name + "' in '" + path + "'");
+  }
+  return WriteTokenFile(path, *entries);
+}
+
+absl::StatusOr<std::string> AddToken(const std::string& path, const std::string& name, Role role) {
+  if (name.empty() || name.size() > 64) {
+    return absl::InvalidArgumentError("the client name must be 1 to 64 characters");
+  }
+  std::vector<TokenEntry> entries;
+  if (::access(path.c_str(), F_OK) == 0) {
+    auto existing = ReadTokenFile(path);
+    if (!existing.ok()) return existing.status();
+    entries = *std::move(existing);
+  }
+  unsigned char bytes[kTokenBytes];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return absl::InternalError("no randomness available");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token = "mt_";
+  for (unsigned char b : bytes) {
+    token.push_back(kHex[b >> 4]);
+    token.push_back(kHex[b & 0xf]);
+  }
+  entries.push_back(TokenEntry{name, role, Sha256Hex(token)});
+  if (absl::Status s = WriteTokenFile(path, entries); !s.ok()) return s;
   return token;
 }
 

@@ -30,6 +30,10 @@ absl::StatusOr<std::vector<TokenEntry>> ReadTokenFile(const std::string& path);
 // token itself, which is not stored anywhere.
 absl::StatusOr<std::string> AddToken(const std::string& path, const std::string& name, Role role);
 
+// Removes every token of the client `name` (rewriting the file atomically); NOT_FOUND when it has
+// none. A running modalisd keeps the tokens it read until it is restarted.
+absl::Status RemoveTokens(const std::string& path, const std::string& name);
+
 // The entry whose hash matches `token`, compared in constant time against every entry.
 std::optional<TokenEntry> FindToken(const std::vector<TokenEntry>& entries, std::string_view token);
 

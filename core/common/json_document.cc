@@ -1,8 +1,10 @@
 #include "core/common/json_document.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <list>
+#include <optional>
 
 namespace modalis {
 namespace {
@@ -181,9 +183,48 @@ class LocatingSaxHandler {
       AddError("empty-file", 0, "the file is empty; it must hold one JSON object", "");
       return false;
     }
-    AddError("malformed-json", std::min(offset, text_.size()),
-             "this is not valid JSON: " + PrintableUtf8(what), "");
+    offset = std::min(offset, text_.size());
+    if (std::optional<LikelyCause> cause = LikelyCauseAt(offset)) {
+      AddError("malformed-json", cause->offset,
+               cause->message + " (the parser stopped at line " +
+                   std::to_string(LineColumn(offset).first) + ": " + PrintableUtf8(what) + ")",
+               "");
+      return false;
+    }
+    AddError("malformed-json", offset, "this is not valid JSON: " + PrintableUtf8(what), "");
     return false;
+  }
+
+  // The usual slips behind a syntax error, named where they were made rather than where the
+  // parser noticed: a comma missing at the end of a line (noticed at the next value), or a comma
+  // left before a closing bracket.
+  struct LikelyCause {
+    size_t offset;
+    std::string message;
+  };
+  std::optional<LikelyCause> LikelyCauseAt(size_t offset) const {
+    if (offset >= text_.size()) return std::nullopt;
+    size_t before = offset;
+    while (before > 0 && std::isspace(static_cast<unsigned char>(text_[before - 1]))) --before;
+    if (before == 0) return std::nullopt;
+    const char previous = text_[before - 1];
+    const char next = text_[offset];
+    const int previous_line = LineColumnFromStart(before - 1).first;
+    const bool ends_value =
+        previous == '"' || previous == '}' || previous == ']' || IsScalarChar(previous);
+    const bool starts_value = next == '"' || next == '{' || next == '[' || IsScalarChar(next);
+    // Inside an object or a list only: after the top-level value has closed, more text is no
+    // missing comma but text that does not belong in the file.
+    if (ends_value && starts_value && !stack_.empty()) {
+      return LikelyCause{before,
+                         "missing comma at the end of line " + std::to_string(previous_line) + "?"};
+    }
+    if (previous == ',' && (next == '}' || next == ']')) {
+      return LikelyCause{before - 1, std::string("a comma before a closing '") + next +
+                                         "': remove the comma at the end of line " +
+                                         std::to_string(previous_line)};
+    }
+    return std::nullopt;
   }
 
  private:

@@ -44,7 +44,7 @@ const PlanStep* FindStep(const Plan& plan, const std::string& modality) {
 // Modalities an expectation names, so a case can be skipped when one has no plugin.
 std::vector<std::string> NamedModalities(const Json& expect) {
   std::vector<std::string> out;
-  for (const char* key : {"steps", "steps_include"}) {
+  for (const char* key : {"steps", "steps_include", "steps_in_order"}) {
     if (expect.contains(key)) {
       for (auto& m : Strings(expect[key])) out.push_back(m);
     }
@@ -72,7 +72,17 @@ class CaseChecker {
     }
     std::vector<std::string> steps;
     for (const PlanStep& s : plan_.steps) steps.push_back(s.modality);
+    // "steps" is the exact list (opt-in); "steps_in_order" says these steps are there, in this
+    // order, whatever else a newly installed modality adds around them.
     if (e.contains("steps")) Expect("steps", Join(Strings(e["steps"])), Join(steps));
+    if (e.contains("steps_in_order")) {
+      std::vector<std::string> seen;
+      for (const std::string& s : steps) {
+        const auto wanted = Strings(e["steps_in_order"]);
+        if (std::find(wanted.begin(), wanted.end(), s) != wanted.end()) seen.push_back(s);
+      }
+      Expect("steps in order", Join(Strings(e["steps_in_order"])), Join(seen));
+    }
     Includes("steps_include", e, steps, true);
     Includes("steps_exclude", e, steps, false);
     if (e.contains("targets")) {

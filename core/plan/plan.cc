@@ -60,6 +60,8 @@ std::string_view SeverityName(Exclusion::Severity severity) {
       return "PLUGIN_ERROR";
     case Exclusion::Severity::kTimeBudget:
       return "TIME_BUDGET";
+    case Exclusion::Severity::kNeedsFindings:
+      return "NEEDS_FINDINGS";
   }
   return "?";
 }

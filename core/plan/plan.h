@@ -55,6 +55,7 @@ struct Exclusion {
     kUnavailable,    // no plugin provides it
     kPluginError,    // the plugin failed while planning
     kTimeBudget,     // did not fit the session
+    kNeedsFindings,  // indicated, but held back until required findings are recorded
   };
   std::string modality;
   std::string reason;
@@ -68,9 +69,11 @@ struct AdviceItem {
   std::string text;
 };
 
+// A finding to ask about, listed once, with every reason it matters (the first is also `why`).
 struct MissingFinding {
   std::string code;
   std::string why;
+  std::vector<std::string> reasons;
 };
 
 // Records that contradict each other (a declared constraint of the vocabulary is violated). The

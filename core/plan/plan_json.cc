@@ -59,7 +59,7 @@ json PlanToJson(const Plan& plan) {
   }
   j["missing_findings"] = json::array();
   for (const MissingFinding& m : plan.missing_findings) {
-    j["missing_findings"].push_back({{"code", m.code}, {"why", m.why}});
+    j["missing_findings"].push_back({{"code", m.code}, {"why", m.why}, {"reasons", m.reasons}});
   }
   j["contradictions"] = json::array();
   for (const Contradiction& c : plan.contradictions) {
@@ -111,7 +111,7 @@ absl::StatusOr<Plan> PlanFromJson(const json& j) {
     }
     for (const json& e : j.at("exclusions")) {
       auto severity =
-          Parse<Exclusion::Severity>(e.at("severity").get<std::string>(), &SeverityName, 7);
+          Parse<Exclusion::Severity>(e.at("severity").get<std::string>(), &SeverityName, 8);
       if (!severity) return absl::DataLossError("stored plan has an unknown exclusion severity");
       plan.exclusions.push_back(
           {e.at("modality"), e.at("reason"), *severity, e.at("source"), e.at("findings")});
@@ -125,7 +125,11 @@ absl::StatusOr<Plan> PlanFromJson(const json& j) {
                            c.at("review_after_sessions")};
     }
     for (const json& m : j.at("missing_findings")) {
-      plan.missing_findings.push_back({m.at("code"), m.at("why")});
+      // Plans stored before every reason was listed have only `why`.
+      std::vector<std::string> reasons = m.contains("reasons")
+                                             ? m.at("reasons").get<std::vector<std::string>>()
+                                             : std::vector<std::string>{m.at("why")};
+      plan.missing_findings.push_back({m.at("code"), m.at("why"), std::move(reasons)});
     }
     // Plans stored before contradictions were reported have none.
     if (j.contains("contradictions")) {

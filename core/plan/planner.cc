@@ -64,12 +64,16 @@ class Planner {
   // The reading a rule's result was found in: its evidence and missing findings come from it.
   const Findings& Witness(size_t rule) const { return Reading(witness_[rule]); }
 
+  // A finding to ask about: listed once, with every reason it matters.
   void Missing(SlotId slot, const std::string& why) {
     const std::string code = Code(slot);
-    for (const MissingFinding& m : plan_.missing_findings) {
-      if (m.code == code && m.why == why) return;
+    for (MissingFinding& m : plan_.missing_findings) {
+      if (m.code == code) {
+        AddUnique(&m.reasons, why);
+        return;
+      }
     }
-    plan_.missing_findings.push_back({code, why});
+    plan_.missing_findings.push_back({code, why, {why}});
   }
 
   bool KnownInEveryReading(SlotId slot) const {
@@ -420,14 +424,27 @@ class Planner {
       const Modality& modality = *bound->second.modality;
       const ModalityInfo& info = modality.info();
 
-      bool unknown_required = false;
+      std::vector<std::string> unknown_required;
       for (SlotId slot : bound->second.required_known) {
         if (slot == kNoSlot || !KnownInEveryReading(slot)) {
-          unknown_required = true;
-          if (slot != kNoSlot) Missing(slot, "needed for " + c.modality);
+          if (slot != kNoSlot) {
+            Missing(slot, "needed for " + c.modality);
+            unknown_required.push_back(Code(slot));
+          }
         }
       }
-      if (unknown_required) continue;  // not suggested until the screen findings are known
+      if (!unknown_required.empty()) {
+        // Indicated, but not offered until these are recorded: the plan says so.
+        std::string listed;
+        for (const std::string& code : unknown_required) {
+          listed += (listed.empty() ? "" : ", ") + code;
+        }
+        plan_.exclusions.push_back({c.modality,
+                                    "indicated, but not offered until recorded: " + listed,
+                                    Exclusion::Severity::kNeedsFindings, "plugin:" + c.modality,
+                                    std::move(unknown_required)});
+        continue;
+      }
 
       // The plugin's own screen in code (all of an ABI 1.0 plugin's floor), in every reading.
       ScreenOutcome screen;

@@ -1086,6 +1086,27 @@ absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory) {
   return source;
 }
 
+namespace {
+constexpr std::string_view kCanonicalVocabulary = "vocabulary:";
+constexpr std::string_view kCanonicalRules = "\nrules:";
+}  // namespace
+
+absl::StatusOr<RuleSource> RuleSourceFromCanonical(const std::string& canonical_source,
+                                                   const std::string& label) {
+  // Canonical JSON has no raw newline, so the first "\nrules:" is the separator.
+  const size_t rules_at = canonical_source.find(kCanonicalRules);
+  if (!canonical_source.starts_with(kCanonicalVocabulary) || rules_at == std::string::npos) {
+    return absl::DataLossError(label + " is not a stored rule set's canonical form");
+  }
+  RuleSource source;
+  source.manifest.path = label;
+  source.vocabulary = {
+      label + " (vocabulary)",
+      canonical_source.substr(kCanonicalVocabulary.size(), rules_at - kCanonicalVocabulary.size())};
+  source.rules = {label + " (rules)", canonical_source.substr(rules_at + kCanonicalRules.size())};
+  return source;
+}
+
 std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
                                                       const PluginRegistry& plugins,
                                                       std::vector<Diagnostic>* diagnostics,
@@ -1162,8 +1183,9 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   BuildIndex(rule_set.get());
 
   // Canonical form: keys sorted, no whitespace; independent of formatting and key order.
-  const std::string canonical = "vocabulary:" + CanonicalJson(vocab_doc.root()) +
-                                "\nrules:" + CanonicalJson(rules_doc.root());
+  const std::string canonical = std::string(kCanonicalVocabulary) +
+                                CanonicalJson(vocab_doc.root()) + std::string(kCanonicalRules) +
+                                CanonicalJson(rules_doc.root());
   rule_set->sha256 = Sha256Hex(canonical);
   rule_set->canonical_source = canonical;
   return rule_set;

@@ -45,6 +45,11 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
                                                       std::vector<Diagnostic>* diagnostics,
                                                       const RuleLimits& limits = {});
 
+// The rule source a compiled rule set's canonical_source holds (its vocabulary and rules; golden
+// cases are not part of it), named `label` in diagnostics. Compiling it gives the same sha256.
+absl::StatusOr<RuleSource> RuleSourceFromCanonical(const std::string& canonical_source,
+                                                   const std::string& label);
+
 // Formats diagnostics one per line, compiler style.
 std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics);
 

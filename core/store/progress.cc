@@ -74,6 +74,7 @@ Progress ComputeProgress(const std::string& patient_ref, const ProgressInputs& i
     p.review_after_sessions = inputs.latest_course->review_after_sessions;
   }
   p.review_due = p.review_after_sessions > 0 && p.sessions_completed >= p.review_after_sessions;
+  p.latest_referral = inputs.latest_referral;
   // A referral needs evidence: a review that is due and an NPRS change that could be measured.
   p.referral_due =
       policy.refer_when_not_improved && p.review_due && p.pain_nprs.improvement && !p.improved;

@@ -43,12 +43,18 @@ struct Progress {
   bool improved = false;               // NPRS reaches the minimal important change
   bool review_due = false;
   bool referral_due = false;
+  // The latest plan's referral (kNone when it made none), so a review that is due is read beside
+  // it.
+  Urgency latest_referral = Urgency::kNone;
 };
 
 struct ProgressInputs {
   std::vector<SessionOutcome> outcomes;        // any order
   std::optional<FindingsBaseline> first_plan;  // the patient's first stored plan
-  std::optional<Course> latest_course;         // the latest plan's course, if it has one
+  // The course of the latest plan that has one: a later plan that books nothing (screen required,
+  // referred) does not erase a review that is due.
+  std::optional<Course> latest_course;
+  Urgency latest_referral = Urgency::kNone;  // the latest plan's referral
 };
 
 Progress ComputeProgress(const std::string& patient_ref, const ProgressInputs& inputs,

@@ -17,6 +17,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -51,6 +52,12 @@ class Store {
   virtual void ErasePatientAsync(std::string patient_ref,
                                  std::function<void(absl::StatusOr<ErasureReport>)> done) = 0;
 
+  // Records that `rule_set` went live (its content stored once, by hash), so a server whose rule
+  // files are broken at start can serve it instead of going down.
+  virtual void RecordServedRuleSetAsync(RuleSetRecord rule_set, WriteDone done) = 0;
+  // The rule set most recently put live, with its content; nullopt when none was recorded.
+  virtual absl::StatusOr<std::optional<RuleSetRecord>> LastServedRuleSet() = 0;
+
   // NOT_FOUND when there is no such plan.
   virtual absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) = 0;
   // The patient's plans, oldest first; `page_token` is "" or a previous page's next_page_token.
@@ -80,6 +87,10 @@ class Store {
   absl::Status RecordOutcome(SessionOutcome outcome) {
     return Wait<absl::Status>(
         [&](auto done) { RecordOutcomeAsync(std::move(outcome), std::move(done)); });
+  }
+  absl::Status RecordServedRuleSet(RuleSetRecord rule_set) {
+    return Wait<absl::Status>(
+        [&](auto done) { RecordServedRuleSetAsync(std::move(rule_set), std::move(done)); });
   }
   absl::StatusOr<ErasureReport> ErasePatient(std::string patient_ref) {
     return Wait<absl::StatusOr<ErasureReport>>(

@@ -2,6 +2,9 @@
 // the log may and may not contain.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <regex>
+#include <sstream>
 
 #include <signal.h>
 
@@ -258,6 +261,53 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
   EXPECT_NE(log.find(R"("client":"invalid-token")"), std::string::npos) << log;
 }
 
+// Revocation as documented: token list shows who has tokens, token remove takes every token of one
+// client out of the file, and a restarted modalisd refuses it while the others still work.
+TEST_F(AuthTest, TokenListAndRemoveRevokeOneClient) {
+  const std::string tokens = dir_.file("tokens.json");
+  const std::string booking = Mint(tokens, "booking-app", "booking");
+  const std::string notes = Mint(tokens, "notes-app", "notes");
+  const std::string admin = Mint(tokens, "admin-console", "admin");
+  const std::string modalis = testing::BinDir() + "/modalis token ";
+  const std::string listed = Shell(modalis + "list --file " + tokens);
+  for (const char* expected :
+       {"booking-app\tbooking", "notes-app\tnotes", "admin-console\tadmin"}) {
+    EXPECT_NE(listed.find(expected), std::string::npos) << listed;
+  }
+  EXPECT_EQ(listed.find(booking), std::string::npos) << "a listing never shows a token";
+
+  Shell(modalis + "remove --file " + tokens + " booking-app 2>/dev/null");
+  EXPECT_EQ(Shell(modalis + "list --file " + tokens).find("booking-app"), std::string::npos);
+  EXPECT_NE(::system((modalis + "remove --file " + tokens + " nobody 2>/dev/null").c_str()), 0);
+
+  testing::ServerProcess server(Args({"--token-file", tokens, "--watch-quiet-ms", "0"}));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(CallStatus(channel, booking), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CallStatus(channel, admin), grpc::StatusCode::OK);
+  EXPECT_EQ(CallStatus(channel, notes), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// gRPC's own lines join the same JSON log from its first use on, so a log shipper reads one format
+// and nothing in gRPC's own format reaches standard error.
+TEST_F(AuthTest, GrpcsOwnLinesAreJsonInTheSameLog) {
+  ::setenv("GRPC_VERBOSITY", "DEBUG", 1);  // makes gRPC say something at every start
+  testing::ServerProcess server(Args({"--log-file", dir_.file("modalisd.log")}));
+  ::unsetenv("GRPC_VERBOSITY");
+  ASSERT_TRUE(server.started()) << server.output();
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  std::istringstream log(testing::ReadText(dir_.file("modalisd.log")));
+  size_t grpc_lines = 0;
+  for (std::string line; std::getline(log, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not a JSON line: " << line;
+    grpc_lines += j.value("event", "") == "grpc" ? 1 : 0;
+  }
+  EXPECT_GT(grpc_lines, 0u);
+  EXPECT_FALSE(std::regex_search(server.output(), std::regex(R"((^|\n)[DIE]\d{4} \d\d:\d\d)")))
+      << server.output();
+}
+
 TEST_F(AuthTest, NeitherTokensNorFindingsReachTheLog) {
   const std::string tokens = dir_.file("tokens.json");
   const std::string notes = Mint(tokens, "notes-app", "notes");
@@ -339,6 +389,54 @@ TEST_F(AuthTest, TlsAndMutualTls) {
   EXPECT_EQ(CallStatus(grpc::CreateChannel(address, grpc::SslCredentials(ssl)), admin),
             grpc::StatusCode::UNAVAILABLE)
       << "mTLS refuses a client certificate from another CA";
+}
+
+// Every problem with the TLS and token files names the flag and the file, and never turns into a
+// plaintext start or a "cannot listen" that reads like a busy port.
+TEST_F(AuthTest, TlsAndTokenFileProblemsNameTheFlagAndTheFile) {
+  MakeCertificates();
+  const std::string tokens = dir_.file("tokens.json");
+  Mint(tokens, "ops", "admin");
+  const std::string cert = dir_.file("server.pem");
+  const std::string key = dir_.file("server.key");
+  auto refused_with = [&](const std::vector<std::string>& flags, const std::string& expected) {
+    testing::ServerProcess refused(Args(flags));
+    EXPECT_FALSE(refused.started()) << expected;
+    EXPECT_EQ(refused.Stop(SIGTERM), 2) << expected;
+    EXPECT_NE(refused.output().find(expected), std::string::npos) << refused.output();
+  };
+  refused_with({"--client-ca", dir_.file("ca.pem")}, "--client-ca needs --tls-cert and --tls-key");
+  refused_with({"--tls-cert", cert}, "--tls-key is missing");
+  refused_with({"--tls-cert", dir_.file("absent.pem"), "--tls-key", key},
+               "--tls-cert: cannot read '" + dir_.file("absent.pem") + "'");
+  refused_with({"--tls-cert", key, "--tls-key", key},
+               "--tls-cert: '" + key + "' holds no PEM certificate");
+  refused_with({"--tls-cert", cert, "--tls-key", dir_.file("client.key")},
+               "--tls-key: '" + dir_.file("client.key") +
+                   "' is not the private key of the certificate in --tls-cert");
+  refused_with({"--tls-cert", cert, "--tls-key", key, "--client-ca", dir_.file("san.ext")},
+               "--client-ca: '" + dir_.file("san.ext") + "' holds no PEM certificate");
+
+  // Secrets every user may read are refused unless the operator says otherwise.
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  refused_with({"--tls-cert", cert, "--tls-key", key},
+               "--tls-key: '" + key + "' is readable by every user (mode 0644)");
+  {
+    testing::ServerProcess allowed(
+        Args({"--tls-cert", cert, "--tls-key", key, "--allow-insecure-permissions"}));
+    EXPECT_TRUE(allowed.started()) << allowed.output();
+    EXPECT_NE(allowed.output().find("warning: --tls-key"), std::string::npos) << allowed.output();
+  }
+  ASSERT_EQ(::chmod(key.c_str(), 0640), 0);
+  {
+    testing::ServerProcess warned(Args({"--tls-cert", cert, "--tls-key", key}));
+    EXPECT_TRUE(warned.started()) << warned.output();
+    EXPECT_NE(warned.output().find("is readable by its group"), std::string::npos)
+        << warned.output();
+  }
+  ASSERT_EQ(::chmod(tokens.c_str(), 0644), 0);
+  refused_with({"--token-file", tokens},
+               "--token-file: '" + tokens + "' is readable by every user");
 }
 
 TEST_F(AuthTest, NonLoopbackNeedsTlsAndTokens) {

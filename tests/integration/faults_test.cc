@@ -155,6 +155,54 @@ class FaultsTest : public ::testing::Test {
   std::unique_ptr<v1::PlanService::Stub> plans_;
 };
 
+// A bad edit never takes the clinic down at its next restart: the rule set that last went live,
+// kept in the database, keeps serving, and the status says which file is broken and where.
+TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
+  Start();
+  const std::string live = Status().rule_set().sha256();
+  EXPECT_FALSE(Status().serving_last_good());
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+
+  // Left on disk by an edit: a comma missing after the version.
+  Save(Edited("\"version\": \"0.2.0\",", "\"version\": \"0.2.1\""));
+  Start();
+  v1::GetStatusResponse status = Status();
+  EXPECT_TRUE(status.serving_last_good());
+  EXPECT_EQ(status.rule_set().sha256(), live);
+  EXPECT_TRUE(std::regex_search(status.last_reload_error(),
+                                std::regex(R"(lower-back-pain\.rules\.json:\d+:\d+: error)")))
+      << status.last_reload_error();
+  EXPECT_EQ(Plan().rule_set().sha256(), live);
+  EXPECT_EQ(Count(Log(), "\"rules_files_broken\""), 1u) << Log();
+  EXPECT_NE(server_->output().find("serving the last rule set that went live"), std::string::npos)
+      << server_->output();
+
+  // Fixed and reloaded: the new files serve, and the fallback ends.
+  Save(Edited("\"version\": \"0.2.1\"", "\"version\": \"0.2.1\","));
+  ASSERT_TRUE(Reload().ok());
+  status = Status();
+  EXPECT_FALSE(status.serving_last_good());
+  EXPECT_TRUE(status.last_reload_error().empty()) << status.last_reload_error();
+  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+
+  // The fixed set is what a later restart falls back to.
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+  Save(Edited("\"version\": \"0.2.1\",", "\"version\": \"0.2.2\""));
+  Start();
+  EXPECT_TRUE(Status().serving_last_good());
+  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+}
+
+// With nothing ever served from this database, broken files still refuse the start, saying where.
+TEST_F(FaultsTest, BrokenRuleFilesWithNothingServedBeforeRefuseTheStart) {
+  Save(Edited("\"version\": \"0.2.0\",", "\"version\": \"0.2.0\""));
+  ServerProcess refused(Args());
+  EXPECT_FALSE(refused.started());
+  EXPECT_EQ(refused.Stop(SIGTERM), 1);
+  EXPECT_NE(refused.output().find("lower-back-pain.rules.json:"), std::string::npos)
+      << refused.output();
+}
+
 TEST_F(FaultsTest, PluginMissingAtStartIsRefusedUnlessTheOperatorAllowsIt) {
   fs::remove(DryNeedling());
   ServerProcess refused(Args());
@@ -260,6 +308,9 @@ TEST_F(FaultsTest, RenamedRuleFileGoesLiveOnceAndComplete) {
   std::this_thread::sleep_for(std::chrono::milliseconds(4 * kQuietMs));
   const std::string log = Log();
   EXPECT_EQ(Count(log, "\"rules_reloaded\""), 1u) << log;
+  // The log says what changed: the old and the new version and hash.
+  EXPECT_EQ(Count(log, "lower-back-pain 0.2.0 sha256 "), 1u) << log;
+  EXPECT_EQ(Count(log, " -> lower-back-pain 0.3.0 sha256 "), 1u) << log;
   EXPECT_EQ(Count(log, "rules_reload_refused"), 0u) << log;
   EXPECT_TRUE(Status().last_reload_error().empty());
   EXPECT_EQ(Plan().rule_set().version(), "0.3.0");

@@ -36,7 +36,8 @@ inline NewPlan SamplePlan(const std::string& id, const std::string& request_id =
   step.rule_ids = {"r1"};
   p.plan.steps.push_back(step);
   p.plan.course = Course{Frequency::kWeekly, 4, 6, 4};
-  p.plan.missing_findings.push_back({"pregnant", "needed for dry_needling"});
+  p.plan.missing_findings.push_back(
+      {"pregnant", "needed for dry_needling", {"needed for dry_needling"}});
   p.plan.explanation.push_back({"r1", "trigger points", "SEED", "fired", {"trigger_points"}});
   n.rule_set = {std::string(64, 'a'), "lbp", "1",
                 std::make_shared<const std::string>("{\"rules\":[]}")};

@@ -56,6 +56,28 @@ TEST(JsonDocumentTest, MalformedJsonReportsPosition) {
   EXPECT_EQ(d[0].where.line, 3);
 }
 
+// A syntax error is named by its likely cause, where it was made: not "unexpected string" on the
+// line after a missing comma.
+TEST(JsonDocumentTest, MissingAndTrailingCommasAreNamedWhereTheyWereMade) {
+  std::vector<Diagnostic> d;
+  JsonDocument::Parse("{\n  \"a\": 1\n  \"b\": 2\n}\n", "f.json", &d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].id, "malformed-json");
+  EXPECT_EQ(d[0].where.line, 2);
+  EXPECT_EQ(d[0].where.column, 9);
+  EXPECT_EQ(d[0].message.rfind("missing comma at the end of line 2?", 0), 0u) << d[0].message;
+
+  d.clear();
+  JsonDocument::Parse("{\n  \"a\": [1, 2],\n}\n", "f.json", &d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].where.line, 2);
+  EXPECT_EQ(d[0].where.column, 14);
+  EXPECT_EQ(
+      d[0].message.rfind("a comma before a closing '}': remove the comma at the end of line 2", 0),
+      0u)
+      << d[0].message;
+}
+
 TEST(JsonDocumentTest, EmptyFileIsReported) {
   std::vector<Diagnostic> d;
   JsonDocument::Parse("  \n", "empty.json", &d);

@@ -100,10 +100,14 @@ TEST(PlannerTest, PluginFloorExcludesNeedlingForPhobia) {
             (std::vector<std::string>{"myofascial_release", "stretching_active_release"}));
 }
 
+// Whether `code` is asked about for a reason starting with `why_prefix`.
 bool Asked(const Plan& plan, const std::string& code, const std::string& why_prefix = "") {
   return std::any_of(
-      plan.missing_findings.begin(), plan.missing_findings.end(),
-      [&](const MissingFinding& m) { return m.code == code && m.why.rfind(why_prefix, 0) == 0; });
+      plan.missing_findings.begin(), plan.missing_findings.end(), [&](const MissingFinding& m) {
+        return m.code == code &&
+               std::any_of(m.reasons.begin(), m.reasons.end(),
+                           [&](const std::string& r) { return r.rfind(why_prefix, 0) == 0; });
+      });
 }
 
 const PlanStep* StepOf(const Plan& plan, const std::string& modality) {
@@ -323,11 +327,33 @@ TEST(PlannerTest, UnknownRequiredKnownFindingDropsOnlyThatModality) {
   auto m = Modalities(plan);
   EXPECT_EQ(std::count(m.begin(), m.end(), "dry_needling"), 0);
   EXPECT_EQ(std::count(m.begin(), m.end(), "myofascial_release"), 1);
-  bool listed = false;
-  for (const auto& x : plan.missing_findings) {
-    listed |= x.code == "needling_consent" && x.why == "needed for dry_needling";
+  EXPECT_TRUE(Asked(plan, "needling_consent", "needed for dry_needling"));
+  // Indicated but held back: the plan says so, naming what to record.
+  bool held_back = false;
+  for (const auto& e : plan.exclusions) {
+    held_back |= e.modality == "dry_needling" &&
+                 e.severity == Exclusion::Severity::kNeedsFindings &&
+                 e.findings == std::vector<std::string>{"needling_consent"};
   }
-  EXPECT_TRUE(listed);
+  EXPECT_TRUE(held_back);
+}
+
+TEST(PlannerTest, EachMissingFindingIsListedOnceWithEveryReason) {
+  json f = DeskWorker();
+  f.erase("needle_phobia");
+  Plan plan = PlanFor(f);
+  size_t listed = 0;
+  std::vector<std::string> reasons;
+  for (const auto& m : plan.missing_findings) {
+    if (m.code != "needle_phobia") continue;
+    ++listed;
+    reasons = m.reasons;
+    EXPECT_EQ(m.why, m.reasons.front());
+  }
+  EXPECT_EQ(listed, 1u);
+  for (const char* reason : {"needed for dry_needling", "needed for auricular_acupuncture"}) {
+    EXPECT_NE(std::find(reasons.begin(), reasons.end(), reason), reasons.end()) << reason;
+  }
 }
 
 TEST(PlannerTest, PractitionerWithoutQualificationsGetsNoNeedling) {

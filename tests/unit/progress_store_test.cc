@@ -114,6 +114,21 @@ TEST(ProgressStoreTest, StoreComputesFromItsOwnRecords) {
   EXPECT_EQ(after->sessions_completed, 4u);
   EXPECT_TRUE(after->review_due);
   EXPECT_TRUE(after->referral_due);
+  EXPECT_EQ(after->latest_referral, Urgency::kNone);
+
+  // A later plan that books nothing (referred, no course) does not erase the review that is due,
+  // and the referral is said.
+  NewPlan referred = testing::SamplePlan("pl_2");
+  referred.plan.plan.status = PlanStatus::kReferred;
+  referred.plan.plan.steps.clear();
+  referred.plan.plan.course.reset();
+  referred.plan.plan.referral.urgency = Urgency::kUrgent;
+  ASSERT_TRUE((*store)->PutPlan(referred).ok());
+  auto later = (*store)->GetProgress("P-0001", {});
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->review_after_sessions, 4u);
+  EXPECT_TRUE(later->review_due);
+  EXPECT_EQ(later->latest_referral, Urgency::kUrgent);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "tests/support/engine_fixture.h"
 #include "tests/support/temp_dir.h"
@@ -92,6 +93,128 @@ TEST(RulesCliTest, BenchPrintsFiredRulesPerDocument) {
   ASSERT_EQ(r["runs_per_second"].size(), 3u);
   for (const auto& rate : r["runs_per_second"]) EXPECT_GT(rate.get<double>(), 0);
   EXPECT_EQ(r["fired"], j["fired"]);
+}
+
+}  // namespace
+}  // namespace modalis
+
+namespace modalis {
+namespace {
+
+// The CLI run in `directory`, stdout and stderr together.
+CommandResult ModalisIn(const std::string& directory, const std::string& args) {
+  const std::string command = "cd '" + directory + "' && '" + testing::BinDir() + "/modalis' " +
+                              args + " --plugins '" + testing::PluginsDir() + "' 2>&1";
+  CommandResult run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// A copy of the shipped rules directory to edit.
+class RulesCopy {
+ public:
+  RulesCopy() {
+    for (const auto& entry : std::filesystem::directory_iterator(testing::RulesDir())) {
+      if (entry.is_regular_file()) {
+        std::filesystem::copy_file(entry.path(), dir_.file(entry.path().filename().string()));
+      }
+    }
+  }
+  const std::string& path() const { return dir_.path(); }
+  std::string file(const std::string& name) const { return dir_.file(name); }
+  // The rule file with `from` replaced by `to`, once.
+  std::string Edited(const std::string& from, const std::string& to) const {
+    return EditedText(testing::ReadText(file("lower-back-pain.rules.json")), from, to);
+  }
+  static std::string EditedText(std::string text, const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return text;
+  }
+
+ private:
+  testing::TempDir dir_;
+};
+
+// The documented way to edit live rules checks the edited copy, golden cases included, before
+// it is moved into place; a copy that breaks a case is refused and names it.
+TEST(RulesCliTest, CheckOfAnEditedCopyRunsTheGoldenCasesAgainstTheCopy) {
+  RulesCopy rules;
+  testing::WriteText(rules.file(".edit.tmp"), rules.Edited("\"below\": 16", "\"below\": 61"));
+  const CommandResult broken = ModalisIn(rules.path(), "rules check .edit.tmp");
+  EXPECT_EQ(broken.exit_code, 1) << broken.out;
+  EXPECT_NE(broken.out.find("FAIL age-16-dry-needling-under-16"), std::string::npos) << broken.out;
+  const CommandResult test = ModalisIn(rules.path(), "rules test .edit.tmp");
+  EXPECT_EQ(test.exit_code, 1) << test.out;
+  // The live files, checked from inside the rules directory with no --rules, still pass.
+  const CommandResult live = ModalisIn(rules.path(), "rules check");
+  EXPECT_EQ(live.exit_code, 0) << live.out;
+  EXPECT_NE(live.out.find("golden cases pass"), std::string::npos) << live.out;
+  EXPECT_EQ(ModalisIn(rules.path(), "rules test").exit_code, 0);
+}
+
+TEST(RulesCliTest, CheckWarnsWhenTheContentChangedButTheVersionDidNot) {
+  RulesCopy rules;
+  const std::string edit = rules.Edited("Keep moving: carry on", "Keep moving, and carry on");
+  testing::WriteText(rules.file(".edit.tmp"), edit);
+  CommandResult run = ModalisIn(rules.path(), "rules check .edit.tmp");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("[unchanged-version]"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("may replace"), std::string::npos) << run.out;
+  testing::WriteText(rules.file(".edit.tmp"), RulesCopy::EditedText(edit, "\"version\": \"0.2.0\"",
+                                                                    "\"version\": \"0.2.1\""));
+  run = ModalisIn(rules.path(), "rules check .edit.tmp");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(run.out.find("[unchanged-version]"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace modalis
+
+namespace modalis {
+namespace {
+
+// A plugin author sees what the rules do before the cases are fixed: suggest still answers, and
+// says loudly that these rules would not go live.
+TEST(RulesCliTest, SuggestWorksWithAWarningWhenGoldenCasesFail) {
+  RulesCopy rules;
+  testing::WriteText(rules.file("lower-back-pain.rules.json"),
+                     rules.Edited("\"below\": 16", "\"below\": 61"));
+  const CommandResult run =
+      ModalisIn(rules.path(), "suggest --json '" + testing::DataFile("desk-worker.json") + "'");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("warning: the rule set fails its golden cases"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("\"steps\""), std::string::npos) << run.out;
+  EXPECT_EQ(ModalisIn(rules.path(), "rules check").exit_code, 1);
+}
+
+// steps_in_order says which steps a case is about and their order, and lets other steps be.
+TEST(RulesCliTest, StepsInOrderChecksOrderNotCompleteness) {
+  RulesCopy rules;
+  auto cases_file = [&](const std::string& steps) {
+    const std::string findings = testing::ReadText(testing::DataFile("desk-worker.json"));
+    return R"({"cases": [{"id": "order", "findings": )" + findings +
+           R"(, "expect": {"steps_in_order": )" + steps + "}}]}";
+  };
+  testing::WriteText(rules.file("order.cases.json"),
+                     cases_file(R"(["dry_needling", "auricular_acupuncture"])"));
+  EXPECT_EQ(ModalisIn(rules.path(), "rules test order.cases.json").exit_code, 0);
+  testing::WriteText(rules.file("order.cases.json"),
+                     cases_file(R"(["auricular_acupuncture", "dry_needling"])"));
+  const CommandResult wrong = ModalisIn(rules.path(), "rules test order.cases.json");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.out.find("steps in order: expected [auricular_acupuncture, dry_needling], got "
+                           "[dry_needling, auricular_acupuncture]"),
+            std::string::npos)
+      << wrong.out;
 }
 
 }  // namespace

@@ -399,14 +399,15 @@ TEST(SafetyOracleSelfTest, ReportsTreatmentWithoutTheRequiredScreen) {
   f.erase("rf_bowel_dysfunction");
   Plan p = CleanPlan();
   p.status = PlanStatus::kProvisional;
-  p.missing_findings.push_back({"rf_bowel_dysfunction", "ask"});
+  p.missing_findings.push_back({"rf_bowel_dysfunction", "ask", {"ask"}});
   EXPECT_EQ(Invariants(f, p), (std::set<std::string>{"b.required-screen"})) << Describe(f, p);
 
   Plan screen;
   screen.status = PlanStatus::kScreenRequired;
   EXPECT_EQ(Invariants(f, screen), (std::set<std::string>{"b.required-screen"}))
       << "the unknown screen finding must be asked";
-  screen.missing_findings.push_back({"rf_bowel_dysfunction", "required screen"});
+  screen.missing_findings.push_back(
+      {"rf_bowel_dysfunction", "required screen", {"required screen"}});
   EXPECT_TRUE(Invariants(f, screen).empty()) << Describe(f, screen);
 }
 
@@ -432,7 +433,7 @@ TEST(SafetyOracleSelfTest, ReportsAStepWhoseRequiredFindingIsUnknown) {
   f.erase("needling_consent");
   Plan p = CleanPlan();
   p.status = PlanStatus::kProvisional;
-  p.missing_findings.push_back({"needling_consent", "ask"});
+  p.missing_findings.push_back({"needling_consent", "ask", {"ask"}});
   EXPECT_EQ(Invariants(f, p), (std::set<std::string>{"c.required-known"})) << Describe(f, p);
 }
 
@@ -507,7 +508,8 @@ TEST(SafetyOracleSelfTest, ReportsAnUndecidedFloorThatIsNotAsked) {
   EXPECT_EQ(CheckPlan(Table(), f, CleanPlan()).size(), 2u) << "COMPLETE, and not asked";
   Plan p = CleanPlan();
   p.status = PlanStatus::kProvisional;
-  p.missing_findings.push_back({"epilepsy", "ask before dry_needling"});
+  p.missing_findings.push_back(
+      {"epilepsy", "ask before dry_needling", {"ask before dry_needling"}});
   EXPECT_TRUE(Invariants(f, p).empty()) << Describe(f, p);
 
   // Region-specific cells are asked about too.
@@ -515,7 +517,7 @@ TEST(SafetyOracleSelfTest, ReportsAnUndecidedFloorThatIsNotAsked) {
   g.erase("recent_surgery_site");
   Plan q = CleanPlan();
   q.status = PlanStatus::kProvisional;
-  q.missing_findings.push_back({"epilepsy", "not the one"});
+  q.missing_findings.push_back({"epilepsy", "not the one", {"not the one"}});
   const auto got = FindViolations(Table(), g, q);
   ASSERT_FALSE(got.empty());
   for (const Violation& v : got) {
@@ -538,7 +540,7 @@ TEST(SafetyOracleSelfTest, ReportsAnOpenRedFlagOnACompletePlan) {
   p.missing_findings.clear();
   EXPECT_EQ(Invariants(g, p), (std::set<std::string>{"e.triage-undecided"}))
       << "a treatment plan must ask about it";
-  p.missing_findings.push_back({"rf_unexplained_weight_loss", "ask"});
+  p.missing_findings.push_back({"rf_unexplained_weight_loss", "ask", {"ask"}});
   EXPECT_TRUE(Invariants(g, p).empty()) << Describe(g, p);
 }
 
@@ -552,7 +554,8 @@ TEST(SafetyOracleSelfTest, ReadsContradictionsTheMostRestrictiveWay) {
   Plan p = CleanPlan();
   p.steps.erase(p.steps.begin());
   p.status = PlanStatus::kProvisional;
-  p.missing_findings = {{"pregnant", "conflict"}, {"pregnancy_trimester", "conflict"}};
+  p.missing_findings = {{"pregnant", "conflict", {"conflict"}},
+                        {"pregnancy_trimester", "conflict", {"conflict"}}};
   EXPECT_TRUE(Invariants(f, p).empty()) << Describe(f, p);
   p.missing_findings.pop_back();
   EXPECT_EQ(Invariants(f, p), (std::set<std::string>{"f.contradiction"}));
@@ -572,8 +575,8 @@ TEST(SafetyOracleSelfTest, ReadsContradictionsTheMostRestrictiveWay) {
   EXPECT_TRUE(Invariants(h, CleanPlan()).contains("a.triage-level"));
   Plan urgent = Referred(Urgency::kUrgent, {"see_gp_urgent"});
   EXPECT_EQ(Invariants(h, urgent), (std::set<std::string>{"f.contradiction"}));
-  urgent.missing_findings = {{"rf_progressive_neuro_deficit", "conflict"},
-                             {"neuro_deficit", "conflict"}};
+  urgent.missing_findings = {{"rf_progressive_neuro_deficit", "conflict", {"conflict"}},
+                             {"neuro_deficit", "conflict", {"conflict"}}};
   EXPECT_TRUE(Invariants(h, urgent).empty()) << Describe(h, urgent);
   // With a history of cancer, the reading with a motor deficit is an emergency.
   h["rf_history_of_cancer"] = true;

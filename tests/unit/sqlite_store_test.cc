@@ -108,6 +108,43 @@ TEST(SqliteStoreTest, RuleSetIsStoredOnceByContent) {
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM plans").getInt(), 2);
 }
 
+RuleSetRecord ServedRuleSet(char sha, const std::string& version, const std::string& content) {
+  return RuleSetRecord{std::string(64, sha), "lower-back-pain", version,
+                       std::make_shared<const std::string>(content)};
+}
+
+// What a server falls back to when its rule files are broken at start: the last set that went
+// live, kept across restarts, content and all.
+TEST(SqliteStoreTest, LastServedRuleSetIsTheLatestRecordedAndSurvivesReopen) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  {
+    auto store = Open(path);
+    auto none = store->LastServedRuleSet();
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(store->RecordServedRuleSet(ServedRuleSet('a', "1", "first")).ok());
+    ASSERT_TRUE(store->RecordServedRuleSet(ServedRuleSet('b', "2", "second")).ok());
+    // A restart with the same rules records nothing new.
+    ASSERT_TRUE(store->RecordServedRuleSet(ServedRuleSet('b', "2", "second")).ok());
+    // A rule set stored earlier with a plan is not stored twice.
+    ASSERT_TRUE(store->PutPlan(SamplePlan("pl_1")).ok());
+  }
+  auto store = Open(path);
+  auto last = store->LastServedRuleSet();
+  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->sha256, std::string(64, 'b'));
+  EXPECT_EQ((*last)->version, "2");
+  EXPECT_EQ(*(*last)->canonical_source, "second");
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM served_rule_sets").getInt(), 2);
+  // Content is required the first time a rule set is seen.
+  RuleSetRecord unknown = ServedRuleSet('c', "3", "");
+  unknown.canonical_source = nullptr;
+  EXPECT_EQ(store->RecordServedRuleSet(unknown).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(SqliteStoreTest, AuditRecordNamesRuleSetPluginsAndFiredRules) {
   testing::TempDir dir;
   const std::string path = dir.file("m.db");
@@ -358,7 +395,7 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan_id, "pl_old");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v2").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v3").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, RefusesDatabaseFromNewerVersion) {

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -135,6 +136,15 @@ constexpr const char* kMigrations[] = {
         OR NEW.content_hash IS NOT OLD.content_hash OR NEW.prev_hash IS NOT OLD.prev_hash
         OR NEW.hash IS NOT OLD.hash
       BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
+    )sql",
+    // 3: the rule sets this store's server put live, in order: the last one is served when the
+    // rule files on disk are broken at start.
+    R"sql(
+    CREATE TABLE served_rule_sets (
+      seq          INTEGER PRIMARY KEY,
+      sha256       TEXT NOT NULL REFERENCES rule_sets(sha256),
+      served_at_ms INTEGER NOT NULL
+    ) STRICT;
     )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -308,6 +318,51 @@ PreparedPlan PreparePlan(NewPlan in) {
   return out;
 }
 
+bool KnownRuleSet(WriterConnection& w, const std::string& sha256) {
+  SQLite::Statement& known = w.Prepare("SELECT 1 FROM rule_sets WHERE sha256 = ?");
+  known.bind(1, sha256);
+  const bool have = known.executeStep();
+  known.tryReset();
+  return have;
+}
+
+// Stores a rule set's content once, by hash.
+absl::Status EnsureRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms,
+                           const std::string& what) {
+  if (KnownRuleSet(w, rule_set.sha256)) return absl::OkStatus();
+  if (rule_set.canonical_source == nullptr) {
+    return absl::InvalidArgumentError(what + " names rule set " + rule_set.sha256 +
+                                      " but its canonical content was not given");
+  }
+  SQLite::Statement& add = w.Prepare(
+      "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
+      "VALUES (?, ?, ?, ?, ?)");
+  add.bind(1, rule_set.sha256);
+  add.bind(2, rule_set.id);
+  add.bind(3, rule_set.version);
+  // Bound without a copy: the string outlives the statement's use.
+  add.bindNoCopy(4, *rule_set.canonical_source);
+  add.bind(5, at_ms);
+  add.exec();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms) {
+  if (absl::Status s = EnsureRuleSet(w, rule_set, at_ms, "the served rule set"); !s.ok()) return s;
+  // A restart with the same rules is not a new activation.
+  SQLite::Statement& last =
+      w.Prepare("SELECT sha256 FROM served_rule_sets ORDER BY seq DESC LIMIT 1");
+  const bool same = last.executeStep() && last.getColumn(0).getString() == rule_set.sha256;
+  last.tryReset();
+  if (same) return absl::OkStatus();
+  SQLite::Statement& add =
+      w.Prepare("INSERT INTO served_rule_sets (sha256, served_at_ms) VALUES (?, ?)");
+  add.bind(1, rule_set.sha256);
+  add.bind(2, at_ms);
+  add.exec();
+  return absl::OkStatus();
+}
+
 absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPlan* result) {
   NewPlan& in = prepared.in;
   StoredPlan& p = in.plan;
@@ -333,26 +388,16 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPla
     }
   }
 
-  SQLite::Statement& known = w.Prepare("SELECT 1 FROM rule_sets WHERE sha256 = ?");
-  known.bind(1, p.plan.rule_set.sha256);
-  const bool have_rule_set = known.executeStep();
-  known.tryReset();
-  if (!have_rule_set) {
-    if (in.rule_set.sha256 != p.plan.rule_set.sha256 || in.rule_set.canonical_source == nullptr) {
+  if (!KnownRuleSet(w, p.plan.rule_set.sha256)) {
+    if (in.rule_set.sha256 != p.plan.rule_set.sha256) {
       return absl::InvalidArgumentError("plan " + p.plan_id + " names rule set " +
                                         p.plan.rule_set.sha256 +
                                         " but its canonical content was not given");
     }
-    SQLite::Statement& add = w.Prepare(
-        "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
-        "VALUES (?, ?, ?, ?, ?)");
-    add.bind(1, in.rule_set.sha256);
-    add.bind(2, in.rule_set.id);
-    add.bind(3, in.rule_set.version);
-    // Bound without a copy: the string outlives the statement's use.
-    add.bindNoCopy(4, *in.rule_set.canonical_source);
-    add.bind(5, p.created_at_ms);
-    add.exec();
+    if (absl::Status s = EnsureRuleSet(w, in.rule_set, p.created_at_ms, "plan " + p.plan_id);
+        !s.ok()) {
+      return s;
+    }
   }
 
   SQLite::Statement& insert = w.Prepare(
@@ -546,6 +591,29 @@ class SqliteStore final : public Store {
                     "erasing a patient"});
   }
 
+  void RecordServedRuleSetAsync(RuleSetRecord rule_set, WriteDone done) override {
+    const int64_t at_ms = NowMs();
+    Enqueue(WriteOp{[r = std::move(rule_set), at_ms](WriterConnection& w) {
+                      return ApplyServedRuleSet(w, r, at_ms);
+                    },
+                    std::move(done), "recording the rule set served"});
+  }
+
+  absl::StatusOr<std::optional<RuleSetRecord>> LastServedRuleSet() override {
+    return Read(
+        "reading the last rule set served",
+        [&](SQLite::Database& db) -> absl::StatusOr<std::optional<RuleSetRecord>> {
+          SQLite::Statement q(db,
+                              "SELECT r.sha256, r.id, r.version, r.canonical_source "
+                              "FROM served_rule_sets s JOIN rule_sets r ON r.sha256 = s.sha256 "
+                              "WHERE r.canonical_source IS NOT NULL ORDER BY s.seq DESC LIMIT 1");
+          if (!q.executeStep()) return std::optional<RuleSetRecord>();
+          return std::optional<RuleSetRecord>(RuleSetRecord{
+              q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+              std::make_shared<const std::string>(q.getColumn(3).getString())});
+        });
+  }
+
   absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) override {
     return Read("reading plan " + plan_id, [&](SQLite::Database& db) -> absl::StatusOr<StoredPlan> {
       SQLite::Statement q(db,
@@ -609,12 +677,14 @@ class SqliteStore final : public Store {
             FindingsBaseline{OptionalColumn(first.getColumn(0)), OptionalColumn(first.getColumn(1)),
                              OptionalColumn(first.getColumn(2))};
       }
+      // Newest first: the latest plan's referral, and the course of the latest plan that has one.
       SQLite::Statement latest(
-          db, "SELECT plan_json FROM plans WHERE patient_ref = ? ORDER BY rowid DESC LIMIT 1");
+          db, "SELECT plan_json FROM plans WHERE patient_ref = ? ORDER BY rowid DESC");
       latest.bind(1, ref);
-      if (latest.executeStep()) {
+      for (bool newest = true; latest.executeStep() && !in.latest_course; newest = false) {
         auto plan = PlanFromJson(json::parse(latest.getColumn(0).getString(), nullptr, false));
-        if (!plan.ok()) return WithContext(plan.status(), "the latest plan is unreadable");
+        if (!plan.ok()) return WithContext(plan.status(), "a stored plan is unreadable");
+        if (newest) in.latest_referral = plan->referral.urgency;
         in.latest_course = plan->course;
       }
       if (!in.first_plan && in.outcomes.empty()) {
