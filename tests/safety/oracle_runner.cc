@@ -29,20 +29,6 @@ std::vector<Violation> Of(const std::vector<Violation>& all, const std::string& 
   return out;
 }
 
-std::string StatusKey(PlanStatus s) {
-  switch (s) {
-    case PlanStatus::kComplete:
-      return "COMPLETE";
-    case PlanStatus::kProvisional:
-      return "PROVISIONAL";
-    case PlanStatus::kScreenRequired:
-      return "SCREEN_REQUIRED";
-    case PlanStatus::kReferred:
-      return "REFERRED";
-  }
-  return "?";
-}
-
 }  // namespace
 
 json ShrinkDocument(const json& document, const std::function<bool(const json&)>& still_fails) {
@@ -91,7 +77,7 @@ OracleRun RunOracle(const SafetyTable& table, const CompiledRuleSet& rules, cons
       }
       continue;
     }
-    ++run.statuses[StatusKey(plan->status)];
+    ++run.statuses[std::string(PlanStatusName(plan->status))];
     for (const PlanStep& s : plan->steps) ++run.steps[s.modality];
     for (const Contradiction& c : table.contradictions) {
       if (Evaluate(c.when, document) == Truth::kTrue) {
@@ -110,7 +96,7 @@ OracleRun RunOracle(const SafetyTable& table, const CompiledRuleSet& rules, cons
       ++summary.violations;
       ++summary.message_counts[v.message];
       if (!seen.insert(v.invariant).second) continue;
-      ++summary.documents_by_status[StatusKey(plan->status)];
+      ++summary.documents_by_status[std::string(PlanStatusName(plan->status))];
       if (summary.documents++ == 0) {
         summary.first_document = i;
         first_example[v.invariant] = document;

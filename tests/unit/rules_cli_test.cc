@@ -16,12 +16,8 @@ struct CommandResult {
   std::string out;  // stdout only
 };
 
-CommandResult Modalis(const std::string& args) {
-  // bench matches rules only and takes no plugins.
-  const std::string plugins =
-      args.rfind("bench", 0) == 0 ? "" : " --plugins '" + testing::PluginsDir() + "'";
-  const std::string command = "cd '" + testing::SourceDir() + "' && '" + testing::BinDir() +
-                              "/modalis' " + args + plugins + " 2>/dev/null";
+// Runs a shell command; its exit code and what it printed.
+CommandResult Run(const std::string& command) {
   CommandResult run;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -31,6 +27,15 @@ CommandResult Modalis(const std::string& args) {
   const int status = ::pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+// The CLI run from the checkout, stdout only.
+CommandResult Modalis(const std::string& args) {
+  // bench matches rules only and takes no plugins.
+  const std::string plugins =
+      args.rfind("bench", 0) == 0 ? "" : " --plugins '" + testing::PluginsDir() + "'";
+  return Run("cd '" + testing::SourceDir() + "' && '" + testing::BinDir() + "/modalis' " + args +
+             plugins + " 2>/dev/null");
 }
 
 TEST(RulesCliTest, CheckPassesTheShippedRulesAndFailsABrokenFile) {
@@ -103,17 +108,8 @@ namespace {
 
 // The CLI run in `directory`, stdout and stderr together.
 CommandResult ModalisIn(const std::string& directory, const std::string& args) {
-  const std::string command = "cd '" + directory + "' && '" + testing::BinDir() + "/modalis' " +
-                              args + " --plugins '" + testing::PluginsDir() + "' 2>&1";
-  CommandResult run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return Run("cd '" + directory + "' && '" + testing::BinDir() + "/modalis' " + args +
+             " --plugins '" + testing::PluginsDir() + "' 2>&1");
 }
 
 // A copy of the shipped rules directory to edit.
