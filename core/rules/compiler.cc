@@ -969,6 +969,46 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
+// 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st.
+std::string Ordinal(size_t n) {
+  const size_t tens = n % 100;
+  const char* suffix = "th";
+  if (tens < 11 || tens > 13) {
+    if (n % 10 == 1) suffix = "st";
+    if (n % 10 == 2) suffix = "nd";
+    if (n % 10 == 3) suffix = "rd";
+  }
+  return std::to_string(n) + suffix;
+}
+
+// Opens each message about one rule with the rule's id and its place counted from 1 ("rule
+// `exclude.dry-needling.pregnancy` (16th): ..."), as a therapist finds it in the file; the JSON
+// pointer (counted from 0) stays for tools.
+void NameRules(const JsonDocument& doc, std::vector<Diagnostic>* diagnostics, size_t first) {
+  for (size_t i = first; i < diagnostics->size(); ++i) {
+    Diagnostic& d = (*diagnostics)[i];
+    for (const char* list : {"rules", "course_rules"}) {
+      const std::string prefix = std::string("/") + list + "/";
+      if (d.where.pointer.rfind(prefix, 0) != 0) continue;
+      const std::string rest = d.where.pointer.substr(prefix.size());
+      const size_t digits = rest.find_first_not_of("0123456789");
+      if (rest.empty() || digits == 0 || std::min(digits, rest.size()) > 9) continue;
+      const size_t index = std::stoul(rest.substr(0, digits));
+      const auto& root = doc.root();
+      if (!root.is_object() || !root.contains(list) || !root[list].is_array() ||
+          index >= root[list].size()) {
+        continue;
+      }
+      const auto& rule = root[list][index];
+      const std::string kind = list[0] == 'r' ? "rule" : "course rule";
+      const std::string id = rule.is_object() && rule.contains("id") && rule["id"].is_string()
+                                 ? " `" + rule["id"].get<std::string>() + "`"
+                                 : "";
+      d.message = kind + id + " (" + Ordinal(index + 1) + "): " + d.message;
+    }
+  }
+}
+
 // Findings a refer, exclude or caution tests, by slot.
 std::set<SlotId> SafetyFindings(const CompiledRuleSet& rs) {
   std::set<SlotId> out;
@@ -1128,11 +1168,16 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   rule_set->vocabulary = Vocabulary::FromDocument(vocab_doc, plugins.ids(), diagnostics);
   if (rule_set->vocabulary == nullptr || has_new_errors()) return nullptr;
 
+  const size_t first_rule_diagnostic = diagnostics->size();
   RuleCompiler(rules_doc, plugins, limits, diagnostics, rule_set.get()).Compile();
-  if (has_new_errors()) return nullptr;
+  if (has_new_errors()) {
+    NameRules(rules_doc, diagnostics, first_rule_diagnostic);
+    return nullptr;
+  }
   // Warnings that need the whole compiled set (never-firing and repeated rules). They run only
   // on an error-free set: a rule with an error has a placeholder condition that would mislead.
   AnalyseRules(*rule_set, rules_doc, diagnostics);
+  NameRules(rules_doc, diagnostics, first_rule_diagnostic);
 
   // Modalities the rules can suggest: their safety declarations must compile against this
   // vocabulary, since a floor that cannot be evaluated would be a floor silently not applied.

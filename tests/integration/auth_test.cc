@@ -290,6 +290,31 @@ TEST_F(AuthTest, TokenListAndRemoveRevokeOneClient) {
 
 // gRPC's own lines join the same JSON log from its first use on, so a log shipper reads one format
 // and nothing in gRPC's own format reaches standard error.
+// A token file with no tokens is a closed door, not an open one; and a token is compared whole,
+// however short a wrong one is.
+TEST_F(AuthTest, EmptyTokenFileLetsNobodyInAndShortTokensNeverMatch) {
+  const std::string empty = dir_.file("empty-tokens.json");
+  testing::WriteText(empty, "{\"tokens\": []}\n");
+  ASSERT_EQ(::chmod(empty.c_str(), 0600), 0);
+  {
+    testing::ServerProcess server(Args({"--token-file", empty, "--watch-quiet-ms", "0"}));
+    ASSERT_TRUE(server.started()) << server.output();
+    auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    EXPECT_EQ(CallStatus(channel, ""), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(CallStatus(channel, "mt_anything"), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  const std::string tokens = dir_.file("tokens.json");
+  const std::string admin = Mint(tokens, "ops", "admin");
+  testing::ServerProcess server(Args({"--token-file", tokens, "--watch-quiet-ms", "0"}));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(CallStatus(channel, admin), grpc::StatusCode::OK);
+  for (const std::string& wrong : {std::string("m"), admin.substr(0, 1), admin.substr(0, 5),
+                                   admin.substr(0, admin.size() - 1)}) {
+    EXPECT_EQ(CallStatus(channel, wrong), grpc::StatusCode::UNAUTHENTICATED) << wrong;
+  }
+}
+
 TEST_F(AuthTest, GrpcsOwnLinesAreJsonInTheSameLog) {
   ::setenv("GRPC_VERBOSITY", "DEBUG", 1);  // makes gRPC say something at every start
   testing::ServerProcess server(Args({"--log-file", dir_.file("modalisd.log")}));

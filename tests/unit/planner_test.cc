@@ -74,6 +74,11 @@ TEST(PlannerTest, UnknownRequiredScreenMeansNoTreatment) {
   bool asked = false;
   for (const auto& m : plan.missing_findings) asked |= m.code == "rf_bladder_dysfunction";
   EXPECT_TRUE(asked);
+  // No treatment, so no treatment advice either.
+  for (const auto& a : plan.advice) {
+    EXPECT_NE(a.code, "exercise_programme");
+    EXPECT_NE(a.code, "stay_active");
+  }
 }
 
 TEST(PlannerTest, UnknownOtherRedFlagMakesThePlanProvisional) {
@@ -137,6 +142,23 @@ TEST(PlannerTest, ConflictingPhobiaAndConsentTakeTheMostRestrictiveReading) {
             (std::vector<std::string>{"needle_phobia", "needling_consent"}));
   EXPECT_TRUE(Asked(plan, "needle_phobia", "contradictory record"));
   EXPECT_TRUE(Asked(plan, "needling_consent", "contradictory record"));
+  // Read both ways: believing the phobia, and believing consent was never given.
+  std::vector<std::string> reasons;
+  for (const auto& e : plan.exclusions) {
+    if (e.modality == "dry_needling") reasons.push_back(e.reason);
+  }
+  EXPECT_EQ(reasons, (std::vector<std::string>{"needle phobia",
+                                               "the client has not consented to needling"}));
+}
+
+// A modality already excluded needs no answer to its other questions.
+TEST(PlannerTest, NoQuestionsForAModalityAlreadyExcluded) {
+  json f = DeskWorker();
+  f["anticoagulant_therapy"] = true;  // excludes dry needling and auricular acupuncture
+  f.erase("metal_allergy");           // a floor of one, an exclusion of the other
+  Plan plan = PlanFor(f);
+  EXPECT_FALSE(Asked(plan, "metal_allergy")) << PlanToJson(plan).dump();
+  EXPECT_EQ(plan.status, PlanStatus::kComplete);
 }
 
 // A detail recorded for a condition marked absent: the detail is believed for safety.
@@ -274,8 +296,9 @@ TEST(PlannerTest, ReferralAdviceIsTheHighestLevelsOnly) {
 // The minimal important change at the precision scores are recorded in.
 TEST(PlannerTest, ExactlyTheMinimalImportantChangeCountsAsImproved) {
   for (auto [baseline, now, improved] :
-       {std::tuple{8.7, 6.7, true}, std::tuple{8.7, 6.8, false}, std::tuple{6.0, 4.2, true},
-        std::tuple{3.3, 2.31, true}, std::tuple{3.3, 2.32, false}, std::tuple{0.3, 0.21, true}}) {
+       {std::tuple{8.7, 6.7, true}, std::tuple{8.2, 6.2, true}, std::tuple{8.7, 6.8, false},
+        std::tuple{6.0, 4.2, true}, std::tuple{3.3, 2.31, true}, std::tuple{3.3, 2.32, false},
+        std::tuple{0.3, 0.21, true}}) {
     EXPECT_EQ(ReachesMinimalImportantChange(baseline, now, ReviewPolicy{}), improved)
         << baseline << " -> " << now;
     json f = DeskWorker();

@@ -477,7 +477,8 @@ TEST(ModalityPluginsTest, RuleCompilerAsksThePluginAboutParamsAndTargets) {
   ASSERT_EQ(bad.size(), 1u) << FormatDiagnostics(bad);
   EXPECT_EQ(bad[0].id, "bad-params");
   EXPECT_EQ(bad[0].where.pointer, "/rules/0/then/0/suggest/params");
-  EXPECT_EQ(bad[0].message, "myofascial_release: pressure must be one of light, moderate, deep");
+  EXPECT_EQ(bad[0].message,
+            "rule `r` (1st): myofascial_release: pressure must be one of light, moderate, deep");
   EXPECT_TRUE(
       CompileSuggestion(R"({"modality": "myofascial_release", "params": {"pressure": "light"}})")
           .empty());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "core/findings/findings.h"
 #include "tests/support/engine_fixture.h"
@@ -276,6 +277,72 @@ TEST(VocabularyRegionsTest, EveryValueOfARegionFindingMustBeMapped) {
   EXPECT_EQ(rules, nullptr);
   EXPECT_TRUE(HasDiagnostic(diagnostics, "missing-value", Diagnostic::Severity::kError));
   EXPECT_TRUE(HasDiagnostic(diagnostics, "unknown-region", Diagnostic::Severity::kError));
+}
+
+}  // namespace
+}  // namespace modalis
+
+namespace modalis {
+namespace {
+
+// A therapist finds a rule by its id and its place counted from 1; the pointer stays for tools.
+TEST(RuleDiagnosticsTest, MessagesNameTheRuleByIdAndPlaceCountedFromOne) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = testing::CompileText(R"({"id": "t", "version": "1", "advice": {"a": "x"},
+    "rules": [
+      {"id": "first", "description": "d", "source": "s", "then": [{"advise": "a"}],
+       "when": {"finding": "pregnant", "equals": true}},
+      {"id": "second", "description": "d", "source": "s", "then": [{"advise": "a"}],
+       "when": {"finding": "pregnnant", "equals": true}}
+    ]})",
+                                    &diagnostics);
+  EXPECT_EQ(rules, nullptr);
+  ASSERT_EQ(diagnostics.size(), 1u) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(diagnostics[0].message.rfind("rule `second` (2nd): 'pregnnant' is not a finding", 0),
+            0u)
+      << diagnostics[0].message;
+  EXPECT_EQ(diagnostics[0].where.pointer, "/rules/1/when/finding");
+}
+
+}  // namespace
+}  // namespace modalis
+
+namespace modalis {
+namespace {
+
+std::string Describe(const Assignment& a, const Vocabulary& v) {
+  return v.at(a.slot).code + "=" +
+         (a.unknown ? std::string("unknown") : std::to_string(a.value.number));
+}
+
+// How each shipped constraint reads a conflict: believe one record, or the other (the first
+// reading is the one steps are built from).
+TEST(ConstraintCompileTest, ShippedConstraintsReadTheConflictEveryWay) {
+  auto rules = testing::DefaultRules();
+  std::map<std::string, std::vector<std::vector<std::string>>> readings;
+  std::map<std::string, std::string> fill;
+  for (const Constraint& c : rules->constraints) {
+    for (const auto& reading : c.readings) {
+      std::vector<std::string> out;
+      for (const Assignment& a : reading) out.push_back(Describe(a, *rules->vocabulary));
+      readings[c.id].push_back(out);
+    }
+    if (c.fill.slot != kNoSlot) fill[c.id] = Describe(c.fill, *rules->vocabulary);
+  }
+  using Readings = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(readings["needle-phobia-with-consent"],
+            (Readings{{"needling_consent=0.000000"}, {"needle_phobia=0.000000"}}));
+  EXPECT_EQ(readings["trimester-without-pregnancy"],
+            (Readings{{"pregnant=1.000000"}, {"pregnancy_trimester=unknown"}}));
+  // neuro_deficit: none, sensory, motor, sensory_motor.
+  EXPECT_EQ(readings["progressive-deficit-without-deficit"],
+            (Readings{{"neuro_deficit=1.000000"},
+                      {"neuro_deficit=2.000000"},
+                      {"neuro_deficit=3.000000"},
+                      {"rf_progressive_neuro_deficit=0.000000"}}));
+  EXPECT_EQ(
+      fill,
+      (std::map<std::string, std::string>{{"trimester-without-pregnancy", "pregnant=1.000000"}}));
 }
 
 }  // namespace
