@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "core/common/sha256.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
@@ -313,6 +314,17 @@ TEST_F(AuthTest, EmptyTokenFileLetsNobodyInAndShortTokensNeverMatch) {
                                    admin.substr(0, admin.size() - 1)}) {
     EXPECT_EQ(CallStatus(channel, wrong), grpc::StatusCode::UNAUTHENTICATED) << wrong;
   }
+  // A short token whose hash starts like the stored one: only the whole hash may match.
+  const std::string stored = Sha256Hex(admin);
+  std::string lookalike;
+  for (char a = '!'; a <= '~' && lookalike.empty(); ++a) {
+    for (char b = '!'; b <= '~' && lookalike.empty(); ++b) {
+      const std::string candidate{a, b};
+      if (Sha256Hex(candidate).compare(0, 2, stored, 0, 2) == 0) lookalike = candidate;
+    }
+  }
+  ASSERT_FALSE(lookalike.empty()) << "no two-character token shares the first two digits";
+  EXPECT_EQ(CallStatus(channel, lookalike), grpc::StatusCode::UNAUTHENTICATED) << lookalike;
 }
 
 TEST_F(AuthTest, GrpcsOwnLinesAreJsonInTheSameLog) {

@@ -151,6 +151,32 @@ TEST(PlannerTest, ConflictingPhobiaAndConsentTakeTheMostRestrictiveReading) {
                                                "the client has not consented to needling"}));
 }
 
+// Each reading that resolves a contradiction is a whole reading of its own: here only the one that
+// believes the trimester (pregnant, in the 2nd trimester) makes the exclusion true.
+TEST(PlannerTest, ARuleThatHoldsInOnlyOneResolvedReadingStillActs) {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = testing::CompileText(R"({"id": "t", "version": "1",
+    "rules": [
+      {"id": "suggest.mfr", "description": "d", "source": "s", "when": "always",
+       "then": [{"suggest": {"modality": "myofascial_release", "targets": ["piriformis"]}}]},
+      {"id": "exclude.mfr.later-pregnancy", "description": "later pregnancy", "source": "s",
+       "when": {"all": [{"finding": "pregnant", "equals": true},
+                        {"finding": "pregnancy_trimester", "at_least": 2}]},
+       "then": [{"exclude": {"modality": "myofascial_release", "reason": "later pregnancy"}}]}
+    ]})",
+                                    &diagnostics);
+  ASSERT_NE(rules, nullptr) << FormatDiagnostics(diagnostics);
+  auto findings = DecodeFindings(json{{"pregnant", false},
+                                      {"pregnancy_trimester", 2},
+                                      {"dvt_suspected", false},
+                                      {"rf_fever_or_unwell", false}},
+                                 rules->vocabulary);
+  ASSERT_TRUE(findings.ok()) << findings.status();
+  Plan plan = MakePlan(*rules, *findings, {});
+  EXPECT_TRUE(plan.steps.empty()) << PlanToJson(plan).dump();
+  EXPECT_TRUE(HasExclusion(plan, "myofascial_release", Exclusion::Severity::kRule));
+}
+
 // A modality already excluded needs no answer to its other questions.
 TEST(PlannerTest, NoQuestionsForAModalityAlreadyExcluded) {
   json f = DeskWorker();
