@@ -17,13 +17,18 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
   return text.str();
 }
 
-enum class Kind { kRules, kVocabulary, kCases };
+enum class Kind { kRules, kVocabulary, kCases, kManifest };
 
 // By content, so an edited copy may have any name. Text that does not parse is taken as a rule
 // file, whose compiler reports where it breaks.
 Kind KindOf(const std::string& text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return Kind::kRules;
+  // A manifest names its files: {"vocabulary": "…", "rules": "…", "cases": [...]}.
+  if (j.contains("vocabulary") && j["vocabulary"].is_string() && j.contains("rules") &&
+      j["rules"].is_string()) {
+    return Kind::kManifest;
+  }
   if (j.contains("cases")) return Kind::kCases;
   if (j.contains("findings") && !j.contains("rules")) return Kind::kVocabulary;
   return Kind::kRules;
@@ -60,6 +65,16 @@ absl::StatusOr<Candidate> CandidateFor(const Common& common, const std::string& 
   out.source = *std::move(source);
   RuleSource::File candidate{path, *std::move(text)};
   const Kind kind = KindOf(candidate.text);
+  if (kind == Kind::kManifest) {
+    // A new manifest (naming new rule and case files) checked before it is renamed into place.
+    out.directory = beside;
+    auto named = ReadRuleSource(beside, fs::path(path).filename().string());
+    if (!named.ok()) return named.status();
+    out.source = *std::move(named);
+    out.in_rule_set = true;
+    out.replaces = beside + "/modalis.json";
+    return out;
+  }
   switch (kind) {
     case Kind::kRules:
       out.replaces = out.source.rules.path;
@@ -68,6 +83,8 @@ absl::StatusOr<Candidate> CandidateFor(const Common& common, const std::string& 
     case Kind::kVocabulary:
       out.replaces = out.source.vocabulary.path;
       out.source.vocabulary = std::move(candidate);
+      break;
+    case Kind::kManifest:  // handled above
       break;
     case Kind::kCases: {
       const std::string name = fs::path(path).filename().string();

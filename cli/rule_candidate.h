@@ -27,9 +27,10 @@ struct Candidate {
 // directory means that directory.
 std::string RulesDir(const Common& common);
 
-// `path`: a rules directory, its modalis.json, or a file. A file beside a modalis.json (or any file
-// with `rules_file` set) replaces the manifest's file of the same kind: a rule file, the
-// vocabulary, or the case file with its name (another case file is added to the manifest's).
+// `path`: a rules directory, its modalis.json, or a file. A file beside a modalis.json replaces the
+// manifest's file of the same kind: a rule file, the vocabulary, or the case file with its name
+// (another case file is added to the manifest's). Another manifest is checked with the files it
+// names, as it would be once renamed to modalis.json.
 absl::StatusOr<Candidate> CandidateFor(const Common& common, const std::string& path);
 
 }  // namespace modalis::cli

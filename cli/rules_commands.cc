@@ -24,7 +24,10 @@ void WarnUnchangedVersion(const Candidate& candidate, const CompiledRuleSet& rul
                           const PluginRegistry& plugins) {
   if (!candidate.in_rule_set || candidate.replaces.empty()) return;
   auto live_source = ReadRuleSource(candidate.directory);
-  if (!live_source.ok() || live_source->rules.path != candidate.replaces) return;
+  if (!live_source.ok() || (live_source->rules.path != candidate.replaces &&
+                            live_source->manifest.path != candidate.replaces)) {
+    return;
+  }
   std::vector<Diagnostic> ignored;
   auto live = CompileRuleSet(*live_source, plugins, &ignored);
   if (live == nullptr || live->id != rules.id || live->version != rules.version ||

@@ -1073,9 +1073,10 @@ std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics) {
   return out;
 }
 
-absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory) {
+absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory,
+                                          const std::string& manifest_name) {
   RuleSource source;
-  source.manifest.path = directory + "/modalis.json";
+  source.manifest.path = directory + "/" + manifest_name;
   auto manifest_text = ReadFile(source.manifest.path);
   if (!manifest_text.ok()) return manifest_text.status();
   source.manifest.text = *std::move(manifest_text);

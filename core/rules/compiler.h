@@ -35,8 +35,11 @@ struct RuleLimits {
   size_t max_rules = 50000;
 };
 
-// Reads `directory`/modalis.json and the files it names. Fails when a file cannot be read.
-absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory);
+// Reads `directory`/`manifest` and the files it names (relative to `directory`). Fails when a file
+// cannot be read. Another manifest name is for checking a new manifest before it is renamed into
+// place, the one step that swaps a rule file and its golden cases together.
+absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory,
+                                          const std::string& manifest = "modalis.json");
 
 // Compiles a rule source against the loaded plugins. Returns null when any error was reported;
 // warnings never stop compilation.

@@ -316,6 +316,39 @@ TEST_F(FaultsTest, RenamedRuleFileGoesLiveOnceAndComplete) {
   EXPECT_EQ(Plan().rule_set().version(), "0.3.0");
 }
 
+// Rules and their golden cases change together by one rename of a new manifest naming new files:
+// the watcher never sees the new rules with the old cases, and nothing is refused on the way.
+TEST_F(FaultsTest, ANewManifestSwapsRulesAndCasesAtOnce) {
+  constexpr int kQuietMs = 200;
+  Start({"--watch-quiet-ms", std::to_string(kQuietMs)});
+  ASSERT_NE(admin_, nullptr);
+  // New rules: dry needling only from 18; the cases that pinned 16 and 17 change with them.
+  std::string rules = Edited("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\"");
+  rules.replace(rules.find("\"below\": 16"), 12, "\"below\": 18");
+  testing::WriteText(rules_.file("lbp-3.rules.json"), rules);
+  std::string cases = testing::ReadText(rules_.file("lower-back-pain.safety-cells.cases.json"));
+  for (const char* age : {"16", "17"}) {
+    const size_t at = cases.find(std::string("\"id\": \"age-") + age + "-dry-needling-under-16\"");
+    ASSERT_NE(at, std::string::npos);
+    const size_t expect = cases.find("\"expect\"", at);
+    cases.replace(expect, cases.find("\n  }", expect) - expect,
+                  R"("expect": {"steps_exclude": ["dry_needling"], "excluded": ["dry_needling"]})");
+  }
+  testing::WriteText(rules_.file("lbp-3.safety-cells.cases.json"), cases);
+  // Written slowly, with pauses longer than the quiet period: nothing changes until the rename.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3 * kQuietMs));
+  EXPECT_EQ(Status().rule_set().version(), "0.2.0");
+  testing::WriteText(rules_.file(".modalis.json.tmp"),
+                     R"({"vocabulary": "vocabulary.json", "rules": "lbp-3.rules.json",
+                         "cases": ["lower-back-pain.cases.json", "lbp-3.safety-cells.cases.json"]})");
+  fs::rename(rules_.file(".modalis.json.tmp"), rules_.file("modalis.json"));
+  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.3.0"; }))
+      << Status().last_reload_error();
+  const std::string log = Log();
+  EXPECT_EQ(Count(log, "rules_reload_refused"), 0u) << log;
+  EXPECT_TRUE(Status().last_reload_error().empty());
+}
+
 // Holds the database locked from this process, as another program (sqlite3, a backup tool) would.
 class DatabaseLock {
  public:

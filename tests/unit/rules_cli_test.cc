@@ -215,3 +215,45 @@ TEST(RulesCliTest, StepsInOrderChecksOrderNotCompleteness) {
 
 }  // namespace
 }  // namespace modalis
+
+namespace modalis {
+namespace {
+
+// A rule file and its golden cases change together in one step: both are written under new names,
+// and a new manifest naming them is checked, then renamed over modalis.json.
+TEST(RulesCliTest, ANewManifestIsCheckedWithTheFilesItNames) {
+  RulesCopy rules;
+  const std::string edited =
+      RulesCopy::EditedText(rules.Edited("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\""),
+                            "\"below\": 16", "\"below\": 18");
+  testing::WriteText(rules.file("lbp-3.rules.json"), edited);
+  std::string cases = testing::ReadText(rules.file("lower-back-pain.safety-cells.cases.json"));
+  testing::WriteText(rules.file("lbp-3.safety-cells.cases.json"), cases);
+  auto manifest = [&](const std::string& safety_cases) {
+    return R"({"vocabulary": "vocabulary.json", "rules": "lbp-3.rules.json",
+               "cases": ["lower-back-pain.cases.json", ")" +
+           safety_cases + R"("]})";
+  };
+  // The rules changed (no needling under 18) but the cases did not: refused, naming the case.
+  testing::WriteText(rules.file(".modalis.json.tmp"), manifest("lbp-3.safety-cells.cases.json"));
+  CommandResult run = ModalisIn(rules.path(), "rules check .modalis.json.tmp");
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_NE(run.out.find("FAIL age-16-dry-needling-under-16"), std::string::npos) << run.out;
+  // The cases edited with them: the pair passes, and may replace the live manifest.
+  for (const char* age : {"16", "17"}) {
+    const std::string id = std::string("\"id\": \"age-") + age + "-dry-needling-under-16\"";
+    const size_t at = cases.find(id);
+    ASSERT_NE(at, std::string::npos);
+    const size_t expect = cases.find("\"expect\"", at);
+    const size_t end = cases.find("\n  }", expect);
+    cases.replace(expect, end - expect,
+                  R"("expect": {"steps_exclude": ["dry_needling"], "excluded": ["dry_needling"]})");
+  }
+  testing::WriteText(rules.file("lbp-3.safety-cells.cases.json"), cases);
+  run = ModalisIn(rules.path(), "rules check .modalis.json.tmp");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("may replace ./modalis.json"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace modalis
