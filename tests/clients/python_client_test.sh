@@ -41,4 +41,39 @@ if call SuggestPlan '{"patient_ref": "P-2", "findings": {"pain_nprs": 12}}' 2>"$
   echo "out-of-range finding was accepted"; exit 1
 fi
 grep -q "INVALID_ARGUMENT" "$work/error"
-echo "python client: health, SuggestPlan, GetPlan and errors ok"
+# A request from standard input, and bad JSON as one line that says what is wrong.
+call SuggestPlan - <"$src/tests/data/desk-worker-request.json" >"$work/stdin.json"
+grep -q '"plan_id"' "$work/stdin.json"
+if call SuggestPlan '{"patient_ref": "P-3", "findings": {' 2>"$work/bad"; then
+  echo "bad JSON was sent"; exit 1
+fi
+[ "$(wc -l <"$work/bad")" -eq 1 ] && grep -q "^call: the request is not valid JSON for SuggestPlanRequest" "$work/bad" ||
+  { echo "bad JSON error:"; cat "$work/bad"; exit 1; }
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# TLS and mutual TLS, with a CA, server and client certificates made here.
+ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+(cd "$work" && openssl req -x509 $ec -keyout ca.key -out ca.pem -days 1 -subj /CN=call-test-ca &&
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
+  for who in server client; do
+    openssl req $ec -keyout $who.key -out $who.csr -subj /CN=$who &&
+      openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+        -extfile san.ext -out $who.pem
+  done) >/dev/null 2>&1
+"$bin/modalisd" --listen 127.0.0.1:0 --rules "$src/rules" --plugins "$plugins" --db "$work/m.db" \
+  --tls-cert "$work/server.pem" --tls-key "$work/server.key" --client-ca "$work/ca.pem" \
+  >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/out" 2>/dev/null && break
+  sleep 0.1
+done
+port=$(sed -n 's/^modalisd listening on [^ ]*:\([0-9]*\) .*/\1/p' "$work/out")
+[ -n "$port" ] || { echo "modalisd with TLS did not start:"; cat "$work/err"; exit 1; }
+status=$("$src/scripts/call" --address "localhost:$port" --ca "$work/ca.pem" \
+  --cert "$work/client.pem" --key "$work/client.key" GetStatus)
+grep -q '"lower-back-pain"' <<<"$status"
+if "$src/scripts/call" --address "localhost:$port" --ca "$work/ca.pem" GetStatus 2>/dev/null; then
+  echo "a client without a certificate got through mutual TLS"; exit 1
+fi
+echo "python client: health, SuggestPlan, GetPlan, errors, standard input and TLS ok"
