@@ -7,15 +7,20 @@ bin=$1 plugins=$2 src=$3
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-"$bin/modalisd" --listen 127.0.0.1:0 --rules "$src/rules" --plugins "$plugins" \
-  --db "$work/m.db" >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/out" 2>/dev/null && break
-  sleep 0.1
-done
-address=$(sed -n 's/^modalisd listening on \([^ ]*\) .*/\1/p' "$work/out")
-[ -n "$address" ] || { echo "modalisd did not start:"; cat "$work/err"; exit 1; }
+# Starts modalisd with the given extra flags; sets pid and address (host:port it listens on).
+start_modalisd() {
+  "$bin/modalisd" --listen 127.0.0.1:0 --rules "$src/rules" --plugins "$plugins" \
+    --db "$work/m.db" "$@" >"$work/out" 2>"$work/err" &
+  pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$work/out" 2>/dev/null && break
+    sleep 0.1
+  done
+  address=$(sed -n 's/^modalisd listening on \([^ ]*\) .*/\1/p' "$work/out")
+  [ -n "$address" ] || { echo "modalisd did not start:"; cat "$work/err"; exit 1; }
+}
+
+start_modalisd
 
 call() { "$src/scripts/call" --address "$address" "$@"; }
 # Whole outputs are captured before matching: `grep -q` closing a pipe early would fail the
@@ -60,16 +65,8 @@ ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
       openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
         -extfile san.ext -out $who.pem
   done) >/dev/null 2>&1
-"$bin/modalisd" --listen 127.0.0.1:0 --rules "$src/rules" --plugins "$plugins" --db "$work/m.db" \
-  --tls-cert "$work/server.pem" --tls-key "$work/server.key" --client-ca "$work/ca.pem" \
-  >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/out" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(sed -n 's/^modalisd listening on [^ ]*:\([0-9]*\) .*/\1/p' "$work/out")
-[ -n "$port" ] || { echo "modalisd with TLS did not start:"; cat "$work/err"; exit 1; }
+start_modalisd --tls-cert "$work/server.pem" --tls-key "$work/server.key" --client-ca "$work/ca.pem"
+port=${address##*:}
 status=$("$src/scripts/call" --address "localhost:$port" --ca "$work/ca.pem" \
   --cert "$work/client.pem" --key "$work/client.key" GetStatus)
 grep -q '"lower-back-pain"' <<<"$status"
