@@ -46,5 +46,6 @@ void AddTokenCommands(CLI::App& app, Common* common, Runner* run);   // token ad
 // rules test; after AddRulesCommands, which creates "rules".
 void AddGoldenCommands(CLI::App& app, Common* common, Runner* run);
 void AddExplainCommands(CLI::App& app, Common* common, Runner* run);  // explain
+void AddStatusCommand(CLI::App& app, Common* common, Runner* run);    // status (asks modalisd)
 
 }  // namespace modalis::cli

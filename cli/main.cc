@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   modalis::cli::AddTokenCommands(app, &common, &run);
   modalis::cli::AddDbCommands(app, &common, &run);
   modalis::cli::AddExplainCommands(app, &common, &run);
+  modalis::cli::AddStatusCommand(app, &common, &run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;
 }

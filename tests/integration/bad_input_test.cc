@@ -23,6 +23,7 @@
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "tests/support/file_util.h"
+#include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -138,16 +139,7 @@ StoreState Snapshot(const std::string& db) {
   return state;
 }
 
-// Runs a command; returns its exit status and everything it printed.
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using testing::RunCommand;
 
 class BadInputTest : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "server/plan_proto.h"
 #include "tests/support/file_util.h"
+#include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -176,6 +177,17 @@ TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
   EXPECT_EQ(Count(Log(), "\"rules_files_broken\""), 1u) << Log();
   EXPECT_NE(server_->output().find("serving the last rule set that went live"), std::string::npos)
       << server_->output();
+  // The operator's view: `modalis status` says so loudly, with the broken file and place, and
+  // exits 3 so a script can tell a fallback from all well.
+  const auto [code, said] =
+      testing::RunCommand(testing::BinDir() + "/modalis status --address " + server_->address());
+  EXPECT_EQ(code, 3) << said;
+  EXPECT_NE(said.find("WARNING     the rule files on disk are broken"), std::string::npos) << said;
+  EXPECT_TRUE(std::regex_search(said, std::regex(R"(lower-back-pain\.rules\.json:\d+:\d+: error)")))
+      << said;
+  EXPECT_NE(said.find("rules       lower-back-pain 0.2.0 (sha256 " + live.substr(0, 12)),
+            std::string::npos)
+      << said;
 
   // Fixed and reloaded: the new files serve, and the fallback ends.
   Save(Edited("\"version\": \"0.2.1\"", "\"version\": \"0.2.1\","));
@@ -183,6 +195,11 @@ TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
   status = Status();
   EXPECT_FALSE(status.serving_last_good());
   EXPECT_TRUE(status.last_reload_error().empty()) << status.last_reload_error();
+  const auto [fixed_code, fixed] =
+      testing::RunCommand(testing::BinDir() + "/modalis status --address " + server_->address());
+  EXPECT_EQ(fixed_code, 0) << fixed;
+  EXPECT_EQ(fixed.find("WARNING"), std::string::npos) << fixed;
+  EXPECT_NE(fixed.find("succeeded"), std::string::npos) << fixed;
   EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
 
   // The fixed set is what a later restart falls back to.
@@ -191,6 +208,19 @@ TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
   Start();
   EXPECT_TRUE(Status().serving_last_good());
   EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+}
+
+// An operator asking a server that is not running is told so, not shown an empty status.
+TEST_F(FaultsTest, StatusOfAServerThatIsNotRunningSaysItIsNotReachable) {
+  Start();
+  const std::string address = server_->address();
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+  const auto [code, said] = testing::RunCommand(testing::BinDir() + "/modalis status --address " +
+                                                address + " --timeout-ms 2000");
+  EXPECT_EQ(code, 1) << said;
+  EXPECT_NE(said.find("cannot get the status of modalisd at " + address + ": not reachable"),
+            std::string::npos)
+      << said;
 }
 
 // With nothing ever served from this database, broken files still refuse the start, saying where.
