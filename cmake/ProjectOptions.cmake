@@ -10,6 +10,10 @@ target_compile_options(modalis_warnings INTERFACE
 add_library(modalis_options INTERFACE)
 target_compile_features(modalis_options INTERFACE cxx_std_20)
 target_link_libraries(modalis_options INTERFACE modalis_warnings)
+# Without it valijson prints and aborts on a schema it cannot use (a plugin's remote $ref would take
+# modalisd down). Set for every target: its error functions are inline, so one translation unit
+# built without it could hand its aborting copy to the whole program.
+target_compile_definitions(modalis_options INTERFACE VALIJSON_USE_EXCEPTIONS=1)
 
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)

@@ -12,6 +12,8 @@
 #include <iostream>
 #include <system_error>
 
+#include "core/plugins/param_schema.h"
+
 namespace modalis {
 namespace {
 
@@ -169,8 +171,12 @@ absl::Status ServingError(std::string message) {
 class PluginModality final : public Modality {
  public:
   PluginModality(std::shared_ptr<boost::dll::shared_library> library, const modalis_plugin_v1* desc,
-                 void* instance, ModalityInfo info)
-      : library_(std::move(library)), desc_(desc), instance_(instance), info_(std::move(info)) {}
+                 void* instance, ModalityInfo info, std::unique_ptr<ParamSchema> params)
+      : library_(std::move(library)),
+        desc_(desc),
+        instance_(instance),
+        info_(std::move(info)),
+        params_(std::move(params)) {}
 
   ~PluginModality() override {
     // Runs before library_ is released, so the plugin's code is still mapped.
@@ -191,11 +197,13 @@ class PluginModality final : public Modality {
   }
 
   std::string ValidateParams(std::string_view params_json) const override {
+    // The plugin's own words first (it knows its domain); then the host enforces the declared
+    // schema itself, since a plugin's own check may be lax or missing.
     std::string error;
     const int rc = desc_->validate_params(instance_, CStr(params_json),
                                           modalis_error_sink_v1{&error, &SetError});
-    if (rc == MODALIS_OK) return {};
-    return error.empty() ? "the params were rejected" : error;
+    if (rc != MODALIS_OK) return error.empty() ? "the params were rejected" : error;
+    return params_->Check(params_json);
   }
 
   absl::StatusOr<ScreenOutcome> Screen(const Findings& findings,
@@ -261,6 +269,7 @@ class PluginModality final : public Modality {
   const modalis_plugin_v1* desc_;
   void* instance_;
   ModalityInfo info_;
+  std::unique_ptr<ParamSchema> params_;
 };
 
 bool GroupOrWorldWritable(const struct stat& st) { return (st.st_mode & (S_IWGRP | S_IWOTH)) != 0; }
@@ -400,14 +409,17 @@ absl::StatusOr<std::shared_ptr<const Modality>> LoadOne(
     }
   }
 
+  auto params = ParamSchema::Compile(info.param_schema_json);
+  if (!params.ok()) return absl::FailedPreconditionError(params.status().message());
+
   void* instance = nullptr;
   std::string error;
   if (desc->init(&instance, modalis_error_sink_v1{&error, &SetError}) != MODALIS_OK) {
     return absl::FailedPreconditionError("init failed: " +
                                          (error.empty() ? std::string("no reason given") : error));
   }
-  return std::shared_ptr<const Modality>(
-      std::make_shared<PluginModality>(std::move(library), desc, instance, std::move(info)));
+  return std::shared_ptr<const Modality>(std::make_shared<PluginModality>(
+      std::move(library), desc, instance, std::move(info), *std::move(params)));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // An SDK plugin that throws where a compile definition says: in its constructor (init), in
-// screen, in build_step, or by reading a finding it never declared. The SDK must turn each into an
-// error result at the boundary; the host must refuse (init) or report a plugin error (serving).
+// screen, in build_step, or by reading a finding it never declared; or declares a params schema
+// that is not JSON. The SDK must turn each throw into an error result at the boundary; the host
+// must refuse (init, schema) or report a plugin error (serving).
 // Without a knob it behaves and only claims TEST_ID (used for the duplicate-id fixture).
 #include <modalis/plugin_sdk.hpp>
 
@@ -19,6 +20,9 @@ class Faulty final : public modalis::sdk::Modality {
     m.default_minutes = 5;
     m.reads = {"pregnant"};
     m.required_known = {};
+#ifdef TEST_BAD_PARAM_SCHEMA
+    m.param_schema_json = R"({"type": "object", "properties": {"method": {"enum": ["pack"]})";
+#endif
     return m;
   }
 

@@ -98,6 +98,7 @@ TEST(PluginRefusalTest, EachBrokenPluginIsRefusedWithItsReasonAndTheGoodOnesLoad
       {"modalis_test_required_not_read.so",
        "required-known finding 'needle_phobia' is not among the findings it reads"},
       {"modalis_test_throws_init.so", "init failed: licence file missing"},
+      {"modalis_test_bad_param_schema.so", "param_schema_json is not valid JSON"},
       {"modalis_test_zz_duplicate_dry_needling.so",
        "duplicate modality id 'dry_needling' (already loaded from " +
            dir.file("modalis_dry_needling.so") + ")"},
