@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 #include "core/engine.h"
 #include "core/store/sqlite/sqlite_store.h"
+#include "server/store_health.h"
 
 #include "server/access_log.h"
 #include "server/auth.h"
@@ -52,6 +53,8 @@ struct Options {
   int max_rule_checks = 4;       // ValidateRuleSet and ReloadRules calls running at once
   int watch_quiet_ms = 1000;     // 0: do not watch the rules directory
   int db_busy_timeout_ms = 5000;
+  int db_probe_ms = 1000;  // while the database cannot be written, try a probe write this often
+  bool create_db = false;
   bool allow_missing_plugins = false;
   bool allow_insecure_permissions = false;
 };
@@ -119,6 +122,7 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
         {"max_list_items", "--max-list-items", &o->max_list_items, 1, 1024},
         {"max_string_bytes", "--max-string-bytes", &o->max_string_bytes, 16, 65536},
         {"db_busy_timeout_ms", "--db-busy-timeout-ms", &o->db_busy_timeout_ms, 0, 600000},
+        {"db_probe_ms", "--db-probe-ms", &o->db_probe_ms, 50, 600000},
         {"max_queued_writes", "--max-queued-writes", &o->max_queued_writes, 1, 1 << 20},
         {"max_rule_checks", "--max-rule-checks", &o->max_rule_checks, 1, 64}};
     for (const Limit& limit : limits) {
@@ -238,9 +242,14 @@ int Run(const Options& options) {
   modalis::SqliteStoreOptions store_options;
   store_options.busy_timeout_ms = options.db_busy_timeout_ms;
   store_options.queue_capacity = static_cast<size_t>(options.max_queued_writes);
+  store_options.create_even_if_expected = options.create_db;
   auto store = modalis::OpenSqliteStore(options.db, store_options);
   if (!store.ok()) {
     std::cerr << "modalisd: " << store.status().message() << "\n";
+    if (modalis::IsMissingDatabase(store.status())) {
+      std::cerr << "modalisd: to begin again with a new, empty database on purpose, start once "
+                   "with --create-db\n";
+    }
     if (store.status().code() == absl::StatusCode::kUnavailable) {
       std::cerr << "modalisd: gave up after waiting " << options.db_busy_timeout_ms
                 << " ms for the lock (--db-busy-timeout-ms); start again once the other process "
@@ -321,7 +330,8 @@ int Run(const Options& options) {
                         "previous rules keep serving: " + std::string(status.message()));
     }
   };
-  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload, options.max_rule_checks);
+  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload, options.max_rule_checks,
+                                             [&] { return (*store)->write_health(); });
   std::unique_ptr<modalis::RulesWatcher> watcher;
   if (options.watch_quiet_ms > 0) {
     watcher = std::make_unique<modalis::RulesWatcher>(
@@ -353,6 +363,8 @@ int Run(const Options& options) {
   health->SetServingStatus(true);
   health->SetServingStatus(modalis::v1::PlanService::service_full_name(), true);
   health->SetServingStatus(modalis::v1::RulesAdmin::service_full_name(), true);
+  modalis::StoreHealthMonitor store_health(**store, health, log,
+                                           std::chrono::milliseconds(options.db_probe_ms));
 
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   const auto rules = (*engine)->rules();
@@ -367,6 +379,7 @@ int Run(const Options& options) {
   modalis::LogEvent(*log, false, "shutdown",
                     signal_number == SIGINT ? "SIGINT received" : "SIGTERM received");
   // Tell load balancers first, then stop taking calls and let those in flight finish.
+  store_health.Stop();
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // Complete every queued write while its reactor still exists; nothing acknowledged is dropped.
@@ -408,6 +421,14 @@ int main(int argc, char** argv) {
                  "a write (UNAVAILABLE) or start-up")
       ->capture_default_str()
       ->check(CLI::Range(0, 600000));
+  app.add_option("--db-probe-ms", options.db_probe_ms,
+                 "while the database cannot be written (health NOT_SERVING), try a probe write "
+                 "this often, to serve again as soon as writes succeed")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 600000));
+  app.add_flag("--create-db", options.create_db,
+               "create a new, empty database even though one is expected at --db (its "
+               "'.created' marker is there): only to begin again on purpose after losing it");
   app.add_flag("--allow-missing-plugins", options.allow_missing_plugins,
                "serve a rule set that names a modality no loaded plugin provides (plans show it "
                "as unavailable) instead of refusing it");

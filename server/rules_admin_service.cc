@@ -80,6 +80,9 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
   response->set_last_reload_error(status.last_reload_error);
   response->set_last_reload_at_ms(status.last_reload_at_ms);
   response->set_serving_last_good(status.serving_last_good);
+  const WriteHealth store = store_health_ ? store_health_() : WriteHealth{};
+  response->set_store_writable(store.writable);
+  response->set_store_error(std::string(store.cause.message()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "core/engine.h"
+#include "core/store/store.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "server/auth.h"
 #include "server/reload_observer.h"
@@ -18,13 +19,15 @@ namespace modalis {
 
 class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
  public:
-  // `on_reload` runs after every reload attempt with its outcome (for logging).
+  // `on_reload` runs after every reload attempt with its outcome (for logging); `store_health`
+  // tells GetStatus whether the store can write (absent: always writable).
   RulesAdminServiceImpl(Engine& engine, const Authorizer& auth, ReloadObserver on_reload = {},
-                        int max_running_checks = 4)
+                        int max_running_checks = 4, std::function<WriteHealth()> store_health = {})
       : engine_(engine),
         auth_(auth),
         on_reload_(std::move(on_reload)),
-        max_running_checks_(max_running_checks) {}
+        max_running_checks_(max_running_checks),
+        store_health_(std::move(store_health)) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -51,6 +54,7 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   const Authorizer& auth_;
   ReloadObserver on_reload_;
   const int max_running_checks_;
+  const std::function<WriteHealth()> store_health_;
   std::atomic<int> running_checks_{0};
 };
 

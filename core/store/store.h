@@ -27,6 +27,14 @@
 
 namespace modalis {
 
+// Whether writes can succeed now, as the latest write batch or probe found it.
+struct WriteHealth {
+  bool writable = true;
+  // The storage error that stopped writes (disk full, I/O error, the file read-only, moved or
+  // deleted); OK while writable.
+  absl::Status cause;
+};
+
 class Store {
  public:
   using PlanDone = std::function<void(absl::StatusOr<StoredPlan>)>;
@@ -38,8 +46,9 @@ class Store {
   // transaction. Idempotent per (client, request_id): a retry with the same request_hash gets the
   // plan stored first (not the new one); the same id with another hash is ALREADY_EXISTS, so a
   // reused id can never return another patient's plan. An empty request_id is never deduplicated.
-  // RESOURCE_EXHAUSTED when the write queue is full; UNAVAILABLE when closed or the database is
-  // busy; FAILED_PRECONDITION when the database cannot be written (read-only, disk full).
+  // RESOURCE_EXHAUSTED when the write queue is full or the disk (or the database's size cap) is
+  // full; UNAVAILABLE when closed, the database is busy, or on an I/O error; FAILED_PRECONDITION
+  // when the database cannot be written (read-only, or its file moved or deleted while open).
   virtual void PutPlanAsync(NewPlan plan, PlanDone done) = 0;
   // NOT_FOUND when the plan does not exist; INVALID_ARGUMENT for a step index out of range or a
   // missing reason.
@@ -74,6 +83,17 @@ class Store {
   virtual absl::Status Backup(const std::string& path) = 0;
   // Stops taking writes and completes every queued one. Idempotent.
   virtual void Close() = 0;
+
+  // Storage failures (see WriteHealth) make the store unwritable until a later write or probe
+  // commits; failures of one write (a duplicate, a bad reference) do not.
+  virtual WriteHealth write_health() const = 0;
+  // Called on the writer thread each time write_health changes, before the callbacks of the
+  // batch that changed it, so a client told of a failure finds the health already changed.
+  // Quick, and no synchronous writes. Set it before serving.
+  virtual void SetWriteHealthListener(std::function<void(const WriteHealth&)> listener) = 0;
+  // A durable write that changes nothing a client can read, to learn whether writes succeed
+  // again; its outcome updates write_health like any other write.
+  virtual void ProbeWriteAsync(WriteDone done) = 0;
 
   // Blocking forms, for tools and tests. Never call them from a completion callback.
   absl::StatusOr<StoredPlan> PutPlan(NewPlan plan) {

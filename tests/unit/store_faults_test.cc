@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -24,7 +27,8 @@ using testing::SamplePlan;
 
 bool IsClearFault(const absl::Status& s) {
   return s.code() == absl::StatusCode::kUnavailable ||
-         s.code() == absl::StatusCode::kFailedPrecondition;
+         s.code() == absl::StatusCode::kFailedPrecondition ||
+         s.code() == absl::StatusCode::kResourceExhausted;
 }
 
 // Every plan has exactly its audit record, and the file passes every check.
@@ -93,8 +97,12 @@ TEST(StoreFaultsTest, FullDatabaseFailsTheWriteAndKeepsEveryAcknowledgedOne) {
       }
     }
     EXPECT_FALSE(failure.ok()) << "the cap was never reached";
-    EXPECT_EQ(failure.code(), absl::StatusCode::kFailedPrecondition) << failure;
+    EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted) << failure;
     EXPECT_NE(std::string(failure.message()).find("full"), std::string::npos) << failure;
+    // The store says it cannot write, and why, until a write succeeds again.
+    const WriteHealth health = (*store)->write_health();
+    EXPECT_FALSE(health.writable);
+    EXPECT_NE(std::string(health.cause.message()).find("full"), std::string::npos) << health.cause;
     // Reads still work when the disk is full.
     EXPECT_TRUE((*store)->GetPlan(*acknowledged.begin()).ok());
   }
@@ -104,6 +112,73 @@ TEST(StoreFaultsTest, FullDatabaseFailsTheWriteAndKeepsEveryAcknowledgedOne) {
   for (const auto& id : acknowledged) EXPECT_TRUE((*store)->GetPlan(id).ok()) << id;
   store->reset();
   ExpectWholeAndConsistent(path);
+}
+
+// Writing on to a deleted file would acknowledge plans that a restart cannot find.
+TEST(StoreFaultsTest, DeletedDatabaseRefusesWritesAndIsNotSilentlyRecreated) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  std::set<std::string> acknowledged;
+  std::vector<WriteHealth> changes;
+  std::mutex changes_mu;
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    (*store)->SetWriteHealthListener([&](const WriteHealth& h) {
+      std::lock_guard lock(changes_mu);
+      changes.push_back(h);
+    });
+    for (int i = 0; i < 20; ++i) {
+      auto put = (*store)->PutPlan(SamplePlan("pl_" + std::to_string(i)));
+      ASSERT_TRUE(put.ok()) << put.status();
+      acknowledged.insert(put->plan_id);
+    }
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    for (int i = 20; i < 40; ++i) {
+      auto put = (*store)->PutPlan(SamplePlan("pl_" + std::to_string(i)));
+      ASSERT_FALSE(put.ok()) << "acknowledged a plan written to a deleted file";
+      EXPECT_EQ(put.status().code(), absl::StatusCode::kFailedPrecondition) << put.status();
+      EXPECT_NE(std::string(put.status().message())
+                    .find("the database file '" + path + "' was deleted, moved or replaced"),
+                std::string::npos)
+          << put.status();
+    }
+    // A probe cannot bring it back: the file at the path is still not the one open.
+    EXPECT_FALSE((*store)->write_health().writable);
+    std::promise<absl::Status> probed;
+    (*store)->ProbeWriteAsync([&](absl::Status s) { probed.set_value(s); });
+    EXPECT_EQ(probed.get_future().get().code(), absl::StatusCode::kFailedPrecondition);
+    std::lock_guard lock(changes_mu);
+    ASSERT_EQ(changes.size(), 1u) << "one change, however many writes failed";
+    EXPECT_FALSE(changes[0].writable);
+  }
+  // The marker beside it says a store lived here: no new, empty one unless asked for.
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_TRUE(IsMissingDatabase(reopened.status())) << reopened.status();
+  EXPECT_NE(std::string(reopened.status().message()).find("is missing"), std::string::npos)
+      << reopened.status();
+  SqliteStoreOptions again;
+  again.create_even_if_expected = true;
+  auto fresh = OpenSqliteStore(path, again);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ((*fresh)->GetPlan(*acknowledged.begin()).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(StoreFaultsTest, AFirstStartCreatesTheDatabaseAndItsMarker) {
+  testing::TempDir dir;
+  const std::string path = dir.file("data/m.db");
+  ASSERT_EQ(::mkdir(dir.file("data").c_str(), 0700), 0);
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->write_health().writable);
+  struct stat st {};
+  ASSERT_EQ(::stat((path + ".created").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // A probe is a real write that changes nothing a reader sees.
+  std::promise<absl::Status> probed;
+  (*store)->ProbeWriteAsync([&](absl::Status s) { probed.set_value(s); });
+  EXPECT_TRUE(probed.get_future().get().ok());
 }
 
 TEST(StoreFaultsTest, CorruptedHeaderIsRefusedAtOpen) {

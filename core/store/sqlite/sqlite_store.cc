@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <iterator>
 #include <mutex>
@@ -159,31 +160,49 @@ int64_t NowMs() {
       .count();
 }
 
+// Marks a status as a failure of the storage itself (disk, file, file system), as opposed to a
+// failure of one write (a duplicate, a bad reference): only the first kind makes the store
+// unwritable (WriteHealth).
+constexpr const char* kStorageFailure = "modalis.store/storage-failure";
+constexpr const char* kDatabaseMissing = "modalis.store/database-missing";
+
+absl::Status StorageFailure(absl::Status s) {
+  s.SetPayload(kStorageFailure, absl::Cord("1"));
+  return s;
+}
+
+bool IsStorageFailure(const absl::Status& s) { return s.GetPayload(kStorageFailure).has_value(); }
+
+absl::Status FromSqliteCode(int code, int extended, const std::string& message);
+
 absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what) {
-  const int code = e.getErrorCode();
-  const int extended = e.getExtendedErrorCode();
-  const std::string message = what + ": " + e.what();
+  return FromSqliteCode(e.getErrorCode(), e.getExtendedErrorCode(), what + ": " + e.what());
+}
+
+absl::Status FromSqliteCode(int code, int extended, const std::string& message) {
   switch (code) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::UnavailableError(message + " (the database is locked by another process)");
     case SQLITE_IOERR:
-      return absl::UnavailableError(message);
+      return StorageFailure(absl::UnavailableError(message + " (an I/O error)"));
     case SQLITE_CONSTRAINT:
       if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return absl::AlreadyExistsError(message);
       }
       return absl::InvalidArgumentError(message);
     case SQLITE_FULL:
-      return absl::FailedPreconditionError(message + " (the disk or the database is full)");
+      return StorageFailure(
+          absl::ResourceExhaustedError(message + " (the disk or the database is full)"));
     case SQLITE_READONLY:
-      return absl::FailedPreconditionError(message + " (the database is open read-only)");
+      return StorageFailure(absl::FailedPreconditionError(
+          message + " (the database or its file system is read-only)"));
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
-      return absl::FailedPreconditionError(message);
+      return StorageFailure(absl::FailedPreconditionError(message));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return absl::DataLossError(message + " (the database file is corrupted)");
+      return StorageFailure(absl::DataLossError(message + " (the database file is corrupted)"));
     default:
       return absl::InternalError(message);
   }
@@ -191,7 +210,10 @@ absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what) {
 
 absl::Status WithContext(const absl::Status& s, const std::string& what) {
   if (s.ok()) return s;
-  return absl::Status(s.code(), what + ": " + std::string(s.message()));
+  absl::Status out(s.code(), what + ": " + std::string(s.message()));
+  s.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
 }
 
 void BindText(SQLite::Statement& s, int index, const std::string& text) {
@@ -525,9 +547,13 @@ std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, int fl
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const SqliteStoreOptions& options, std::unique_ptr<SQLite::Database> writer,
+  SqliteStore(std::string path, const SqliteStoreOptions& options,
+              std::unique_ptr<SQLite::Database> writer,
               std::vector<std::unique_ptr<SQLite::Database>> readers)
-      : options_(options), writer_(std::move(writer)), readers_(std::move(readers)) {
+      : path_(std::move(path)),
+        options_(options),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)) {
     for (auto& r : readers_) idle_readers_.push_back(r.get());
     thread_ = std::thread([this] { WriterLoop(); });
   }
@@ -795,6 +821,26 @@ class SqliteStore final : public Store {
         });
   }
 
+  WriteHealth write_health() const override {
+    std::lock_guard lock(health_mu_);
+    return health_;
+  }
+
+  void SetWriteHealthListener(std::function<void(const WriteHealth&)> listener) override {
+    std::lock_guard lock(health_mu_);
+    health_listener_ = std::move(listener);
+  }
+
+  void ProbeWriteAsync(WriteDone done) override {
+    // Rewrites a header field with its own value: a real transaction, WAL append and fsync, that
+    // no reader can tell happened.
+    Enqueue(WriteOp{[](WriterConnection& w) {
+                      w.db().exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+                      return absl::OkStatus();
+                    },
+                    std::move(done), "probing whether the database can be written"});
+  }
+
   absl::Status Backup(const std::string& path) override {
     const std::string tmp = path + ".partial";
     ::unlink(tmp.c_str());
@@ -886,16 +932,41 @@ class SqliteStore final : public Store {
 
   bool InTransaction() { return sqlite3_get_autocommit(writer_.db().getHandle()) == 0; }
 
+  // The file this connection writes is still the one at the path: not deleted, renamed or
+  // replaced. Writing on to an unlinked file would acknowledge plans a restart cannot find.
+  absl::Status CheckNotMoved() {
+    int moved = 0;
+    const int rc =
+        sqlite3_file_control(writer_.db().getHandle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+    if (rc == SQLITE_OK && moved == 0) return absl::OkStatus();
+    return StorageFailure(absl::FailedPreconditionError(
+        "the database file '" + path_ +
+        "' was deleted, moved or replaced while in use; writes are refused so that nothing is "
+        "acknowledged that a restart would lose (put the file back, or restore a backup, and "
+        "restart modalisd)"));
+  }
+
   // One transaction (one fsync) for the batch; a savepoint per write so a bad write fails alone.
   // Callbacks run only after the commit, so nothing is acknowledged before it is durable.
   void RunBatch(std::vector<WriteOp>& batch) {
     const size_t n = batch.size();
     std::vector<absl::Status> results(n);
+    absl::Status storage;  // the first failure of the storage itself in this batch
+    bool committed = false;
+    auto note = [&](const absl::Status& s) {
+      if (storage.ok() && IsStorageFailure(s)) storage = s;
+    };
     size_t i = 0;
+    if (absl::Status moved = CheckNotMoved(); !moved.ok()) {
+      for (size_t j = 0; j < n; ++j) results[j] = WithContext(moved, batch[j].what);
+      note(moved);
+      i = n;
+    }
     while (i < n) {
       const size_t start = i;
       if (absl::Status begin = Exec("BEGIN IMMEDIATE"); !begin.ok()) {
         for (size_t j = i; j < n; ++j) results[j] = WithContext(begin, batch[j].what);
+        note(begin);
         break;
       }
       bool aborted = false;
@@ -910,10 +981,12 @@ class SqliteStore final : public Store {
             s = absl::InternalError(std::string(batch[i].what) + ": " + e.what());
           }
         }
+        note(s);
         if (!InTransaction()) {
           // SQLite rolled the whole transaction back (disk full, I/O error): every write of it
           // so far is gone. Fail them; the rest of the batch starts a new transaction.
-          if (s.ok()) s = absl::UnavailableError("the transaction was rolled back");
+          if (s.ok()) s = StorageFailure(absl::UnavailableError("the transaction was rolled back"));
+          note(s);
           results[i] = WithContext(s, batch[i].what);
           for (size_t j = start; j < i; ++j) {
             if (results[j].ok()) {
@@ -935,14 +1008,36 @@ class SqliteStore final : public Store {
         results[i] = s;
       }
       if (aborted) continue;
-      if (absl::Status commit = Exec("COMMIT"); !commit.ok()) {
+      absl::Status commit = Exec("COMMIT");
+      // Committed to a file that is no longer at the path is committed nowhere a restart looks.
+      if (commit.ok()) commit = CheckNotMoved();
+      if (!commit.ok()) {
+        note(commit);
         if (InTransaction()) (void)Exec("ROLLBACK");
         for (size_t j = start; j < i; ++j) {
           if (results[j].ok()) results[j] = WithContext(commit, batch[j].what);
         }
+      } else {
+        committed = true;
       }
     }
+    if (!storage.ok()) {
+      SetHealth(WriteHealth{false, storage});
+    } else if (committed) {
+      SetHealth(WriteHealth{true, absl::OkStatus()});
+    }
     for (size_t j = 0; j < n; ++j) batch[j].done(results[j]);
+  }
+
+  void SetHealth(WriteHealth health) {
+    std::function<void(const WriteHealth&)> listener;
+    {
+      std::lock_guard lock(health_mu_);
+      if (health_.writable == health.writable && health_.cause == health.cause) return;
+      health_ = health;
+      listener = health_listener_;
+    }
+    if (listener) listener(health);
   }
 
   // Runs `body` on a read-only connection from the pool; SQLite errors become statuses.
@@ -1000,8 +1095,13 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  const std::string path_;
   const SqliteStoreOptions options_;
   WriterConnection writer_;  // used only by thread_
+
+  mutable std::mutex health_mu_;
+  WriteHealth health_;                                       // guarded by health_mu_
+  std::function<void(const WriteHealth&)> health_listener_;  // guarded by health_mu_
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -1050,7 +1150,34 @@ absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_on
   return absl::OkStatus();
 }
 
+// Best effort: without the marker a lost database is not told apart from a first start, which is
+// how every store behaved before markers existed.
+void WriteCreatedMarker(const std::string& marker, const std::string& path) {
+  struct stat st {};
+  if (::stat(marker.c_str(), &st) == 0) return;
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  const std::string text = "A Modalis store has lived here since " + std::string(when) + ": " +
+                           path +
+                           ".\nIf that file is missing, it was lost: restore it from a backup. "
+                           "Modalis will not silently start a new, empty one while this file "
+                           "exists.\n";
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  (void)written;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
+
+bool IsMissingDatabase(const absl::Status& status) {
+  return status.GetPayload(kDatabaseMissing).has_value();
+}
 
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                        const SqliteStoreOptions& options) {
@@ -1061,6 +1188,20 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                            "': " + std::strerror(errno));
     }
   } else {
+    const std::string marker = path + ".created";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 && !options.create_even_if_expected) {
+      for (const std::string& sign : {marker, path + "-wal"}) {
+        if (::stat(sign.c_str(), &st) == 0) {
+          absl::Status missing = absl::FailedPreconditionError(
+              "the database '" + path + "' is missing, but '" + sign +
+              "' shows one was there: its plans are not where they should be. Put the file "
+              "back or restore a backup; a new, empty database is created only on request");
+          missing.SetPayload(kDatabaseMissing, absl::Cord("1"));
+          return missing;
+        }
+      }
+    }
     // Create the file with owner-only permissions before SQLite does: plans are health data.
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -1068,6 +1209,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                            "': " + std::strerror(errno));
     }
     ::close(fd);
+    WriteCreatedMarker(marker, path);
   }
   try {
     const int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
@@ -1099,7 +1241,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     SqliteStoreOptions effective = options;
     effective.max_batch = std::max<size_t>(options.max_batch, 1);
     return std::unique_ptr<Store>(
-        std::make_unique<SqliteStore>(effective, std::move(db), std::move(readers)));
+        std::make_unique<SqliteStore>(path, effective, std::move(db), std::move(readers)));
   } catch (const SQLite::Exception& e) {
     absl::Status s = FromSqlite(e, "opening the database '" + path + "'");
     if (s.code() == absl::StatusCode::kDataLoss) {

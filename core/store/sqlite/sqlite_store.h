@@ -25,15 +25,27 @@ struct SqliteStoreOptions {
   // must already be current.
   bool read_only = false;
   // Caps the database at this many pages (0: no cap). Writes past it fail with
-  // FAILED_PRECONDITION, as on a full disk; also how the full-disk behaviour is tested.
+  // RESOURCE_EXHAUSTED, as on a full disk.
   int64_t max_pages = 0;
+  // Create the database even though one is expected at the path (its `.created` marker or its
+  // WAL is there): to begin again on purpose after losing it.
+  bool create_even_if_expected = false;
 };
 
-// Opens (creating if needed, unless read-only) the store at `path`, migrating it to the current
-// schema. FAILED_PRECONDITION for a database written by a newer Modalis, a file that is not a
+// Opens the store at `path`, migrating it to the current schema. A missing file is created only
+// where no store has lived: beside each database is a marker `<path>.created`, and a missing
+// database whose marker (or WAL) is still there was lost, so opening it fails unless
+// `create_even_if_expected`; a new empty database would silently hide that every plan is gone.
+// FAILED_PRECONDITION for that, for a database written by a newer Modalis, a file that is not a
 // Modalis database or is corrupted, or one that cannot be opened; UNAVAILABLE when another process
-// holds it locked past the busy timeout.
+// holds it locked past the busy timeout. FAILED_PRECONDITION for a database written by a newer
+// Modalis, a file that is not a Modalis database or is corrupted, or one that cannot be opened;
+// UNAVAILABLE when another process holds it locked past the busy timeout.
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                        const SqliteStoreOptions& options = {});
+
+// True for OpenSqliteStore's error when the database is missing where one is expected, so a
+// front end can name its own way of creating a new one on purpose.
+bool IsMissingDatabase(const absl::Status& status);
 
 }  // namespace modalis
