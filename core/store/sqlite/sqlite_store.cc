@@ -179,6 +179,25 @@ absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what) {
   return FromSqliteCode(e.getErrorCode(), e.getExtendedErrorCode(), what + ": " + e.what());
 }
 
+// On the writer, where the operating system's reason for an I/O error tells a read-only or full
+// file system (not transient: FAILED_PRECONDITION, RESOURCE_EXHAUSTED) from a transient fault.
+absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what, sqlite3* db) {
+  if (e.getErrorCode() == SQLITE_IOERR && db != nullptr) {
+    const int err = sqlite3_system_errno(db);
+    const std::string message = what + ": " + e.what() + " (" + std::strerror(err) + ")";
+    if (err == EROFS || err == EPERM || err == EACCES) {
+      return StorageFailure(absl::FailedPreconditionError(
+          message + ": the database or its file system is read-only"));
+    }
+    if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
+      return StorageFailure(
+          absl::ResourceExhaustedError(message + ": the disk or the database is full"));
+    }
+    return StorageFailure(absl::UnavailableError(message + ": an I/O error"));
+  }
+  return FromSqlite(e, what);
+}
+
 absl::Status FromSqliteCode(int code, int extended, const std::string& message) {
   switch (code) {
     case SQLITE_BUSY:
@@ -926,8 +945,25 @@ class SqliteStore final : public Store {
       writer_.db().exec(sql);
       return absl::OkStatus();
     } catch (const SQLite::Exception& e) {
-      return FromSqlite(e, sql);
+      return WriterError(e, sql);
     }
+  }
+
+  // SQLite often reports a file that became read-only under it (a file system remounted
+  // read-only, an immutable WAL) as a bare I/O error with no errno left; asking the file system
+  // tells that lasting state from a transient fault.
+  absl::Status WriterError(const SQLite::Exception& e, const std::string& what) {
+    absl::Status s = FromSqlite(e, what, writer_.db().getHandle());
+    if (s.code() != absl::StatusCode::kUnavailable || !IsStorageFailure(s)) return s;
+    for (const std::string& file : {path_, path_ + "-wal"}) {
+      if (::access(file.c_str(), W_OK) == 0) continue;
+      const int err = errno;
+      if (err == ENOENT) continue;
+      return StorageFailure(absl::FailedPreconditionError(
+          std::string(s.message()) + "; '" + file + "' cannot be written (" + std::strerror(err) +
+          "): the database or its file system is read-only"));
+    }
+    return s;
   }
 
   bool InTransaction() { return sqlite3_get_autocommit(writer_.db().getHandle()) == 0; }
@@ -976,7 +1012,7 @@ class SqliteStore final : public Store {
           try {
             s = batch[i].apply(writer_);
           } catch (const SQLite::Exception& e) {
-            s = FromSqlite(e, batch[i].what);
+            s = WriterError(e, batch[i].what);
           } catch (const std::exception& e) {
             s = absl::InternalError(std::string(batch[i].what) + ": " + e.what());
           }
