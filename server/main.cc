@@ -17,6 +17,7 @@
 #include "core/engine.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "server/store_health.h"
+#include "server/transport_limits.h"
 
 #include "server/access_log.h"
 #include "server/auth.h"
@@ -51,7 +52,8 @@ struct Options {
   int max_string_bytes = 256;
   int max_queued_writes = 4096;  // writes waiting for the store; one more is RESOURCE_EXHAUSTED
   int max_rule_checks = 4;       // ValidateRuleSet and ReloadRules calls running at once
-  int watch_quiet_ms = 1000;     // 0: do not watch the rules directory
+  modalis::TransportLimits transport;
+  int watch_quiet_ms = 1000;  // 0: do not watch the rules directory
   int db_busy_timeout_ms = 5000;
   int db_probe_ms = 1000;  // while the database cannot be written, try a probe write this often
   bool create_db = false;
@@ -124,7 +126,14 @@ bool ApplyConfig(const CLI::App& app, Options* o) {
         {"db_busy_timeout_ms", "--db-busy-timeout-ms", &o->db_busy_timeout_ms, 0, 600000},
         {"db_probe_ms", "--db-probe-ms", &o->db_probe_ms, 50, 600000},
         {"max_queued_writes", "--max-queued-writes", &o->max_queued_writes, 1, 1 << 20},
-        {"max_rule_checks", "--max-rule-checks", &o->max_rule_checks, 1, 64}};
+        {"max_rule_checks", "--max-rule-checks", &o->max_rule_checks, 1, 64},
+        {"max_memory_mb", "--max-memory-mb", &o->transport.max_memory_mb, 32, 1 << 20},
+        {"max_streams_per_connection", "--max-streams-per-connection",
+         &o->transport.max_streams_per_connection, 1, 1000},
+        {"max_connection_idle_ms", "--max-connection-idle-ms", &o->transport.max_connection_idle_ms,
+         1000, 86400000},
+        {"max_connection_age_ms", "--max-connection-age-ms", &o->transport.max_connection_age_ms,
+         1000, 2147483647}};
     for (const Limit& limit : limits) {
       if (key != limit.key) continue;
       known = true;
@@ -202,6 +211,9 @@ int Run(const Options& options) {
   auto log = modalis::MakeJsonLogger(options.log_file);
   g_plugin_log = log;
   modalis::RouteGrpcLogging(log);
+  if (const std::string low = modalis::RaiseOpenFileLimit(4096); !low.empty()) {
+    modalis::LogEvent(*log, true, "open_file_limit", low);
+  }
   const bool tls = !options.tls_cert.empty();
   // Without TLS and tokens anyone who can reach the port could read plans: loopback only.
   if (!IsLoopback(options.listen) && (!tls || options.token_file.empty())) {
@@ -347,6 +359,7 @@ int Run(const Options& options) {
   // A second server on the same port must fail, not silently share the traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  modalis::ApplyTransportLimits(options.transport, &builder);
   int port = 0;
   builder.AddListeningPort(options.listen, credentials, &port);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
@@ -451,6 +464,23 @@ int main(int argc, char** argv) {
                  "most writes waiting for the database; beyond it writes are RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--max-memory-mb", options.transport.max_memory_mb,
+                 "memory gRPC may hold for all connections (its ResourceQuota); past it, reads "
+                 "slow down and new streams are refused")
+      ->capture_default_str()
+      ->check(CLI::Range(32, 1 << 20));
+  app.add_option("--max-streams-per-connection", options.transport.max_streams_per_connection,
+                 "calls one HTTP/2 connection may have open at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--max-connection-idle-ms", options.transport.max_connection_idle_ms,
+                 "close a connection with no call for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1000, 86400000));
+  app.add_option("--max-connection-age-ms", options.transport.max_connection_age_ms,
+                 "ask a client to reconnect after this long (GOAWAY; calls in flight get 30 s)")
+      ->capture_default_str()
+      ->check(CLI::Range(1000, 2147483647));
   app.add_option("--max-rule-checks", options.max_rule_checks,
                  "most ValidateRuleSet and ReloadRules calls running at once; beyond it they are "
                  "RESOURCE_EXHAUSTED")
