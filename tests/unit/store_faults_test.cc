@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +180,101 @@ TEST(StoreFaultsTest, AFirstStartCreatesTheDatabaseAndItsMarker) {
   std::promise<absl::Status> probed;
   (*store)->ProbeWriteAsync([&](absl::Status s) { probed.set_value(s); });
   EXPECT_TRUE(probed.get_future().get().ok());
+}
+
+// A COMMIT that fails (here the WAL cannot grow past a file-size limit) must not be acknowledged,
+// and what it held must not appear later.
+TEST(StoreFaultsTest, FailedCommitIsNeverAcknowledged) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_small")).ok());
+  struct stat wal {};
+  ASSERT_EQ(::stat((path + "-wal").c_str(), &wal), 0);
+
+  // Past the limit a write fails with EFBIG instead of the signal that would end the process.
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &before), 0);
+  void (*old_handler)(int) = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit capped = before;
+  capped.rlim_cur = static_cast<rlim_t>(wal.st_size) + 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &capped), 0);
+  NewPlan big = SamplePlan("pl_big");
+  big.plan.plan.steps[0].rationale = std::string(200000, 'x');  // its pages reach the WAL at COMMIT
+  auto put = (*store)->PutPlan(big);
+  ::setrlimit(RLIMIT_FSIZE, &before);
+  ::signal(SIGXFSZ, old_handler);
+
+  ASSERT_FALSE(put.ok()) << "a plan was acknowledged although its commit failed";
+  EXPECT_TRUE(IsClearFault(put.status())) << put.status();
+  EXPECT_FALSE((*store)->write_health().writable);
+  EXPECT_EQ((*store)->GetPlan("pl_big").status().code(), absl::StatusCode::kNotFound);
+  // Space again: the next write commits, the store is writable, and the refused plan stays gone.
+  ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_after")).ok());
+  EXPECT_TRUE((*store)->write_health().writable);
+  EXPECT_EQ((*store)->GetPlan("pl_big").status().code(), absl::StatusCode::kNotFound);
+  store->reset();
+  ExpectWholeAndConsistent(path);
+}
+
+// A write refused part way (here its plan id is taken, after its new rule set was inserted) leaves
+// nothing of itself behind, even though its batch commits.
+TEST(StoreFaultsTest, RefusedWriteLeavesNothingBehind) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_1")).ok());
+    NewPlan clash = SamplePlan("pl_1");
+    const std::string other(64, 'b');
+    clash.plan.plan.rule_set.sha256 = other;
+    clash.rule_set.sha256 = other;
+    auto put = (*store)->PutPlan(clash);
+    EXPECT_EQ(put.status().code(), absl::StatusCode::kAlreadyExists) << put.status();
+  }
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(
+      db.execAndGet("SELECT count(*) FROM rule_sets WHERE sha256 = '" + std::string(64, 'b') + "'")
+          .getInt(),
+      0)
+      << "the refused plan's rule set was committed without it";
+  ExpectWholeAndConsistent(path);
+}
+
+// Deleting an audit record, even with the append-only trigger dropped, breaks the chain at the
+// record after it, and `Verify` says which.
+TEST(StoreFaultsTest, DeletedAuditRecordIsDetectedByTheChain) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_" + std::to_string(i))).ok());
+    }
+  }
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DROP TRIGGER audit_append_only");
+    db.exec("PRAGMA foreign_keys=OFF");
+    db.exec("DELETE FROM audit WHERE seq = 3");
+    db.exec("DELETE FROM plans WHERE plan_id = 'pl_2'");  // and its plan, to hide it
+  }
+  SqliteStoreOptions ro;
+  ro.read_only = true;
+  auto store = OpenSqliteStore(path, ro);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto report = (*store)->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_FALSE(report->ok()) << "a deleted audit record went unnoticed";
+  bool named = false;
+  for (const std::string& problem : report->problems) {
+    named |=
+        problem.find("audit record 4 does not follow the previous record") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << report->problems[0];
 }
 
 TEST(StoreFaultsTest, CorruptedHeaderIsRefusedAtOpen) {
