@@ -86,6 +86,13 @@ void PrintReadable(const StatusArgs& a, const v1::GetStatusResponse& s) {
     std::cout << "last reload " << Utc(s.last_reload_at_ms())
               << (s.last_reload_at_ms() > 0 ? ", succeeded" : "") << "\n";
   }
+  if (s.store_writable()) {
+    std::cout << "store       writable\n";
+  } else {
+    std::cout << "WARNING     the database cannot be written; health is NOT_SERVING until a write "
+                 "succeeds: "
+              << s.store_error() << "\n";
+  }
   std::cout << "modalities  " << s.modalities_size() << " loaded";
   for (int i = 0; i < s.modalities_size(); ++i) {
     std::cout << (i == 0 ? ": " : ", ") << s.modalities(i).id() << " " << s.modalities(i).version();
@@ -126,7 +133,9 @@ int Status(const StatusArgs& a) {
   } else {
     PrintReadable(a, reply);
   }
-  // A script can tell "serving, but from the last good rule set" from "all well".
+  // A script can tell "cannot store plans" and "serving, but from the last good rule set" from
+  // "all well".
+  if (!reply.store_writable()) return 4;
   return reply.serving_last_good() ? 3 : 0;
 }
 
@@ -144,7 +153,8 @@ void AddStatusCommand(CLI::App& app, Common*, Runner* run) {
   CLI::App* sub = app.add_subcommand(
       "status",
       "what a running modalisd serves: rule set, whether it fell back to the last good one and "
-      "why, plugins (exit 3 when serving the last good rule set)");
+      "why, whether it can store plans, plugins (exit 4 when the database cannot be written, 3 "
+      "when serving the last good rule set)");
   sub->add_option("--address", args->address, "HOST:PORT of modalisd ($MODALIS_ADDRESS)")
       ->capture_default_str();
   sub->add_option("--token", args->token, "bearer token of an admin ($MODALIS_TOKEN)");

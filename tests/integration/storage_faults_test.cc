@@ -160,6 +160,10 @@ TEST_F(StorageFaultsTest, DatabaseDeletedWhileServingStopsWritesAndHealthAndIsNo
       << status.store_error();
   const std::string log = Log();
   EXPECT_NE(log.find("\"store_unwritable\""), std::string::npos) << log;
+  const auto [code, said] =
+      testing::RunCommand(testing::BinDir() + "/modalis status --address " + server_->address());
+  EXPECT_EQ(code, 4) << said;
+  EXPECT_NE(said.find("WARNING     the database cannot be written"), std::string::npos) << said;
   ASSERT_EQ(server_->Stop(SIGTERM), 0);
 
   // A restart does not quietly begin an empty database where one is expected.
