@@ -198,7 +198,11 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
 
   NewPlan out;
   StoredPlan& stored = out.plan;
-  if (!request.dry_run()) plan->plan_id = NewId("pl_");
+  if (!request.dry_run()) {
+    auto id = NewId("pl_");
+    if (!id.ok()) return id.status();
+    plan->plan_id = *std::move(id);
+  }
   stored.plan_id = plan->plan_id;
   stored.patient_ref = request.patient_ref();
   stored.client = caller.client;

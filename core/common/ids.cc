@@ -1,19 +1,19 @@
 #include "core/common/ids.h"
 
-#include <random>
+#include <openssl/rand.h>
 
 namespace modalis {
 
-std::string NewId(const std::string& prefix) {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
+absl::StatusOr<std::string> NewId(const std::string& prefix) {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return absl::InternalError("cannot draw a random identifier from the system's generator");
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = prefix;
-  for (int word = 0; word < 2; ++word) {
-    uint64_t bits = generator();
-    for (int i = 0; i < 16; ++i) {
-      out.push_back(kHex[bits & 0xf]);
-      bits >>= 4;
-    }
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
   }
   return out;
 }

@@ -8,7 +8,8 @@
 namespace modalis {
 namespace {
 
-constexpr size_t kMaxSetValues = 64;  // set members are held in a 64-bit mask
+// Set members, and the values an enum test accepts, are held in a 64-bit mask.
+constexpr size_t kMaxSetValues = 64;
 
 struct TypeName {
   std::string_view name;
@@ -253,9 +254,11 @@ std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
                 "finding '" + code + "' needs 'values' (or 'values_from' a list)");
         continue;
       }
-      if (def.type == FindingType::kSet && def.values.size() > kMaxSetValues) {
+      if (def.values.size() > kMaxSetValues) {
         b.Error(pointer, "too-many-values",
-                "a set finding can have at most " + std::to_string(kMaxSetValues) + " values");
+                "finding '" + code + "' has " + std::to_string(def.values.size()) +
+                    " values; a set or enum finding can have at most " +
+                    std::to_string(kMaxSetValues));
         continue;
       }
     }
