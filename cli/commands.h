@@ -19,6 +19,8 @@ using Runner = std::function<int()>;
 struct Common {
   std::string rules = "rules";
   std::string plugins;  // empty: the plugins built beside this executable
+  // rules check / test: accept a modality without its plugin, as modalisd --allow-missing-plugins.
+  bool allow_missing_plugins = false;
 };
 
 void AddCommonOptions(CLI::App* sub, Common* common);

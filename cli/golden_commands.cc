@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/rule_candidate.h"
+#include "core/engine.h"
 #include "core/plan/golden_cases.h"
 #include "core/rules/compiler.h"
 
@@ -23,6 +24,9 @@ int Test(const Common& common, const std::string& path, bool verbose) {
   const RuleSource* source = &candidate->source;
   std::vector<Diagnostic> diagnostics;
   auto rules = CompileRuleSet(*source, **plugins, &diagnostics);
+  RefuseMissingModalities(common.allow_missing_plugins, PluginsDir(common), **plugins,
+                          &diagnostics);
+  if (HasErrors(diagnostics)) rules = nullptr;
   std::cerr << FormatDiagnostics(diagnostics);
   if (rules == nullptr) return 1;
   if (source->cases.empty()) {
@@ -46,6 +50,8 @@ void AddGoldenCommands(CLI::App& app, Common* common, Runner* run) {
                    "a rules directory, or an edited copy of one of its files, run in place of "
                    "the file it would replace; default: --rules");
   test->add_flag("-v,--verbose", *verbose, "list passing cases too");
+  test->add_flag("--allow-missing-plugins", common->allow_missing_plugins,
+                 "accept rules naming a modality no loaded plugin provides");
   test->callback([=] { *run = [=] { return Test(*common, *path, *verbose); }; });
 }
 

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/rule_candidate.h"
+#include "core/engine.h"
 #include "core/findings/findings.h"
 #include "core/plan/golden_cases.h"
 #include "core/rules/compiler.h"
@@ -70,6 +71,9 @@ int Check(const Common& common, std::vector<std::string> paths, bool as_json) {
     }
     std::vector<Diagnostic> diagnostics;
     auto rules = CompileRuleSet(candidate->source, **plugins, &diagnostics);
+    RefuseMissingModalities(common.allow_missing_plugins, PluginsDir(common), **plugins,
+                            &diagnostics);
+    if (HasErrors(diagnostics)) rules = nullptr;
     if (rules == nullptr) failed = true;
     // What modalisd would refuse to put live, the check refuses too: failing golden cases.
     std::optional<GoldenReport> golden;
@@ -231,6 +235,9 @@ void AddRulesCommands(CLI::App& app, Common* common, Runner* run) {
                     "modalis.json is checked in place of the file it would replace, golden cases "
                     "included; default: --rules");
   check->add_flag("--json", args->json, "print the problems as a JSON array for tools");
+  check->add_flag("--allow-missing-plugins", common->allow_missing_plugins,
+                  "accept rules naming a modality no loaded plugin provides, as modalisd "
+                  "--allow-missing-plugins does (plans show it as unavailable)");
   check->callback([=] { *run = [=] { return Check(*common, args->paths, args->json); }; });
 
   auto bench = std::make_shared<BenchArgs>();
@@ -242,7 +249,17 @@ void AddRulesCommands(CLI::App& app, Common* common, Runner* run) {
   b->add_option("--vocabulary", bench->vocabulary,
                 "vocabulary file (default: vocabulary.json beside the rules, else "
                 "rules/vocabulary.json)");
-  b->add_option("--seconds", bench->seconds, "how long to keep evaluating")->capture_default_str();
+  b->add_option("--seconds", bench->seconds, "how long to keep evaluating")
+      ->check(
+          [](const std::string& text) -> std::string {
+            // Written so that NaN fails too: every comparison with it is false.
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            const bool whole = end != text.c_str() && *end == '\0';
+            return whole && v >= 0.001 && v <= 3600 ? "" : "--seconds must be from 0.001 to 3600";
+          },
+          "SECONDS")
+      ->capture_default_str();
   b->add_option("--repeat", bench->repeat, "timed runs of --seconds each (runs_per_second)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

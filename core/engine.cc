@@ -15,11 +15,18 @@ int64_t NowMs() {
       .count();
 }
 
-// Unless the configuration allows it, a modality the rules name but no plugin provides is an
-// error, located where the rules name it, naming the plugin directory and what was refused there.
 void RefuseMissingModalities(const EngineConfig& config, const PluginRegistry& plugins,
                              std::vector<Diagnostic>* diagnostics, size_t first) {
-  if (config.allow_missing_modalities) return;
+  RefuseMissingModalities(config.allow_missing_modalities, config.plugins_dir, plugins, diagnostics,
+                          first);
+}
+
+}  // namespace
+
+void RefuseMissingModalities(bool allow, const std::string& plugins_dir,
+                             const PluginRegistry& plugins, std::vector<Diagnostic>* diagnostics,
+                             size_t first) {
+  if (allow) return;
   std::string refused;
   for (const PluginRefusal& r : plugins.refused()) refused += "; refused there: " + r.message();
   for (size_t i = first; i < diagnostics->size(); ++i) {
@@ -31,11 +38,9 @@ void RefuseMissingModalities(const EngineConfig& config, const PluginRegistry& p
     d.message +=
         "; a rule set naming a modality without its plugin does not go live: install the "
         "plugin in '" +
-        config.plugins_dir + "' or remove the rules that name it" + refused;
+        plugins_dir + "' or remove the rules that name it" + refused;
   }
 }
-
-}  // namespace
 
 std::string RuleSetCandidate::Describe() const {
   std::string out = FormatDiagnostics(diagnostics);

@@ -25,6 +25,14 @@
 
 namespace modalis {
 
+// Unless `allow`, a modality the rules name but no plugin provides (an "unknown-modality"
+// warning from the compiler, among diagnostics[first..]) becomes an error, located where the rules
+// name it, naming `plugins_dir` and what was refused there: what modalisd will not put live, the
+// command line does not call ok either.
+void RefuseMissingModalities(bool allow, const std::string& plugins_dir,
+                             const PluginRegistry& plugins, std::vector<Diagnostic>* diagnostics,
+                             size_t first = 0);
+
 struct EngineConfig {
   std::string rules_dir;    // holds modalis.json
   std::string plugins_dir;  // absolute

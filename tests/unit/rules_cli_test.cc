@@ -1,5 +1,6 @@
 // The therapist-facing commands, run as the real modalis binary: rules check, explain, bench.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -98,6 +99,18 @@ TEST(RulesCliTest, BenchPrintsFiredRulesPerDocument) {
   ASSERT_EQ(r["runs_per_second"].size(), 3u);
   for (const auto& rate : r["runs_per_second"]) EXPECT_GT(rate.get<double>(), 0);
   EXPECT_EQ(r["fired"], j["fired"]);
+}
+
+// Bad benchmark arguments are errors like any other, not a run that prints null figures.
+TEST(RulesCliTest, BenchRefusesSecondsThatAreNotAPositiveDuration) {
+  testing::TempDir dir;
+  testing::WriteText(dir.file("docs.jsonl"), "{}\n");
+  for (const char* seconds : {"0", "-1", "nan", "inf", "abc"}) {
+    const CommandResult run = Modalis("bench --rules rules/lower-back-pain.rules.json --findings " +
+                                      dir.file("docs.jsonl") + " --seconds " + seconds);
+    EXPECT_NE(run.exit_code, 0) << seconds << ": " << run.out;
+    EXPECT_EQ(run.out.find("null"), std::string::npos) << seconds << ": " << run.out;
+  }
 }
 
 }  // namespace
@@ -253,6 +266,42 @@ TEST(RulesCliTest, ANewManifestIsCheckedWithTheFilesItNames) {
   run = ModalisIn(rules.path(), "rules check .modalis.json.tmp");
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("may replace ./modalis.json"), std::string::npos) << run.out;
+}
+
+// What modalisd refuses to put live, `rules check` and `rules test` do not call ok: a modality
+// named by the rules whose plugin is not installed is an error there too, with the same message,
+// and the same flag relaxes both.
+TEST(RulesCliTest, CheckRefusesAModalityWithoutItsPluginAsTheServerDoes) {
+  RulesCopy rules;
+  testing::TempDir plugins;
+  ::chmod(plugins.path().c_str(), 0755);
+  for (const auto& entry : std::filesystem::directory_iterator(testing::PluginsDir())) {
+    if (entry.path().extension() != ".so" || entry.path().filename() == "modalis_dry_needling.so") {
+      continue;
+    }
+    std::filesystem::copy_file(entry.path(), plugins.file(entry.path().filename().string()));
+  }
+  const std::string base = "cd '" + rules.path() + "' && '" + testing::BinDir() +
+                           "/modalis' rules %s --rules . --plugins '" + plugins.path() + "' 2>&1";
+  auto run = [&](const std::string& what) {
+    char command[4096];
+    std::snprintf(command, sizeof command, base.c_str(), what.c_str());
+    return modalis::Run(command);
+  };
+  for (const std::string sub : {"check", "test"}) {
+    const CommandResult refused = run(sub);
+    EXPECT_EQ(refused.exit_code, 1) << sub << ": " << refused.out;
+    EXPECT_NE(refused.out.find("error: "), std::string::npos) << refused.out;
+    EXPECT_NE(refused.out.find("no loaded plugin provides the modality 'dry_needling'"),
+              std::string::npos)
+        << refused.out;
+    EXPECT_NE(refused.out.find("install the plugin in '" + plugins.path() + "'"), std::string::npos)
+        << refused.out;
+    EXPECT_EQ(refused.out.find("ok: "), std::string::npos) << refused.out;
+  }
+  const CommandResult allowed = run("check --allow-missing-plugins");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out;
+  EXPECT_NE(allowed.out.find("warning: "), std::string::npos) << allowed.out;
 }
 
 }  // namespace
