@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 #include "core/engine.h"
 #include "core/store/sqlite/sqlite_store.h"
+#include "grpc/health/v1/health.pb.h"
 #include "server/store_health.h"
 #include "server/transport_limits.h"
 
@@ -354,6 +355,8 @@ int Run(const Options& options) {
     }
   }
   grpc::EnableDefaultHealthCheckService(true);
+  // Links health.proto's descriptors in, so reflection can describe the health service.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // A second server on the same port must fail, not silently share the traffic.

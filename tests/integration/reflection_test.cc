@@ -49,6 +49,23 @@ TEST(ReflectionTest, ListsTheServicesAndServesTheirSchemas) {
     for (const auto& method : service.method()) suggest |= method.name() == "SuggestPlan";
   }
   EXPECT_TRUE(suggest);
+
+  // The standard health service is described too, so a reflection-only client can call it.
+  reflection::ServerReflectionRequest health;
+  health.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(health));
+  reflection::ServerReflectionResponse health_file;
+  ASSERT_TRUE(stream->Read(&health_file));
+  ASSERT_FALSE(health_file.has_error_response()) << health_file.error_response().error_message();
+  bool described = false;
+  for (const std::string& bytes : health_file.file_descriptor_response().file_descriptor_proto()) {
+    google::protobuf::FileDescriptorProto proto;
+    ASSERT_TRUE(proto.ParseFromString(bytes));
+    for (const auto& service : proto.service()) {
+      described |= proto.package() == "grpc.health.v1" && service.name() == "Health";
+    }
+  }
+  EXPECT_TRUE(described) << health_file.DebugString().substr(0, 2000);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
 }
