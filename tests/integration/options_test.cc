@@ -52,7 +52,8 @@ TEST(OptionsTest, EverySettingIsAcceptedInTheFileWithTheFlagsRange) {
       case SettingInfo::Kind::kWholeNumber: {
         for (int64_t ok : {s.min, s.max}) {
           EXPECT_TRUE(Parse({{s.key, ok}}, {}, &options, dir).ok()) << s.key << " " << ok;
-          EXPECT_TRUE(Parse(nlohmann::json::object(), {s.flag, std::to_string(ok)}, &options, dir).ok())
+          EXPECT_TRUE(
+              Parse(nlohmann::json::object(), {s.flag, std::to_string(ok)}, &options, dir).ok())
               << s.flag << " " << ok;
         }
         for (int64_t bad : {s.min - 1, s.max + 1}) {
@@ -62,7 +63,8 @@ TEST(OptionsTest, EverySettingIsAcceptedInTheFileWithTheFlagsRange) {
                                         std::to_string(s.min) + " to " + std::to_string(s.max)),
                     std::string::npos)
               << file;
-          EXPECT_FALSE(Parse(nlohmann::json::object(), {s.flag, std::to_string(bad)}, &options, dir).ok())
+          EXPECT_FALSE(
+              Parse(nlohmann::json::object(), {s.flag, std::to_string(bad)}, &options, dir).ok())
               << s.flag << " " << bad;
         }
         EXPECT_FALSE(Parse({{s.key, 1.5}}, {}, &options, dir).ok()) << s.key;
