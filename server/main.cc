@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -167,7 +168,11 @@ int Run(const modalis::ServerOptions& options) {
   auto engine = modalis::Engine::Create(config, &diagnostics);
   if (!engine.ok()) {
     std::cerr << "modalisd: " << engine.status().message() << "\n";
-    if (engine.status().message().find("[unknown-modality]") != std::string_view::npos) {
+    const bool missing_plugin =
+        std::any_of(diagnostics.begin(), diagnostics.end(), [](const modalis::Diagnostic& d) {
+          return d.id == "unknown-modality" && d.severity == modalis::Diagnostic::Severity::kError;
+        });
+    if (missing_plugin) {
       std::cerr << "modalisd: to serve plans that show such a modality as unavailable, start with "
                    "--allow-missing-plugins\n";
     }
