@@ -202,7 +202,8 @@ class TmpfsDisk {
     const std::string path = dir_ + "/filler";
     std::ofstream out(path, std::ios::binary);
     const std::string block(64 * 1024, 'f');
-    for (int i = 0; i < 100000 && out.write(block.data(), block.size()); ++i) {
+    for (int i = 0;
+         i < 100000 && out.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) {
     }
     out.close();
     return path;
