@@ -25,17 +25,17 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/waiting.h"
 
 namespace modalis {
 namespace {
 
+using testing::Deadline;
+using testing::WaitFor;
+
 namespace fs = std::filesystem;
 using testing::ServerProcess;
 using Clock = std::chrono::steady_clock;
-
-void Deadline(grpc::ClientContext* ctx, int seconds = 10) {
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-}
 
 v1::SuggestPlanRequest DeskWorker(const std::string& patient, const std::string& request_id = "") {
   v1::SuggestPlanRequest request;
@@ -44,17 +44,6 @@ v1::SuggestPlanRequest DeskWorker(const std::string& patient, const std::string&
   *request.mutable_findings() = *JsonToStruct(
       nlohmann::json::parse(testing::ReadText(testing::DataFile("desk-worker.json"))));
   return request;
-}
-
-// Polls `done` every 50 ms until it holds or `limit` passes; returns whether it held.
-template <typename Predicate>
-bool WaitFor(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
-  const auto until = Clock::now() + limit;
-  while (!done()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 size_t Count(const std::string& text, const std::string& what) {

@@ -12,13 +12,12 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/waiting.h"
 
 namespace modalis {
 namespace {
 
-void Deadline(grpc::ClientContext* ctx) {
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-}
+using testing::Deadline;
 
 class RulesAdminTest : public ::testing::Test {
  protected:

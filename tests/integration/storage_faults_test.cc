@@ -24,28 +24,17 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/waiting.h"
 
 namespace modalis {
 namespace {
 
+using testing::Deadline;
+using testing::WaitFor;
+
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 using grpc::health::v1::HealthCheckResponse;
 using testing::ServerProcess;
-
-void Deadline(grpc::ClientContext* ctx, int seconds = 10) {
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-}
-
-template <typename Predicate>
-bool WaitFor(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
-  const auto until = Clock::now() + limit;
-  while (!done()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
 
 class StorageFaultsTest : public ::testing::Test {
  protected:

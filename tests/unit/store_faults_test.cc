@@ -32,6 +32,15 @@ bool IsClearFault(const absl::Status& s) {
          s.code() == absl::StatusCode::kResourceExhausted;
 }
 
+// A closed store at `path` holding `count` sample plans, pl_0 onwards.
+void StoreSamplePlans(const std::string& path, int count) {
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (int i = 0; i < count; ++i) {
+    ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_" + std::to_string(i))).ok());
+  }
+}
+
 // Every plan has exactly its audit record, and the file passes every check.
 void ExpectWholeAndConsistent(const std::string& path) {
   SQLite::Database db(path, SQLite::OPEN_READONLY);
@@ -248,13 +257,7 @@ TEST(StoreFaultsTest, RefusedWriteLeavesNothingBehind) {
 TEST(StoreFaultsTest, DeletedAuditRecordIsDetectedByTheChain) {
   testing::TempDir dir;
   const std::string path = dir.file("m.db");
-  {
-    auto store = OpenSqliteStore(path);
-    ASSERT_TRUE(store.ok());
-    for (int i = 0; i < 5; ++i) {
-      ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_" + std::to_string(i))).ok());
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(StoreSamplePlans(path, 5));
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec("DROP TRIGGER audit_append_only");
@@ -300,13 +303,7 @@ TEST(StoreFaultsTest, CorruptedHeaderIsRefusedAtOpen) {
 TEST(StoreFaultsTest, CorruptedPageIsReportedNotACrash) {
   testing::TempDir dir;
   const std::string path = dir.file("m.db");
-  {
-    auto store = OpenSqliteStore(path);
-    ASSERT_TRUE(store.ok());
-    for (int i = 0; i < 50; ++i) {
-      ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_" + std::to_string(i))).ok());
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(StoreSamplePlans(path, 50));
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");  // everything into the main file
