@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "server/paths.h"
+#include "adapters/paths.h"
 
 namespace modalis::cli {
 
@@ -20,7 +20,7 @@ std::string PluginsDir(const Common& common) {
 
 void WarnFailingGoldenCases(const std::vector<Diagnostic>& diagnostics) {
   for (const Diagnostic& d : diagnostics) {
-    if (d.id == "golden-cases-fail") std::cerr << "modalis: warning: " << d.message;
+    if (d.is(diagnostic_id::kGoldenCasesFail)) std::cerr << "modalis: warning: " << d.text();
   }
 }
 

@@ -7,7 +7,7 @@
 #include "cli/plan_text.h"
 #include "cli/rule_candidate.h"
 #include "core/engine.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 
 namespace modalis::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "server/token_file.h"
+#include "adapters/token_file.h"
 
 namespace modalis::cli {
 namespace {

@@ -31,11 +31,9 @@ void RefuseMissingModalities(bool allow, const std::string& plugins_dir,
   for (const PluginRefusal& r : plugins.refused()) refused += "; refused there: " + r.message();
   for (size_t i = first; i < diagnostics->size(); ++i) {
     Diagnostic& d = (*diagnostics)[i];
-    if (d.id != "unknown-modality") continue;
+    if (!d.is(diagnostic_id::kUnknownModality)) continue;
     d.severity = Diagnostic::Severity::kError;
-    constexpr std::string_view kWarningTail = ". Plans will show it as unavailable";
-    if (d.message.ends_with(kWarningTail)) d.message.resize(d.message.size() - kWarningTail.size());
-    d.message +=
+    d.consequence =
         "; a rule set naming a modality without its plugin does not go live: install the "
         "plugin in '" +
         plugins_dir + "' or remove the rules that name it" + refused;
@@ -144,7 +142,7 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompileRuleFiles(
   GoldenReport golden = RunGoldenCases(*rules, source.cases);
   if (!golden.ok() && config.golden_cases_advisory) {
     diagnostics->push_back(Diagnostic{
-        Diagnostic::Severity::kWarning, "golden-cases-fail",
+        Diagnostic::Severity::kWarning, std::string(diagnostic_id::kGoldenCasesFail),
         SourceLocation{config.rules_dir, 0, 0, ""},
         "the rule set fails its golden cases, so modalisd would not put it live; this plan is "
         "for trying it out:\n" +
@@ -201,7 +199,13 @@ absl::StatusOr<Plan> Engine::Suggest(const nlohmann::json& findings_json,
                                      std::shared_ptr<const CompiledRuleSet>* used) const {
   std::shared_ptr<const CompiledRuleSet> rules = this->rules();
   if (used != nullptr) *used = rules;
-  return PlanForFindings(*rules, findings_json, request, config_.findings_limits);
+  return SuggestUnder(*rules, findings_json, request);
+}
+
+absl::StatusOr<Plan> Engine::SuggestUnder(const CompiledRuleSet& rules,
+                                          const nlohmann::json& findings_json,
+                                          const PlanRequest& request) const {
+  return PlanForFindings(rules, findings_json, request, config_.findings_limits);
 }
 
 }  // namespace modalis

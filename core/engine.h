@@ -84,6 +84,10 @@ class Engine {
   // `used`, when given, receives the rule-set snapshot the plan was made under (for the audit).
   absl::StatusOr<Plan> Suggest(const nlohmann::json& findings, const PlanRequest& request,
                                std::shared_ptr<const CompiledRuleSet>* used = nullptr) const;
+  // The same under `rules`, a snapshot taken with rules() by a caller that reads the rule set's
+  // settings before planning (which finding counts sessions, say), so both use one rule set.
+  absl::StatusOr<Plan> SuggestUnder(const CompiledRuleSet& rules, const nlohmann::json& findings,
+                                    const PlanRequest& request) const;
 
   // Compiles and tests candidate rule files against the loaded plugins; changes nothing.
   RuleSetCandidate Validate(const RuleSource& source) const;

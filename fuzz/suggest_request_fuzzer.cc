@@ -10,8 +10,8 @@
 #include "core/engine.h"
 #include "fuzz/fuzz_support.h"
 #include "modalis/v1/plan_service.pb.h"
-#include "server/plan_proto.h"
-#include "server/suggest_request.h"
+#include "adapters/plan_proto.h"
+#include "adapters/suggest_request.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/token_file.h"
+#include "adapters/token_file.h"
 
 namespace modalis {
 

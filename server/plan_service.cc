@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "adapters/plan_proto.h"
+#include "adapters/suggest_request.h"
 #include "core/common/ids.h"
 #include "core/common/sha256.h"
 #include "server/grpc_status.h"
-#include "server/plan_proto.h"
-#include "server/suggest_request.h"
 
 namespace modalis {
 namespace {
@@ -29,8 +29,21 @@ std::string RequestHash(const v1::SuggestPlanRequest& request, const nlohmann::j
   return Sha256Hex(canonical.dump());
 }
 
-std::optional<double> Number(const nlohmann::json& findings, const char* code) {
-  if (!findings.is_object()) return std::nullopt;
+// The code of a finding the rule set's settings name; "" when they name none.
+std::string FindingCode(const CompiledRuleSet& rules, SlotId slot) {
+  return slot == kNoSlot ? std::string() : rules.vocabulary->at(slot).code;
+}
+
+// What counts as improvement, as the rule set says (its defaults are clinical brief §2's).
+ProgressPolicy PolicyFor(const ProgressSettings& measures) {
+  ProgressPolicy policy;
+  policy.mic_points = measures.mic_points;
+  policy.mic_fraction = measures.mic_percent / 100;
+  return policy;
+}
+
+std::optional<double> Number(const nlohmann::json& findings, const std::string& code) {
+  if (code.empty() || !findings.is_object()) return std::nullopt;
   auto it = findings.find(code);
   if (it == findings.end() || !it->is_number()) return std::nullopt;
   return it->get<double>();
@@ -182,18 +195,20 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   const nlohmann::json& findings = input->findings;
   PlanRequest& plan_request = input->plan_request;
 
+  // One rule-set snapshot for the whole call, so the audit names exactly the rules that decided
+  // even when a reload swaps the active set meanwhile.
+  const std::shared_ptr<const CompiledRuleSet> rules = engine_.rules();
+  const ProgressSettings& measures = rules->progress;
+
   // At a course review the baseline is the patient's first recorded outcome, when there is one.
-  if (findings.contains("sessions_completed")) {
-    auto progress = store_.GetProgress(request.patient_ref(), ProgressPolicy{});
+  if (measures.enabled && findings.contains(FindingCode(*rules, measures.sessions_completed))) {
+    auto progress = store_.GetProgress(request.patient_ref(), PolicyFor(measures));
     if (progress.ok() && progress->baseline_source == BaselineSource::kFirstOutcome) {
-      plan_request.baseline_pain_nprs = progress->pain_nprs.baseline;
+      plan_request.baseline_pain = progress->pain_nprs.baseline;
     }
   }
 
-  // Suggest pins one rule-set snapshot and hands it back, so the audit names exactly the rules
-  // that decided even when a reload swaps the active set meanwhile.
-  std::shared_ptr<const CompiledRuleSet> rules;
-  auto plan = engine_.Suggest(findings, plan_request, &rules);
+  auto plan = engine_.SuggestUnder(*rules, findings, plan_request);
   if (!plan.ok()) return plan.status();
 
   NewPlan out;
@@ -211,9 +226,10 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   // evaluating the rules does.
   if (!request.dry_run()) stored.request_hash = RequestHash(request, findings);
   stored.created_at_ms = NowMs();
-  stored.baseline.pain_nprs = Number(findings, "pain_nprs");
-  stored.baseline.pain_days_per_week = Number(findings, "pain_days_per_week");
-  stored.baseline.baseline_pain_nprs = Number(findings, "baseline_pain_nprs");
+  stored.baseline.pain_nprs = Number(findings, FindingCode(*rules, measures.pain));
+  stored.baseline.pain_days_per_week = Number(findings, FindingCode(*rules, measures.pain_days));
+  stored.baseline.baseline_pain_nprs =
+      Number(findings, FindingCode(*rules, measures.baseline_pain));
 
   out.rule_set = {rules->sha256, rules->id, rules->version,
                   std::shared_ptr<const std::string>(rules, &rules->canonical_source)};
@@ -269,7 +285,7 @@ grpc::Status PlanServiceImpl::Progress(const v1::GetProgressRequest& request,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "patient_ref must be a pseudonymous reference (never a name)");
   }
-  auto progress = store_.GetProgress(request.patient_ref(), ProgressPolicy{});
+  auto progress = store_.GetProgress(request.patient_ref(), PolicyFor(engine_.rules()->progress));
   if (!progress.ok()) return ToGrpcStatus(progress.status());
   auto change = [](const MeasureChange& in, v1::MeasureChange* out) {
     if (in.baseline) out->set_baseline(*in.baseline);

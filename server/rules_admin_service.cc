@@ -146,7 +146,7 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
     out->set_line(d.where.line);
     out->set_column(d.where.column);
     out->set_pointer(d.where.pointer);
-    out->set_message(d.message);
+    out->set_message(d.text());
   };
   for (const Diagnostic& d : candidate.diagnostics) add(d);
   for (const Diagnostic& d : candidate.golden.diagnostics) add(d);

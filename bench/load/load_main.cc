@@ -32,7 +32,7 @@
 #include "core/common/status_macros.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 
 namespace modalis::load {
 namespace {

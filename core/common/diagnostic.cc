@@ -10,7 +10,7 @@ std::string Diagnostic::ToString() const {
     out += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
   }
   out += severity == Severity::kError ? ": error: " : ": warning: ";
-  out += message;
+  out += text();
   out += " [" + id + "]";
   if (!where.pointer.empty()) out += " (at " + where.pointer + ")";
   return out;
@@ -30,7 +30,7 @@ nlohmann::json DiagnosticsToJson(const std::vector<Diagnostic>& diagnostics) {
                    {"column", d.where.column},
                    {"severity", d.severity == Diagnostic::Severity::kError ? "error" : "warning"},
                    {"id", d.id},
-                   {"message", d.message},
+                   {"message", d.text()},
                    {"pointer", d.where.pointer}});
   }
   return out;

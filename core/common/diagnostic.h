@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace modalis {
@@ -15,13 +16,28 @@ struct SourceLocation {
   std::string pointer;  // JSON pointer, e.g. /rules/3/when/all/0
 };
 
+// The ids that code acts on (the others are only shown to people and tools). Code compares ids,
+// never message text, and names them here once, so a rename cannot silently break a match.
+namespace diagnostic_id {
+// A rule names a modality no loaded plugin provides.
+inline constexpr std::string_view kUnknownModality = "unknown-modality";
+// Golden cases fail where they are advisory (modalis suggest, explain).
+inline constexpr std::string_view kGoldenCasesFail = "golden-cases-fail";
+}  // namespace diagnostic_id
+
 struct Diagnostic {
   enum class Severity { kError, kWarning };
   Severity severity = Severity::kError;
   std::string id;  // stable message id, e.g. "unknown-finding"
   SourceLocation where;
   std::string message;
+  // What follows from it for this severity ("plans will show it as unavailable"), kept apart from
+  // the message so a caller that changes the severity replaces it instead of editing text.
+  std::string consequence = {};
 
+  bool is(std::string_view diagnostic_id) const { return id == diagnostic_id; }
+  // The message and its consequence, as a person reads them.
+  std::string text() const { return consequence.empty() ? message : message + consequence; }
   // FILE:LINE:COL: error: MESSAGE [id] (at POINTER)
   std::string ToString() const;
 };

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rules/rule_set.h"
+#include "core/rules/care.h"
 
 namespace modalis {
 

@@ -612,40 +612,39 @@ class Planner {
     }
   }
 
-  std::optional<double> Known(const char* code) const {
-    const FindingDef* def = rules_.vocabulary->Find(code);
-    if (def == nullptr || !Reading(0).known(def->slot)) return std::nullopt;
-    return Reading(0).value(def->slot).number;
-  }
-  void MissingCode(const char* code, const std::string& why) {
-    if (const FindingDef* def = rules_.vocabulary->Find(code)) Missing(def->slot, why);
+  std::optional<double> Known(SlotId slot) const {
+    if (slot == kNoSlot || !Reading(0).known(slot)) return std::nullopt;
+    return Reading(0).value(slot).number;
   }
 
   // At the course's review point, no meaningful improvement means a routine referral (brief §5 R6).
+  // Which findings measure it and what improvement counts are the rule set's progress settings.
   void Review() {
-    if (!plan_.course) return;
-    const auto sessions = Known("sessions_completed");
+    const ProgressSettings& progress = rules_.progress;
+    if (!plan_.course || !progress.enabled) return;
+    const auto sessions = Known(progress.sessions_completed);
     if (!sessions || *sessions < plan_.course->review_after_sessions) return;
     const std::string why = "needed for the review after " +
                             std::to_string(plan_.course->review_after_sessions) + " sessions";
     const auto baseline =
-        request_.baseline_pain_nprs ? request_.baseline_pain_nprs : Known("baseline_pain_nprs");
-    const auto now = Known("pain_nprs");
-    if (!baseline) MissingCode("baseline_pain_nprs", why);
-    if (!now) MissingCode("pain_nprs", why);
+        request_.baseline_pain ? request_.baseline_pain : Known(progress.baseline_pain);
+    const auto now = Known(progress.pain);
+    if (!baseline) Missing(progress.baseline_pain, why);
+    if (!now) Missing(progress.pain, why);
     if (!baseline || !now) {
       safety_open_ = true;
       return;
     }
-    const bool improved = ReachesMinimalImportantChange(*baseline, *now, request_.review);
+    const ReviewPolicy policy{progress.mic_points, progress.mic_percent};
+    const bool improved = ReachesMinimalImportantChange(*baseline, *now, policy);
     FiredRule review{"course.review",
                      "Review after " + std::to_string(plan_.course->review_after_sessions) +
                          " sessions: pain " + FormatScore(*baseline) + " at baseline, " +
                          FormatScore(*now) + " now",
                      "Minimal important change [O1]; clinic practice [SEED]",
                      improved ? "improved" : "fired",
-                     {"sessions_completed", "pain_nprs"}};
-    if (!request_.baseline_pain_nprs) review.findings.push_back("baseline_pain_nprs");
+                     {Code(progress.sessions_completed), Code(progress.pain)}};
+    if (!request_.baseline_pain) review.findings.push_back(Code(progress.baseline_pain));
     if (!improved) {
       plan_.referral.urgency = std::max(plan_.referral.urgency, Urgency::kRoutine);
       AddUnique(&plan_.referral.reasons, "no meaningful improvement after " +
@@ -695,8 +694,8 @@ class Planner {
       }
     }
     if (review_referral_ && plan_.referral.urgency == Urgency::kRoutine &&
-        rules_.advice_texts.count("see_gp_routine") != 0) {
-      AddAdvice("see_gp_routine");
+        !rules_.progress.not_improved_advice.empty()) {
+      AddAdvice(rules_.progress.not_improved_advice);
     }
   }
 

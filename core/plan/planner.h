@@ -20,7 +20,8 @@
 namespace modalis {
 
 // When a course reaches its review, improvement is judged against the baseline with the minimal
-// important change of clinical brief §2: 2 NPRS points or 30%.
+// important change the rule set's progress settings give (the defaults are clinical brief §2's:
+// 2 points on the pain scale or 30%).
 struct ReviewPolicy {
   double min_nprs_points = 2;
   double min_percent = 30;
@@ -34,10 +35,9 @@ struct PlanRequest {
   std::optional<uint32_t> session_minutes;  // absent: the clinic's setting
   // Absent: the rule set's clinic qualifications. Present: exactly these (possibly none).
   std::optional<std::vector<std::string>> qualifications;
-  // The patient's first recorded pain score, when the store has one; else the findings'
-  // baseline_pain_nprs is used.
-  std::optional<double> baseline_pain_nprs;
-  ReviewPolicy review;
+  // The patient's first recorded pain score, when the store has one; else the finding the rule
+  // set's progress settings name as the baseline is used.
+  std::optional<double> baseline_pain;
 };
 
 Plan MakePlan(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request);

@@ -440,26 +440,6 @@ void SetPluginErrorLogger(PluginErrorLogger logger) {
   g_error_logger.store(logger != nullptr ? logger : &LogToStderr);
 }
 
-PluginRegistry::PluginRegistry(std::vector<std::shared_ptr<const Modality>> modalities,
-                               std::vector<PluginRefusal> refused)
-    : modalities_(std::move(modalities)), refused_(std::move(refused)) {
-  std::sort(modalities_.begin(), modalities_.end(),
-            [](const auto& a, const auto& b) { return a->info().id < b->info().id; });
-}
-
-std::shared_ptr<const Modality> PluginRegistry::Find(std::string_view id) const {
-  for (const auto& m : modalities_) {
-    if (m->info().id == id) return m;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> PluginRegistry::ids() const {
-  std::vector<std::string> out;
-  for (const auto& m : modalities_) out.push_back(m->info().id);
-  return out;
-}
-
 absl::StatusOr<std::shared_ptr<const PluginRegistry>> LoadPlugins(const std::string& directory) {
   const fs::path dir(directory);
   if (!dir.is_absolute()) {

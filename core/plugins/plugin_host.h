@@ -10,10 +10,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/plugins/modality.h"
+#include "core/modality/modality.h"
 
 namespace modalis {
 
@@ -23,19 +24,17 @@ struct PluginRefusal {
   std::string message() const { return path + ": " + reason; }
 };
 
-class PluginRegistry {
+// The modalities loaded from a plugin directory, and the files refused there with why.
+class PluginRegistry : public ModalitySet {
  public:
   PluginRegistry() = default;
   PluginRegistry(std::vector<std::shared_ptr<const Modality>> modalities,
-                 std::vector<PluginRefusal> refused);
+                 std::vector<PluginRefusal> refused)
+      : ModalitySet(std::move(modalities)), refused_(std::move(refused)) {}
 
-  const std::vector<std::shared_ptr<const Modality>>& modalities() const { return modalities_; }
   const std::vector<PluginRefusal>& refused() const { return refused_; }
-  std::shared_ptr<const Modality> Find(std::string_view id) const;
-  std::vector<std::string> ids() const;
 
  private:
-  std::vector<std::shared_ptr<const Modality>> modalities_;  // sorted by id
   std::vector<PluginRefusal> refused_;
 };
 

@@ -60,10 +60,10 @@ std::string Quoted(const std::vector<std::string>& items) {
 
 class RuleCompiler {
  public:
-  RuleCompiler(const JsonDocument& doc, const PluginRegistry& plugins, const RuleLimits& limits,
+  RuleCompiler(const JsonDocument& doc, const ModalitySet& modalities, const RuleLimits& limits,
                std::vector<Diagnostic>* diagnostics, CompiledRuleSet* out)
       : doc_(doc),
-        plugins_(plugins),
+        modalities_(modalities),
         limits_(limits),
         diagnostics_(diagnostics),
         out_(out),
@@ -75,13 +75,14 @@ class RuleCompiler {
       Error("", "wrong-type", "a rule set file must be a JSON object");
       return;
     }
-    CheckKeys(
-        root, "",
-        {"$schema", "id", "version", "description", "clinic", "advice", "rules", "course_rules"});
+    CheckKeys(root, "",
+              {"$schema", "id", "version", "description", "clinic", "progress", "advice", "rules",
+               "course_rules"});
     out_->id = RequireString(root, "", "id");
     out_->version = RequireString(root, "", "version");
     CompileAdvice(root);
     CompileClinic(root);
+    CompileProgress(root);
     if (!root.contains("rules") || !root["rules"].is_array()) {
       Error("/rules", "missing-field", "a rule set needs a 'rules' list");
     } else {
@@ -342,6 +343,84 @@ class RuleCompiler {
     FindingList(c, "ask_before_treating", &out_->clinic.ask_before_treating);
   }
 
+  void CompileProgress(const Json& root) {
+    if (!root.contains("progress")) return;
+    const Json& p = root["progress"];
+    if (!p.is_object()) {
+      Error("/progress", "wrong-type", "'progress' must be an object of progress settings");
+      return;
+    }
+    CheckKeys(p, "/progress",
+              {"pain", "baseline_pain", "pain_days", "sessions_completed",
+               "minimal_important_change", "not_improved_advice"});
+    ProgressSettings& out = out_->progress;
+    out.enabled = true;
+    out.pain = NumberFinding(p, "pain", true);
+    out.baseline_pain = NumberFinding(p, "baseline_pain", true);
+    out.pain_days = NumberFinding(p, "pain_days", false);
+    out.sessions_completed = NumberFinding(p, "sessions_completed", true);
+    if (p.contains("minimal_important_change")) {
+      const Json& mic = p["minimal_important_change"];
+      const std::string pointer = "/progress/minimal_important_change";
+      if (!mic.is_object()) {
+        Error(pointer, "wrong-type",
+              "minimal_important_change must be an object such as {\"points\": 2, "
+              "\"percent\": 30}");
+      } else {
+        CheckKeys(mic, pointer, {"points", "percent"});
+        if (mic.contains("points")) {
+          if (!mic["points"].is_number() || mic["points"].get<double>() <= 0) {
+            Error(pointer + "/points", "out-of-range", "points must be a number above 0");
+          } else {
+            out.mic_points = mic["points"].get<double>();
+          }
+        }
+        if (mic.contains("percent")) {
+          if (!mic["percent"].is_number() || mic["percent"].get<double>() <= 0 ||
+              mic["percent"].get<double>() > 100) {
+            Error(pointer + "/percent", "out-of-range",
+                  "percent must be a number above 0 and at most 100");
+          } else {
+            out.mic_percent = mic["percent"].get<double>();
+          }
+        }
+      }
+    }
+    if (p.contains("not_improved_advice")) {
+      const Json& a = p["not_improved_advice"];
+      const std::string pointer = "/progress/not_improved_advice";
+      if (!a.is_string()) {
+        Error(pointer, "wrong-type", "not_improved_advice is an advice code, a text");
+      } else if (out_->advice_texts.count(a.get<std::string>()) == 0) {
+        Error(pointer, "unknown-advice",
+              "'" + a.get<std::string>() + "' is not in this file's \"advice\"" +
+                  DidYouMeanSuffix(a.get<std::string>(), advice_codes_));
+      } else {
+        out.not_improved_advice = a.get<std::string>();
+      }
+    }
+  }
+
+  // A progress setting that names a finding holding a number (a score, a count).
+  SlotId NumberFinding(const Json& progress, const char* key, bool required) {
+    const std::string pointer = std::string("/progress/") + key;
+    if (!progress.contains(key)) {
+      if (required) {
+        Error(pointer, "missing-field",
+              std::string("progress needs '") + key + "', the finding that holds it");
+      }
+      return kNoSlot;
+    }
+    const FindingDef* def = ResolveFinding(progress[key], pointer);
+    if (def == nullptr) return kNoSlot;
+    if (def->type != FindingType::kNumber && def->type != FindingType::kInteger) {
+      Error(pointer, "wrong-type",
+            "'" + def->code + "' is not a number finding; " + key + " needs a score or a count");
+      return kNoSlot;
+    }
+    return def->slot;
+  }
+
   void FindingList(const Json& clinic, const char* key, std::vector<SlotId>* out) {
     if (!clinic.contains(key)) return;
     const std::string pointer = std::string("/clinic/") + key;
@@ -372,11 +451,11 @@ class RuleCompiler {
   }
 
   bool CheckModality(const std::string& id, const std::string& pointer) {
-    if (plugins_.Find(id) != nullptr) return true;
-    Warning(pointer, "unknown-modality",
+    if (modalities_.Find(id) != nullptr) return true;
+    Warning(pointer, std::string(diagnostic_id::kUnknownModality),
             "no loaded plugin provides the modality '" + id + "'" +
-                DidYouMeanSuffix(id, plugins_.ids()) + "; known: " + Quoted(plugins_.ids()) +
-                ". Plans will show it as unavailable");
+                DidYouMeanSuffix(id, modalities_.ids()) + "; known: " + Quoted(modalities_.ids()));
+    diagnostics_->back().consequence = ". Plans will show it as unavailable";
     return false;
   }
 
@@ -757,7 +836,7 @@ class RuleCompiler {
       a.modality = RequireString(v, p, "modality");
       std::shared_ptr<const Modality> plugin;
       if (!a.modality.empty() && CheckModality(a.modality, p + "/modality")) {
-        plugin = plugins_.Find(a.modality);
+        plugin = modalities_.Find(a.modality);
       }
       if (v.contains("targets")) {
         if (!v["targets"].is_array()) {
@@ -949,7 +1028,7 @@ class RuleCompiler {
   }
 
   const JsonDocument& doc_;
-  const PluginRegistry& plugins_;
+  const ModalitySet& modalities_;
   const RuleLimits& limits_;
   std::vector<Diagnostic>* diagnostics_;
   CompiledRuleSet* out_;
@@ -1149,7 +1228,7 @@ absl::StatusOr<RuleSource> RuleSourceFromCanonical(const std::string& canonical_
 }
 
 std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
-                                                      const PluginRegistry& plugins,
+                                                      const ModalitySet& modalities,
                                                       std::vector<Diagnostic>* diagnostics,
                                                       const RuleLimits& limits) {
   const size_t first_new = diagnostics->size();
@@ -1166,11 +1245,11 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   if (has_new_errors()) return nullptr;
 
   auto rule_set = std::make_shared<CompiledRuleSet>();
-  rule_set->vocabulary = Vocabulary::FromDocument(vocab_doc, plugins.ids(), diagnostics);
+  rule_set->vocabulary = Vocabulary::FromDocument(vocab_doc, modalities.ids(), diagnostics);
   if (rule_set->vocabulary == nullptr || has_new_errors()) return nullptr;
 
   const size_t first_rule_diagnostic = diagnostics->size();
-  RuleCompiler(rules_doc, plugins, limits, diagnostics, rule_set.get()).Compile();
+  RuleCompiler(rules_doc, modalities, limits, diagnostics, rule_set.get()).Compile();
   if (has_new_errors()) {
     NameRules(rules_doc, diagnostics, first_rule_diagnostic);
     return nullptr;
@@ -1188,8 +1267,8 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
       if (a.kind == Action::Kind::kSuggest) suggested.insert(a.modality);
     }
   }
-  RuleCompiler(vocab_doc, plugins, limits, diagnostics, rule_set.get()).CompileConstraints();
-  for (const auto& modality : plugins.modalities()) {
+  RuleCompiler(vocab_doc, modalities, limits, diagnostics, rule_set.get()).CompileConstraints();
+  for (const auto& modality : modalities.modalities()) {
     const ModalityInfo& info = modality->info();
     const bool used = suggested.count(info.id) != 0;
     BoundModality bound;
@@ -1218,7 +1297,7 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
       JsonDocument safety = JsonDocument::Parse(info.safety_json, info.path + " (safety_json)",
                                                 diagnostics, json_limits);
       if (!has_new_errors()) {
-        RuleCompiler(safety, plugins, limits, diagnostics, rule_set.get())
+        RuleCompiler(safety, modalities, limits, diagnostics, rule_set.get())
             .CompilePluginSafety(info.id);
       }
     }

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/common/diagnostic.h"
-#include "core/plugins/plugin_host.h"
+#include "core/modality/modality.h"
 #include "core/rules/rule_set.h"
 
 namespace modalis {
@@ -41,10 +41,10 @@ struct RuleLimits {
 absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory,
                                           const std::string& manifest = "modalis.json");
 
-// Compiles a rule source against the loaded plugins. Returns null when any error was reported;
-// warnings never stop compilation.
+// Compiles a rule source against the modalities it may name (the loaded plugins, or fakes in
+// tests). Returns null when any error was reported; warnings never stop compilation.
 std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
-                                                      const PluginRegistry& plugins,
+                                                      const ModalitySet& modalities,
                                                       std::vector<Diagnostic>* diagnostics,
                                                       const RuleLimits& limits = {});
 

@@ -14,7 +14,8 @@
 
 #include "core/findings/findings.h"
 #include "core/findings/vocabulary.h"
-#include "core/plugins/modality.h"
+#include "core/modality/modality.h"
+#include "core/rules/care.h"
 
 namespace modalis {
 
@@ -50,9 +51,6 @@ struct Node {
   uint32_t first = 0;  // kTest: index into tests; kAll/kAny/kNot: index into children
   uint32_t count = 0;
 };
-
-enum class Urgency : uint8_t { kNone = 0, kRoutine = 1, kUrgent = 2, kEmergency = 3 };
-enum class Frequency : uint8_t { kTwiceWeekly, kWeekly, kFortnightly, kMonthly };
 
 struct Action {
   // kCaution: a plugin's caution, kept on the modality's step when its condition holds.
@@ -152,13 +150,6 @@ class EvaluationScratch {
   size_t fired_count_ = 0;
 };
 
-struct Course {
-  Frequency frequency = Frequency::kWeekly;
-  uint32_t sessions_min = 0;
-  uint32_t sessions_max = 0;
-  uint32_t review_after_sessions = 0;
-};
-
 struct CourseRule {
   std::string id;
   std::string description;
@@ -175,6 +166,21 @@ struct ClinicSettings {
   std::vector<SlotId> required_screen;
   // Unknown: treatment may go ahead, but the plan is provisional and asks (clinical brief §5 R0).
   std::vector<SlotId> ask_before_treating;
+};
+
+// How the rule set measures progress, so nothing about one condition is written in C++: which
+// findings hold the pain score, its baseline, pain days and the sessions done, what improvement
+// counts (the minimal important change), and what advice goes with a referral at a review without
+// it. A rule set with no "progress" section has no course review.
+struct ProgressSettings {
+  bool enabled = false;
+  SlotId pain = kNoSlot;
+  SlotId baseline_pain = kNoSlot;
+  SlotId pain_days = kNoSlot;  // kNoSlot: the rule set records no pain days
+  SlotId sessions_completed = kNoSlot;
+  double mic_points = 2;            // a drop of at least this many points on the pain scale, or
+  double mic_percent = 30;          // at least this share of the baseline
+  std::string not_improved_advice;  // empty: none
 };
 
 // One value a reading gives a finding: unknown, or a value as Findings holds it.
@@ -219,6 +225,7 @@ class CompiledRuleSet {
   std::string canonical_source;
   std::shared_ptr<const Vocabulary> vocabulary;
   ClinicSettings clinic;
+  ProgressSettings progress;
   std::vector<Rule> rules;
   std::vector<CourseRule> course_rules;
   std::vector<Constraint> constraints;

@@ -19,7 +19,7 @@
 #include "core/store/sqlite/sqlite_store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
@@ -154,7 +154,7 @@ TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
   ASSERT_EQ(server_->Stop(SIGTERM), 0);
 
   // Left on disk by an edit: a comma missing after the version.
-  Save(Edited("\"version\": \"0.2.0\",", "\"version\": \"0.2.1\""));
+  Save(Edited("\"version\": \"0.3.0\",", "\"version\": \"0.3.1\""));
   Start();
   v1::GetStatusResponse status = Status();
   EXPECT_TRUE(status.serving_last_good());
@@ -174,12 +174,12 @@ TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
   EXPECT_NE(said.find("WARNING     the rule files on disk are broken"), std::string::npos) << said;
   EXPECT_TRUE(std::regex_search(said, std::regex(R"(lower-back-pain\.rules\.json:\d+:\d+: error)")))
       << said;
-  EXPECT_NE(said.find("rules       lower-back-pain 0.2.0 (sha256 " + live.substr(0, 12)),
+  EXPECT_NE(said.find("rules       lower-back-pain 0.3.0 (sha256 " + live.substr(0, 12)),
             std::string::npos)
       << said;
 
   // Fixed and reloaded: the new files serve, and the fallback ends.
-  Save(Edited("\"version\": \"0.2.1\"", "\"version\": \"0.2.1\","));
+  Save(Edited("\"version\": \"0.3.1\"", "\"version\": \"0.3.1\","));
   ASSERT_TRUE(Reload().ok());
   status = Status();
   EXPECT_FALSE(status.serving_last_good());
@@ -189,14 +189,14 @@ TEST_F(FaultsTest, BrokenRuleFilesAtRestartServeTheRuleSetThatLastWentLive) {
   EXPECT_EQ(fixed_code, 0) << fixed;
   EXPECT_EQ(fixed.find("WARNING"), std::string::npos) << fixed;
   EXPECT_NE(fixed.find("succeeded"), std::string::npos) << fixed;
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.1");
 
   // The fixed set is what a later restart falls back to.
   ASSERT_EQ(server_->Stop(SIGTERM), 0);
-  Save(Edited("\"version\": \"0.2.1\",", "\"version\": \"0.2.2\""));
+  Save(Edited("\"version\": \"0.3.1\",", "\"version\": \"0.2.2\""));
   Start();
   EXPECT_TRUE(Status().serving_last_good());
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.1");
 }
 
 // An operator asking a server that is not running is told so, not shown an empty status.
@@ -214,7 +214,7 @@ TEST_F(FaultsTest, StatusOfAServerThatIsNotRunningSaysItIsNotReachable) {
 
 // With nothing ever served from this database, broken files still refuse the start, saying where.
 TEST_F(FaultsTest, BrokenRuleFilesWithNothingServedBeforeRefuseTheStart) {
-  Save(Edited("\"version\": \"0.2.0\",", "\"version\": \"0.2.0\""));
+  Save(Edited("\"version\": \"0.3.0\",", "\"version\": \"0.3.0\""));
   ServerProcess refused(Args());
   EXPECT_FALSE(refused.started());
   EXPECT_EQ(refused.Stop(SIGTERM), 1);
@@ -251,7 +251,7 @@ TEST_F(FaultsTest, PluginMissingAtStartIsRefusedUnlessTheOperatorAllowsIt) {
 TEST_F(FaultsTest, PluginRemovedBeforeAReloadKeepsTheOldRulesServing) {
   Start();
   ASSERT_TRUE(HasStep(Plan(), "dry_needling"));
-  Save(Edited("\"version\": \"0.2.0\"", "\"version\": \"0.2.1\""));
+  Save(Edited("\"version\": \"0.3.0\"", "\"version\": \"0.3.1\""));
   const std::string kept = DryNeedling() + ".kept";
   fs::rename(DryNeedling(), kept);
 
@@ -264,12 +264,12 @@ TEST_F(FaultsTest, PluginRemovedBeforeAReloadKeepsTheOldRulesServing) {
   EXPECT_NE(Status().last_reload_error().find("restore the plugin"), std::string::npos);
   // The loaded copy keeps working for the rules that were live.
   v1::Plan plan = Plan();
-  EXPECT_EQ(plan.rule_set().version(), "0.2.0");
+  EXPECT_EQ(plan.rule_set().version(), "0.3.0");
   EXPECT_TRUE(HasStep(plan, "dry_needling"));
 
   fs::rename(kept, DryNeedling());
   ASSERT_TRUE(Reload().ok());
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.1");
   EXPECT_TRUE(Status().last_reload_error().empty());
 }
 
@@ -281,7 +281,7 @@ TEST_F(FaultsTest, RuleFileDeletedBeforeAReloadKeepsTheOldRulesServing) {
   EXPECT_EQ(reload.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(reload.error_message().find("cannot read '" + RulesFile() + "'"), std::string::npos)
       << reload.error_message();
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.0");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.0");
   EXPECT_TRUE(HasStep(Plan(), "dry_needling"));
 
   testing::WriteText(rules_.file("restore.tmp"), text);
@@ -291,7 +291,7 @@ TEST_F(FaultsTest, RuleFileDeletedBeforeAReloadKeepsTheOldRulesServing) {
 
 TEST_F(FaultsTest, HalfWrittenRuleFileIsRefusedWithItsLocation) {
   Start();
-  const std::string text = Edited("\"version\": \"0.2.0\"", "\"version\": \"0.2.1\"");
+  const std::string text = Edited("\"version\": \"0.3.0\"", "\"version\": \"0.3.1\"");
   // What a reload sees when it reads a file an editor is still writing in place.
   testing::WriteText(RulesFile(), text.substr(0, text.size() / 2));
   grpc::Status reload = Reload();
@@ -299,19 +299,19 @@ TEST_F(FaultsTest, HalfWrittenRuleFileIsRefusedWithItsLocation) {
   EXPECT_TRUE(std::regex_search(reload.error_message(),
                                 std::regex(R"(lower-back-pain\.rules\.json:\d+:\d+: error: )")))
       << reload.error_message();
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.0");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.0");
   EXPECT_NE(Log().find("rules_reload_refused"), std::string::npos);
 
   testing::WriteText(RulesFile(), text);
   EXPECT_TRUE(Reload().ok());
-  EXPECT_EQ(Plan().rule_set().version(), "0.2.1");
+  EXPECT_EQ(Plan().rule_set().version(), "0.3.1");
 }
 
 TEST_F(FaultsTest, RenamedRuleFileGoesLiveOnceAndComplete) {
   constexpr int kQuietMs = 200;
   Start({"--watch-quiet-ms", std::to_string(kQuietMs)});
   ASSERT_NE(admin_, nullptr);
-  const std::string text = Edited("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\"");
+  const std::string text = Edited("\"version\": \"0.3.0\"", "\"version\": \"0.4.0\"");
   // A slow editor: half the temp file, a pause longer than the quiet period (the watcher wakes
   // and finds the rules unchanged), the rest, then the rename.
   const std::string tmp = rules_.file(".lower-back-pain.rules.json.swp");
@@ -322,17 +322,17 @@ TEST_F(FaultsTest, RenamedRuleFileGoesLiveOnceAndComplete) {
     out << text.substr(text.size() / 2);
   }
   fs::rename(tmp, RulesFile());
-  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.3.0"; }));
+  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.4.0"; }));
   // Long enough for a second, spurious reload to have happened and been logged.
   std::this_thread::sleep_for(std::chrono::milliseconds(4 * kQuietMs));
   const std::string log = Log();
   EXPECT_EQ(Count(log, "\"rules_reloaded\""), 1u) << log;
   // The log says what changed: the old and the new version and hash.
-  EXPECT_EQ(Count(log, "lower-back-pain 0.2.0 sha256 "), 1u) << log;
-  EXPECT_EQ(Count(log, " -> lower-back-pain 0.3.0 sha256 "), 1u) << log;
+  EXPECT_EQ(Count(log, "lower-back-pain 0.3.0 sha256 "), 1u) << log;
+  EXPECT_EQ(Count(log, " -> lower-back-pain 0.4.0 sha256 "), 1u) << log;
   EXPECT_EQ(Count(log, "rules_reload_refused"), 0u) << log;
   EXPECT_TRUE(Status().last_reload_error().empty());
-  EXPECT_EQ(Plan().rule_set().version(), "0.3.0");
+  EXPECT_EQ(Plan().rule_set().version(), "0.4.0");
 }
 
 // Rules and their golden cases change together by one rename of a new manifest naming new files:
@@ -342,7 +342,7 @@ TEST_F(FaultsTest, ANewManifestSwapsRulesAndCasesAtOnce) {
   Start({"--watch-quiet-ms", std::to_string(kQuietMs)});
   ASSERT_NE(admin_, nullptr);
   // New rules: dry needling only from 18; the cases that pinned 16 and 17 change with them.
-  std::string rules = Edited("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\"");
+  std::string rules = Edited("\"version\": \"0.3.0\"", "\"version\": \"0.4.0\"");
   rules.replace(rules.find("\"below\": 16"), 12, "\"below\": 18");
   testing::WriteText(rules_.file("lbp-3.rules.json"), rules);
   std::string cases = testing::ReadText(rules_.file("lower-back-pain.safety-cells.cases.json"));
@@ -356,12 +356,12 @@ TEST_F(FaultsTest, ANewManifestSwapsRulesAndCasesAtOnce) {
   testing::WriteText(rules_.file("lbp-3.safety-cells.cases.json"), cases);
   // Written slowly, with pauses longer than the quiet period: nothing changes until the rename.
   std::this_thread::sleep_for(std::chrono::milliseconds(3 * kQuietMs));
-  EXPECT_EQ(Status().rule_set().version(), "0.2.0");
+  EXPECT_EQ(Status().rule_set().version(), "0.3.0");
   testing::WriteText(rules_.file(".modalis.json.tmp"),
                      R"({"vocabulary": "vocabulary.json", "rules": "lbp-3.rules.json",
                          "cases": ["lower-back-pain.cases.json", "lbp-3.safety-cells.cases.json"]})");
   fs::rename(rules_.file(".modalis.json.tmp"), rules_.file("modalis.json"));
-  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.3.0"; }))
+  ASSERT_TRUE(WaitFor([&] { return Status().rule_set().version() == "0.4.0"; }))
       << Status().last_reload_error();
   const std::string log = Log();
   EXPECT_EQ(Count(log, "rules_reload_refused"), 0u) << log;

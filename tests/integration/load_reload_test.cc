@@ -11,7 +11,7 @@
 
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -39,7 +39,7 @@ TEST(LoadTest, ReloadsUnderLoadNeverFailARequest) {
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0}, failed{0};
   std::mutex mu;
-  std::set<std::string> seen, live = {"0.2.0"};
+  std::set<std::string> seen, live = {"0.3.0"};
   std::string first_failure;
 
   std::vector<std::thread> clients;
@@ -68,7 +68,7 @@ TEST(LoadTest, ReloadsUnderLoadNeverFailARequest) {
   for (int i = 1; std::chrono::steady_clock::now() < end; ++i) {
     const std::string version = "0.2." + std::to_string(i % 2);
     std::string text = original;
-    text.replace(text.find("\"version\": \"0.2.0\""), 18, "\"version\": \"" + version + "\"");
+    text.replace(text.find("\"version\": \"0.3.0\""), 18, "\"version\": \"" + version + "\"");
     testing::WriteText(file + ".tmp", text);
     std::filesystem::rename(file + ".tmp", file);
     {

@@ -7,7 +7,7 @@
 
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -134,33 +134,33 @@ TEST_F(RulesAdminTest, ValidateReportsLocatedErrorsAndTheCandidateHash) {
 }
 
 TEST_F(RulesAdminTest, GoodEditGoesLiveBrokenEditKeepsTheOldRules) {
-  EXPECT_EQ(PlanVersion(), "0.2.0");
-  Edit("\"version\": \"0.2.0\"", "\"version\": \"0.2.1\"");
+  EXPECT_EQ(PlanVersion(), "0.3.0");
+  Edit("\"version\": \"0.3.0\"", "\"version\": \"0.3.1\"");
   v1::ReloadRulesResponse reloaded;
   ASSERT_TRUE(Reload("", &reloaded).ok());
-  EXPECT_EQ(reloaded.rule_set().version(), "0.2.1");
-  EXPECT_EQ(PlanVersion(), "0.2.1");
+  EXPECT_EQ(reloaded.rule_set().version(), "0.3.1");
+  EXPECT_EQ(PlanVersion(), "0.3.1");
 
   Edit("\"rf_major_trauma\"", "\"rf_major_trama\"");
   grpc::Status broken = Reload("", &reloaded);
   EXPECT_EQ(broken.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(broken.error_message().find("did you mean 'rf_major_trauma'"), std::string::npos);
-  EXPECT_EQ(PlanVersion(), "0.2.1");
+  EXPECT_EQ(PlanVersion(), "0.3.1");
   EXPECT_NE(Status().last_reload_error().find("rf_major_trama"), std::string::npos);
 }
 
 TEST_F(RulesAdminTest, ReloadActivatesOnlyTheExpectedContent) {
   const std::string live = Status().rule_set().sha256();
-  Edit("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\"");
+  Edit("\"version\": \"0.3.0\"", "\"version\": \"0.4.0\"");
   v1::ReloadRulesResponse reloaded;
   grpc::Status mismatch = Reload(live, &reloaded);
   EXPECT_EQ(mismatch.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(PlanVersion(), "0.2.0");
+  EXPECT_EQ(PlanVersion(), "0.3.0");
 }
 
 TEST_F(RulesAdminTest, WatcherActivatesASavedEditOnceTheDirectoryIsQuiet) {
   Start("300");
-  Edit("\"version\": \"0.2.0\"", "\"version\": \"0.4.0\"");
+  Edit("\"version\": \"0.3.0\"", "\"version\": \"0.4.0\"");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (Status().rule_set().version() != "0.4.0" && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -185,7 +185,7 @@ TEST_F(RulesAdminTest, FailingGoldenCaseKeepsTheOldRules) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(refused.error_message().find("FAIL emergency-saddle-anaesthesia"), std::string::npos)
       << refused.error_message();
-  EXPECT_EQ(PlanVersion(), "0.2.0");
+  EXPECT_EQ(PlanVersion(), "0.3.0");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "modalis/v1/plan_service.grpc.pb.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"

@@ -18,7 +18,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/run_command.h"
 #include "tests/support/server_process.h"

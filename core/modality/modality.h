@@ -1,7 +1,9 @@
-// A modality as the engine sees it: a loaded plugin instance behind the C ABI.
+// A modality as the engine sees it: what a plugin provides, behind an interface, so the compiler
+// and planner can be built and tested without loading a shared library (the plugin host in
+// core/plugins/ implements it over the C ABI).
 //
-// Thread-safe: Screen, BuildStep and ValidateParams may be called concurrently. The object keeps
-// its shared library loaded for as long as it lives.
+// Thread-safe: Screen, BuildStep and ValidateParams may be called concurrently. An object the
+// plugin host made keeps its shared library loaded for as long as it lives.
 #pragma once
 
 #include <cstdint>
@@ -86,6 +88,21 @@ class Modality {
                                                const ReadSlots& slots) const = 0;
   virtual absl::StatusOr<StepOutcome> BuildStep(const StepInput& input, const Findings& findings,
                                                 const ReadSlots& slots) const = 0;
+};
+
+// The modalities a rule set may name, sorted by id: all the compiler and planner need from
+// whatever loaded them.
+class ModalitySet {
+ public:
+  ModalitySet() = default;
+  explicit ModalitySet(std::vector<std::shared_ptr<const Modality>> modalities);
+
+  const std::vector<std::shared_ptr<const Modality>>& modalities() const { return modalities_; }
+  std::shared_ptr<const Modality> Find(std::string_view id) const;
+  std::vector<std::string> ids() const;
+
+ private:
+  std::vector<std::shared_ptr<const Modality>> modalities_;  // sorted by id
 };
 
 }  // namespace modalis

@@ -364,7 +364,7 @@ TEST(PlannerTest, ReviewWithoutImprovementRefersRoutinely) {
   EXPECT_FALSE(plan.steps.empty());
   // The store's first recorded score, when given, is the baseline.
   PlanRequest request;
-  request.baseline_pain_nprs = 8;
+  request.baseline_pain = 8;
   plan = PlanFor(f, request);
   EXPECT_EQ(plan.referral.urgency, Urgency::kNone);
 }

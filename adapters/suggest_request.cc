@@ -1,8 +1,8 @@
-#include "server/suggest_request.h"
+#include "adapters/suggest_request.h"
 
 #include <vector>
 
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 
 namespace modalis {
 

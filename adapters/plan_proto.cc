@@ -1,4 +1,4 @@
-#include "server/plan_proto.h"
+#include "adapters/plan_proto.h"
 
 #include <google/protobuf/util/json_util.h>
 

@@ -1,4 +1,4 @@
-#include "server/paths.h"
+#include "adapters/paths.h"
 
 #include <filesystem>
 

@@ -177,8 +177,8 @@ TEST(RulesCliTest, CheckWarnsWhenTheContentChangedButTheVersionDidNot) {
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("[unchanged-version]"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("may replace"), std::string::npos) << run.out;
-  testing::WriteText(rules.file(".edit.tmp"), RulesCopy::EditedText(edit, "\"version\": \"0.2.0\"",
-                                                                    "\"version\": \"0.2.1\""));
+  testing::WriteText(rules.file(".edit.tmp"), RulesCopy::EditedText(edit, "\"version\": \"0.3.0\"",
+                                                                    "\"version\": \"0.3.1\""));
   run = ModalisIn(rules.path(), "rules check .edit.tmp");
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(run.out.find("[unchanged-version]"), std::string::npos) << run.out;
@@ -237,7 +237,7 @@ namespace {
 TEST(RulesCliTest, ANewManifestIsCheckedWithTheFilesItNames) {
   RulesCopy rules;
   const std::string edited =
-      RulesCopy::EditedText(rules.Edited("\"version\": \"0.2.0\"", "\"version\": \"0.3.0\""),
+      RulesCopy::EditedText(rules.Edited("\"version\": \"0.3.0\"", "\"version\": \"0.4.0\""),
                             "\"below\": 16", "\"below\": 18");
   testing::WriteText(rules.file("lbp-3.rules.json"), edited);
   std::string cases = testing::ReadText(rules.file("lower-back-pain.safety-cells.cases.json"));

@@ -1,4 +1,4 @@
-#include "server/token_file.h"
+#include "adapters/token_file.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
