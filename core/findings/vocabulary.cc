@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/common/did_you_mean.h"
+#include "core/common/file_shape.h"
 
 namespace modalis {
 namespace {
@@ -34,6 +35,138 @@ class Builder {
   const JsonDocument& doc_;
   std::vector<Diagnostic>* diagnostics_;
 };
+
+using Json = nlohmann::ordered_json;
+
+std::vector<std::string> TypeNames() {
+  std::vector<std::string> out;
+  for (const TypeName& t : kTypes) out.emplace_back(t.name);
+  return out;
+}
+
+// definitions/finding in vocabulary.schema.json.
+void CheckFindingShape(ShapeChecker& s, const std::string& code, const Json& spec,
+                       const std::string& pointer) {
+  if (!spec.is_object()) {
+    s.Error(pointer, "wrong-type", "finding '" + code + "' must be an object with a 'type'");
+    return;
+  }
+  s.Keys(spec, pointer, {"type", "min", "max", "values", "values_from", "description", "regions"});
+  s.Required(spec, pointer, {"type"});
+  if (spec.contains("type") && s.Text(spec["type"], pointer + "/type", "type")) {
+    const std::vector<std::string> types = TypeNames();
+    const std::string& type = spec["type"].get_ref<const std::string&>();
+    if (std::find(types.begin(), types.end(), type) == types.end()) {
+      s.Error(pointer + "/type", "unknown-type",
+              "finding '" + code + "' has type '" + type +
+                  "'; use boolean, integer, number, enum, set or text_list" +
+                  DidYouMeanSuffix(type, types));
+    }
+  }
+  for (const char* bound : {"min", "max"}) {
+    if (spec.contains(bound) && !spec[bound].is_number()) {
+      s.Error(pointer, "wrong-type", "finding '" + code + "' needs numeric 'min' and 'max'");
+      break;
+    }
+  }
+  if (spec.contains("values") &&
+      s.TextList(spec["values"], pointer + "/values", "values", /*codes=*/true, 1) &&
+      spec["values"].size() > kMaxSetValues) {
+    s.Error(pointer, "too-many-values",
+            "finding '" + code + "' has " + std::to_string(spec["values"].size()) +
+                " values; a set or enum finding can have at most " + std::to_string(kMaxSetValues));
+  }
+  if (spec.contains("values_from") &&
+      s.Text(spec["values_from"], pointer + "/values_from", "values_from")) {
+    s.Code(spec["values_from"], pointer + "/values_from", "values_from");
+  }
+  if (spec.contains("description")) {
+    s.Text(spec["description"], pointer + "/description", "description");
+  }
+  if (spec.contains("regions") && s.Object(spec["regions"], pointer + "/regions", "regions")) {
+    for (const auto& [value, list] : spec["regions"].items()) {
+      s.TextList(list, pointer + "/regions/" + PointerToken(value), "regions", /*codes=*/true);
+    }
+  }
+}
+
+// A side of a constraint: a test naming its finding; the rule compiler reads the test itself.
+void CheckConstraintTest(ShapeChecker& s, const Json& test, const std::string& pointer) {
+  if (!s.Object(test, pointer, "test") || !s.Required(test, pointer, {"finding"})) return;
+  s.Text(test["finding"], pointer + "/finding", "finding");
+}
+
+// The items of "constraints" in vocabulary.schema.json, with its oneOf: exactly one of
+// "not_both" and the pair "if"/"then".
+void CheckConstraintShape(ShapeChecker& s, const Json& c, const std::string& pointer) {
+  if (!s.Object(c, pointer, "constraint")) return;
+  s.Keys(c, pointer, {"id", "description", "not_both", "if", "then"});
+  s.Required(c, pointer, {"id", "description"});
+  for (const char* key : {"id", "description"}) {
+    if (c.contains(key)) s.Text(c[key], pointer + "/" + key, key, 1);
+  }
+  if (c.contains("not_both") && s.Array(c["not_both"], pointer + "/not_both", "not_both")) {
+    if (c["not_both"].size() != 2) {
+      s.Error(pointer + "/not_both", "wrong-type",
+              "'not_both' takes two tests that cannot both hold");
+    } else {
+      for (size_t i = 0; i < 2; ++i) {
+        CheckConstraintTest(s, c["not_both"][i], pointer + "/not_both/" + std::to_string(i));
+      }
+    }
+  }
+  for (const char* key : {"if", "then"}) {
+    if (c.contains(key)) CheckConstraintTest(s, c[key], pointer + "/" + key);
+  }
+  const bool not_both = c.contains("not_both");
+  const bool if_then = c.contains("if") && c.contains("then");
+  if (not_both == if_then) {
+    s.Error(pointer, not_both ? "ambiguous-constraint" : "missing-field",
+            std::string("a constraint is {\"not_both\": [test, test]} or {\"if\": test, "
+                        "\"then\": test}") +
+                (not_both ? ", not both" : ""));
+  }
+}
+
+// Everything vocabulary.schema.json says, before any meaning is read: a file the schema refuses
+// is refused here with the same reason.
+bool CheckVocabularyShape(const JsonDocument& doc, std::vector<Diagnostic>* diagnostics) {
+  ShapeChecker s(doc, diagnostics);
+  const Json& root = doc.root();
+  s.Keys(root, "",
+         {"$schema", "id", "version", "description", "lists", "target_regions", "findings",
+          "constraints"});
+  s.Required(root, "", {"id", "version", "findings"});
+  if (root.contains("$schema")) s.Text(root["$schema"], "/$schema", "$schema");
+  for (const char* key : {"id", "version"}) {
+    if (root.contains(key)) s.Text(root[key], std::string("/") + key, key, 1);
+  }
+  if (root.contains("description")) s.Text(root["description"], "/description", "description");
+  if (root.contains("lists") && s.Object(root["lists"], "/lists", "lists")) {
+    for (const auto& [name, list] : root["lists"].items()) {
+      s.TextList(list, "/lists/" + PointerToken(name), name, /*codes=*/true, 1);
+    }
+  }
+  if (root.contains("target_regions") &&
+      s.Object(root["target_regions"], "/target_regions", "target_regions")) {
+    s.CodeKeys(root["target_regions"], "/target_regions", "target_regions");
+    for (const auto& [target, region] : root["target_regions"].items()) {
+      s.Code(region, "/target_regions/" + PointerToken(target), "target_regions");
+    }
+  }
+  if (root.contains("findings") && s.Object(root["findings"], "/findings", "findings")) {
+    s.CodeKeys(root["findings"], "/findings", "findings");
+    for (const auto& [code, spec] : root["findings"].items()) {
+      CheckFindingShape(s, code, spec, "/findings/" + PointerToken(code));
+    }
+  }
+  if (root.contains("constraints") && s.Array(root["constraints"], "/constraints", "constraints")) {
+    for (size_t i = 0; i < root["constraints"].size(); ++i) {
+      CheckConstraintShape(s, root["constraints"][i], "/constraints/" + std::to_string(i));
+    }
+  }
+  return s.ok();
+}
 
 // "regions": {value: [region, ...]} on an enum finding that names where something is. Every value
 // must be listed (an empty list: no target region), so a new value cannot slip through unmapped.
@@ -120,116 +253,71 @@ const std::vector<std::string>& Vocabulary::List(std::string_view name) const {
   return it == lists_.end() ? kEmpty : it->second;
 }
 
-std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
-    const JsonDocument& doc, const std::vector<std::string>& extra_modalities,
-    std::vector<Diagnostic>* diagnostics) {
-  Builder b(doc, diagnostics);
-  auto vocab = std::make_shared<Vocabulary>();
-  const auto& root = doc.root();
-  if (!root.is_object()) {
-    b.Error("", "wrong-type", "a vocabulary file must be a JSON object");
-    return nullptr;
-  }
-  if (root.contains("id") && root["id"].is_string()) vocab->id_ = root["id"];
-  if (root.contains("version") && root["version"].is_string()) vocab->version_ = root["version"];
+namespace {
 
-  if (root.contains("lists")) {
-    if (!root["lists"].is_object()) {
-      b.Error("/lists", "wrong-type", "'lists' must be an object of named lists of codes");
-    } else {
+// The parts of a vocabulary, read once CheckVocabularyShape has passed: every key, type and code
+// is as the schema says, so only what refers to something else can still be wrong.
+class VocabularyReader {
+ public:
+  VocabularyReader(const JsonDocument& doc, std::vector<Diagnostic>* diagnostics)
+      : b_(doc, diagnostics) {}
+
+  void ReadLists(const Json& root, const std::vector<std::string>& extra_modalities,
+                 std::unordered_map<std::string, std::vector<std::string>>* lists) {
+    if (root.contains("lists")) {
       for (const auto& [name, list] : root["lists"].items()) {
-        const std::string pointer = "/lists/" + PointerToken(name);
-        if (!list.is_array()) {
-          b.Error(pointer, "wrong-type", "list '" + name + "' must be an array of codes");
-          continue;
-        }
-        auto& out = vocab->lists_[name];
-        for (size_t i = 0; i < list.size(); ++i) {
-          if (!list[i].is_string()) {
-            b.Error(pointer + "/" + std::to_string(i), "wrong-type", "codes are strings");
-            continue;
-          }
-          out.push_back(list[i]);
-        }
+        auto& out = (*lists)[name];
+        for (const auto& code : list) out.push_back(code.get<std::string>());
       }
     }
-  }
-  auto& modalities = vocab->lists_["modalities"];
-  for (const std::string& id : extra_modalities) {
-    if (std::find(modalities.begin(), modalities.end(), id) == modalities.end()) {
-      modalities.push_back(id);
+    auto& modalities = (*lists)["modalities"];
+    for (const std::string& id : extra_modalities) {
+      if (std::find(modalities.begin(), modalities.end(), id) == modalities.end()) {
+        modalities.push_back(id);
+      }
     }
   }
 
   // Which region each target lies in, so a region-specific contraindication removes only the
-  // targets in the regions its finding names (clinical brief §3a).
-  std::vector<std::string> regions;
-  if (root.contains("target_regions")) {
-    if (!root["target_regions"].is_object()) {
-      b.Error("/target_regions", "wrong-type", "'target_regions' maps each target to its region");
-    } else {
-      for (const auto& [target, region] : root["target_regions"].items()) {
-        const std::string pointer = "/target_regions/" + PointerToken(target);
-        if (!region.is_string() || region.get_ref<const std::string&>().empty()) {
-          b.Error(pointer, "wrong-type", "the region of '" + target + "' is a text");
-          continue;
-        }
-        const auto& targets = vocab->lists_["targets"];
-        if (std::find(targets.begin(), targets.end(), target) == targets.end()) {
-          b.Error(
-              pointer, "unknown-target",
-              "'" + target + "' is not in the 'targets' list" + DidYouMeanSuffix(target, targets));
-          continue;
-        }
-        vocab->target_regions_[target] = region.get<std::string>();
-        if (std::find(regions.begin(), regions.end(), region) == regions.end()) {
-          regions.push_back(region);
-        }
+  // targets in the regions its finding names (clinical brief §3a). Returns the regions named.
+  std::vector<std::string> ReadTargetRegions(
+      const Json& root, const std::vector<std::string>& targets,
+      std::unordered_map<std::string, std::string>* target_regions) {
+    std::vector<std::string> regions;
+    if (!root.contains("target_regions")) return regions;
+    for (const auto& [target, region_json] : root["target_regions"].items()) {
+      if (std::find(targets.begin(), targets.end(), target) == targets.end()) {
+        b_.Error(
+            "/target_regions/" + PointerToken(target), "unknown-target",
+            "'" + target + "' is not in the 'targets' list" + DidYouMeanSuffix(target, targets));
+        continue;
+      }
+      const std::string region = region_json.get<std::string>();
+      (*target_regions)[target] = region;
+      if (std::find(regions.begin(), regions.end(), region) == regions.end()) {
+        regions.push_back(region);
       }
     }
+    return regions;
   }
 
-  if (!root.contains("findings") || !root["findings"].is_object()) {
-    b.Error("/findings", "missing-field", "a vocabulary needs a 'findings' object");
-    return nullptr;
-  }
-  for (const auto& [code, spec] : root["findings"].items()) {
+  // One finding; nullopt (with an error) when it refers to something that is not there.
+  std::optional<FindingDef> ReadFinding(
+      const std::string& code, const Json& spec,
+      const std::unordered_map<std::string, std::vector<std::string>>& lists,
+      const std::vector<std::string>& regions) {
     const std::string pointer = "/findings/" + PointerToken(code);
-    if (!spec.is_object()) {
-      b.Error(pointer, "wrong-type", "finding '" + code + "' must be an object with a 'type'");
-      continue;
-    }
-    // value() throws when a key holds another JSON type: check the texts first.
-    bool texts_ok = true;
-    for (const char* key : {"type", "description", "values_from"}) {
-      if (spec.contains(key) && !spec[key].is_string()) {
-        b.Error(pointer + "/" + key, "wrong-type", std::string("'") + key + "' must be a text");
-        texts_ok = false;
-      }
-    }
-    if (!texts_ok) continue;
     FindingDef def;
     def.code = code;
-    const std::string type = spec.value("type", "");
-    bool type_ok = false;
     for (const TypeName& t : kTypes) {
-      if (t.name == type) {
-        def.type = t.type;
-        type_ok = true;
-      }
-    }
-    if (!type_ok) {
-      b.Error(pointer + "/type", "unknown-type",
-              "finding '" + code + "' has type '" + type +
-                  "'; use boolean, integer, number, enum, set or text_list");
-      continue;
+      if (t.name == spec["type"].get_ref<const std::string&>()) def.type = t.type;
     }
     def.description = spec.value("description", "");
     if (spec.contains("min") || spec.contains("max")) {
-      if (!spec.value("min", nlohmann::ordered_json()).is_number() ||
-          !spec.value("max", nlohmann::ordered_json()).is_number()) {
-        b.Error(pointer, "wrong-type", "finding '" + code + "' needs numeric 'min' and 'max'");
-        continue;
+      // The schema allows either bound alone; a range here needs both.
+      if (!spec.contains("min") || !spec.contains("max")) {
+        b_.Error(pointer, "wrong-type", "finding '" + code + "' needs numeric 'min' and 'max'");
+        return std::nullopt;
       }
       def.min = spec["min"].get<double>();
       def.max = spec["max"].get<double>();
@@ -237,39 +325,67 @@ std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
     }
     if (def.type == FindingType::kEnum || def.type == FindingType::kSet) {
       if (spec.contains("values_from")) {
-        const std::string list = spec.value("values_from", "");
-        if (vocab->lists_.count(list) == 0) {
-          b.Error(pointer + "/values_from", "unknown-list",
-                  "no list named '" + list + "' in 'lists'");
-          continue;
+        const std::string list = spec["values_from"].get<std::string>();
+        auto it = lists.find(list);
+        if (it == lists.end()) {
+          b_.Error(pointer + "/values_from", "unknown-list",
+                   "no list named '" + list + "' in 'lists'");
+          return std::nullopt;
         }
-        def.values = vocab->lists_[list];
-      } else if (spec.contains("values") && spec["values"].is_array()) {
-        for (const auto& v : spec["values"]) {
-          if (v.is_string()) def.values.push_back(v);
-        }
+        def.values = it->second;
+      } else if (spec.contains("values")) {
+        for (const auto& v : spec["values"]) def.values.push_back(v.get<std::string>());
       }
       if (def.values.empty()) {
-        b.Error(pointer, "missing-field",
-                "finding '" + code + "' needs 'values' (or 'values_from' a list)");
-        continue;
+        b_.Error(pointer, "missing-field",
+                 "finding '" + code + "' needs 'values' (or 'values_from' a list)");
+        return std::nullopt;
       }
+      // A list named by values_from has no bound of its own.
       if (def.values.size() > kMaxSetValues) {
-        b.Error(pointer, "too-many-values",
-                "finding '" + code + "' has " + std::to_string(def.values.size()) +
-                    " values; a set or enum finding can have at most " +
-                    std::to_string(kMaxSetValues));
-        continue;
+        b_.Error(pointer, "too-many-values",
+                 "finding '" + code + "' has " + std::to_string(def.values.size()) +
+                     " values; a set or enum finding can have at most " +
+                     std::to_string(kMaxSetValues));
+        return std::nullopt;
       }
     }
     if (spec.contains("regions") &&
-        !ReadValueRegions(b, spec["regions"], pointer + "/regions", regions, &def)) {
-      continue;
+        !ReadValueRegions(b_, spec["regions"], pointer + "/regions", regions, &def)) {
+      return std::nullopt;
     }
-    def.slot = static_cast<SlotId>(vocab->defs_.size());
-    vocab->by_code_.emplace(code, def.slot);
+    return def;
+  }
+
+ private:
+  Builder b_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Vocabulary> Vocabulary::FromDocument(
+    const JsonDocument& doc, const std::vector<std::string>& extra_modalities,
+    std::vector<Diagnostic>* diagnostics) {
+  const Json& root = doc.root();
+  if (!root.is_object()) {
+    Builder(doc, diagnostics).Error("", "wrong-type", "a vocabulary file must be a JSON object");
+    return nullptr;
+  }
+  if (!CheckVocabularyShape(doc, diagnostics)) return nullptr;
+  auto vocab = std::make_shared<Vocabulary>();
+  VocabularyReader reader(doc, diagnostics);
+  vocab->id_ = root["id"].get<std::string>();
+  vocab->version_ = root["version"].get<std::string>();
+  reader.ReadLists(root, extra_modalities, &vocab->lists_);
+  const std::vector<std::string> regions =
+      reader.ReadTargetRegions(root, vocab->lists_["targets"], &vocab->target_regions_);
+  for (const auto& [code, spec] : root["findings"].items()) {
+    std::optional<FindingDef> def = reader.ReadFinding(code, spec, vocab->lists_, regions);
+    if (!def) continue;
+    def->slot = static_cast<SlotId>(vocab->defs_.size());
+    vocab->by_code_.emplace(code, def->slot);
     vocab->codes_.push_back(code);
-    vocab->defs_.push_back(std::move(def));
+    vocab->defs_.push_back(*std::move(def));
   }
   return vocab;
 }

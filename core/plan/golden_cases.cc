@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/common/file_shape.h"
 #include "core/common/json_document.h"
 #include "core/plan/planner.h"
 
@@ -55,6 +56,122 @@ std::vector<std::string> NamedModalities(const Json& expect) {
     }
   }
   return out;
+}
+
+// cases.schema.json, from the whole file down to each expectation: a file the schema refuses is
+// refused before any case runs, with the same reason.
+void CheckCourseShape(ShapeChecker& s, const Json& course, const std::string& pointer) {
+  if (course.is_string()) {
+    s.OneOf(course, pointer, "course", {"none"});
+    return;
+  }
+  if (!course.is_object()) {
+    s.Error(pointer, "wrong-type", "'course' is \"none\" or an object describing the course");
+    return;
+  }
+  s.Keys(course, pointer, {"frequency", "sessions_min", "sessions_max", "review_after_sessions"});
+  if (course.contains("frequency")) {
+    s.OneOf(course["frequency"], pointer + "/frequency", "frequency",
+            {"twice_weekly", "weekly", "fortnightly", "monthly"});
+  }
+  for (const char* key : {"sessions_min", "sessions_max", "review_after_sessions"}) {
+    if (course.contains(key)) s.WholeNumber(course[key], pointer + "/" + key, key, 1, INT64_MAX);
+  }
+}
+
+// An object from modality codes to something checked by `check`.
+template <typename Check>
+void CheckByModality(ShapeChecker& s, const Json& e, const std::string& pointer, const char* key,
+                     Check check) {
+  if (!e.contains(key) || !s.Object(e[key], pointer + "/" + key, key)) return;
+  s.CodeKeys(e[key], pointer + "/" + key, key);
+  for (const auto& [modality, value] : e[key].items()) {
+    check(value, pointer + "/" + key + "/" + PointerToken(modality));
+  }
+}
+
+void CheckExpectShape(ShapeChecker& s, const Json& e, const std::string& pointer) {
+  static const std::vector<std::string> kCodeLists = {
+      "steps",    "steps_in_order", "steps_include",  "steps_exclude",
+      "excluded", "advice_include", "advice_exclude", "missing_include"};
+  std::vector<std::string> keys = {"status", "referral",         "targets",         "pressure",
+                                   "course", "cautions_include", "cautions_exclude"};
+  keys.insert(keys.end(), kCodeLists.begin(), kCodeLists.end());
+  s.Keys(e, pointer, keys);
+  if (e.contains("status")) {
+    s.OneOf(e["status"], pointer + "/status", "status",
+            {"COMPLETE", "PROVISIONAL", "SCREEN_REQUIRED", "REFERRED"});
+  }
+  if (e.contains("referral")) {
+    s.OneOf(e["referral"], pointer + "/referral", "referral",
+            {"NONE", "ROUTINE", "URGENT", "EMERGENCY"});
+  }
+  for (const std::string& key : kCodeLists) {
+    if (e.contains(key)) s.TextList(e[key], pointer + "/" + key, key, /*codes=*/true);
+  }
+  CheckByModality(s, e, pointer, "targets", [&](const Json& v, const std::string& p) {
+    s.TextList(v, p, "targets", /*codes=*/true);
+  });
+  CheckByModality(s, e, pointer, "pressure", [&](const Json& v, const std::string& p) {
+    s.OneOf(v, p, "pressure", {"light", "moderate", "deep"});
+  });
+  for (const char* key : {"cautions_include", "cautions_exclude"}) {
+    CheckByModality(s, e, pointer, key, [&](const Json& v, const std::string& p) {
+      s.TextList(v, p, key, /*codes=*/false);
+    });
+  }
+  if (e.contains("course")) CheckCourseShape(s, e["course"], pointer + "/course");
+}
+
+void CheckRequestShape(ShapeChecker& s, const Json& r, const std::string& pointer) {
+  if (!s.Object(r, pointer, "request")) return;
+  s.Keys(r, pointer, {"session_minutes", "practitioner"});
+  if (r.contains("session_minutes")) {
+    s.WholeNumber(r["session_minutes"], pointer + "/session_minutes", "session_minutes", 5, 480);
+  }
+  const std::string p = pointer + "/practitioner";
+  if (r.contains("practitioner") && s.Object(r["practitioner"], p, "practitioner")) {
+    s.Keys(r["practitioner"], p, {"qualifications"});
+    if (r["practitioner"].contains("qualifications")) {
+      s.TextList(r["practitioner"]["qualifications"], p + "/qualifications", "qualifications",
+                 /*codes=*/false);
+    }
+  }
+}
+
+void CheckCaseShape(ShapeChecker& s, const Json& c, const std::string& pointer) {
+  if (!s.Object(c, pointer, "case")) return;
+  s.Keys(c, pointer, {"id", "description", "source", "findings", "request", "expect"});
+  s.Required(c, pointer, {"id", "findings", "expect"});
+  if (c.contains("id")) s.Text(c["id"], pointer + "/id", "id", 1);
+  for (const char* key : {"description", "source"}) {
+    if (c.contains(key)) s.Text(c[key], pointer + "/" + key, key);
+  }
+  if (c.contains("findings") && s.Object(c["findings"], pointer + "/findings", "findings")) {
+    s.CodeKeys(c["findings"], pointer + "/findings", "findings");
+  }
+  if (c.contains("request")) CheckRequestShape(s, c["request"], pointer + "/request");
+  if (c.contains("expect") && s.Object(c["expect"], pointer + "/expect", "expect")) {
+    CheckExpectShape(s, c["expect"], pointer + "/expect");
+  }
+}
+
+bool CheckCaseFileShape(const JsonDocument& doc, std::vector<Diagnostic>* diagnostics) {
+  ShapeChecker s(doc, diagnostics);
+  const Json& root = doc.root();
+  if (!s.Object(root, "", "a golden-case file")) return false;
+  s.Keys(root, "", {"$schema", "description", "cases"});
+  s.Required(root, "", {"cases"});
+  for (const char* key : {"$schema", "description"}) {
+    if (root.contains(key)) s.Text(root[key], std::string("/") + key, key);
+  }
+  if (root.contains("cases") && s.Array(root["cases"], "/cases", "cases")) {
+    if (root["cases"].empty()) s.Error("/cases", "missing-field", "'cases' lists no case");
+    for (size_t i = 0; i < root["cases"].size(); ++i) {
+      CheckCaseShape(s, root["cases"][i], "/cases/" + std::to_string(i));
+    }
+  }
+  return s.ok();
 }
 
 class CaseChecker {
@@ -190,23 +307,11 @@ void RunFile(const CompiledRuleSet& rules, const RuleSource::File& file, GoldenR
     report->diagnostics.push_back(
         Diagnostic{Diagnostic::Severity::kError, "bad-case-file", doc.Locate(pointer), message});
   };
-  if (!root.is_object() || !root.contains("cases") || !root["cases"].is_array()) {
-    error("", "a golden-case file is an object with a \"cases\" list");
-    return;
-  }
+  if (!CheckCaseFileShape(doc, &report->diagnostics)) return;
   std::vector<std::string> seen;
   for (size_t i = 0; i < root["cases"].size(); ++i) {
     const Json& c = root["cases"][i];
     const std::string pointer = "/cases/" + std::to_string(i);
-    if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("findings") ||
-        !c.contains("expect") || !c["expect"].is_object()) {
-      error(pointer, "a case needs an \"id\", \"findings\" and an \"expect\" object");
-      continue;
-    }
-    if (c.contains("description") && !c["description"].is_string()) {
-      error(pointer + "/description", "a case's \"description\" is a text");
-      continue;
-    }
     GoldenCaseResult result;
     result.id = c["id"].get<std::string>();
     result.description = c.value("description", "");
@@ -231,24 +336,11 @@ void RunFile(const CompiledRuleSet& rules, const RuleSource::File& file, GoldenR
     PlanRequest request;
     if (c.contains("request")) {
       const Json& r = c["request"];
-      const Json& minutes = r.is_object() ? r.value("session_minutes", Json(60)) : Json();
-      if (!minutes.is_number() || minutes.get<double>() != std::floor(minutes.get<double>()) ||
-          minutes.get<double>() < 5 || minutes.get<double>() > 480) {
-        error(pointer + "/request",
-              "a case's \"request\" is an object; its session_minutes a whole number from 5 "
-              "to 480");
-        continue;
+      if (r.contains("session_minutes")) {
+        request.session_minutes = static_cast<uint32_t>(r["session_minutes"].get<double>());
       }
-      const Json& practitioner = r.value("practitioner", Json::object());
-      if (!practitioner.is_object() ||
-          !practitioner.value("qualifications", Json::array()).is_array()) {
-        error(pointer + "/request/practitioner",
-              "practitioner is an object with a \"qualifications\" list");
-        continue;
-      }
-      if (r.contains("session_minutes")) request.session_minutes = minutes.get<uint32_t>();
       if (r.contains("practitioner")) {
-        request.qualifications = Strings(practitioner.value("qualifications", Json::array()));
+        request.qualifications = Strings(r["practitioner"].value("qualifications", Json::array()));
       }
     }
     auto plan = PlanForFindings(rules, nlohmann::json(c["findings"]), request);

@@ -11,6 +11,7 @@
 
 #include "core/common/canonical_json.h"
 #include "core/common/did_you_mean.h"
+#include "core/common/file_shape.h"
 #include "core/common/json_document.h"
 #include "core/common/sha256.h"
 #include "core/rules/analysis.h"
@@ -236,13 +237,7 @@ class RuleCompiler {
 
   void CheckKeys(const Json& object, const std::string& pointer,
                  const std::vector<std::string>& allowed) {
-    for (const auto& [key, value] : object.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Error(pointer + "/" + PointerToken(key), "unknown-field",
-              "'" + key + "' is not a field here" + DidYouMeanSuffix(key, allowed) +
-                  "; allowed: " + Quoted(allowed));
-      }
-    }
+    CheckAllowedKeys(doc_, object, pointer, allowed, diagnostics_);
   }
 
   std::string RequireString(const Json& object, const std::string& pointer, const char* key) {
@@ -1144,6 +1139,25 @@ void WarnUnlinkedSafetyFindings(const CompiledRuleSet& rs, const JsonDocument& v
   }
 }
 
+// Everything manifest.schema.json says: the file names a vocabulary and a rule file, and may list
+// golden-case files.
+void CheckManifestShape(const JsonDocument& manifest, std::vector<Diagnostic>* diagnostics) {
+  ShapeChecker s(manifest, diagnostics);
+  const Json& root = manifest.root();
+  if (!s.Object(root, "", "the manifest")) return;
+  s.Keys(root, "", {"$schema", "vocabulary", "rules", "cases"});
+  s.Required(root, "", {"vocabulary", "rules"});
+  if (root.contains("$schema")) s.Text(root["$schema"], "/$schema", "$schema");
+  for (const char* key : {"vocabulary", "rules"}) {
+    if (root.contains(key)) s.Text(root[key], std::string("/") + key, key, 1);
+  }
+  if (root.contains("cases") && s.Array(root["cases"], "/cases", "cases")) {
+    for (size_t i = 0; i < root["cases"].size(); ++i) {
+      s.Text(root["cases"][i], "/cases/" + std::to_string(i), "cases", 1);
+    }
+  }
+}
+
 }  // namespace
 
 std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics) {
@@ -1163,31 +1177,13 @@ absl::StatusOr<RuleSource> ReadRuleSource(const std::string& directory,
   std::vector<Diagnostic> diagnostics;
   JsonDocument manifest =
       JsonDocument::Parse(source.manifest.text, source.manifest.path, &diagnostics);
-  const Json& root = manifest.root();
-  auto name = [&](const char* key) -> std::string {
-    if (!root.is_object() || !root.contains(key) || !root[key].is_string()) {
-      diagnostics.push_back(Diagnostic{
-          Diagnostic::Severity::kError, "missing-field", manifest.Locate(std::string("/") + key),
-          std::string("the manifest needs '") + key + "': a file name"});
-      return {};
-    }
-    return root[key].get<std::string>();
-  };
-  const std::string vocabulary = HasErrors(diagnostics) ? "" : name("vocabulary");
-  const std::string rules = HasErrors(diagnostics) ? "" : name("rules");
-  std::vector<std::string> cases;
-  if (!HasErrors(diagnostics) && root.contains("cases")) {
-    if (!root["cases"].is_array()) {
-      diagnostics.push_back(Diagnostic{Diagnostic::Severity::kError, "wrong-type",
-                                       manifest.Locate("/cases"),
-                                       "'cases' is a list of golden-case file names"});
-    } else {
-      for (const auto& c : root["cases"]) {
-        if (c.is_string()) cases.push_back(c.get<std::string>());
-      }
-    }
-  }
+  if (!HasErrors(diagnostics)) CheckManifestShape(manifest, &diagnostics);
   if (HasErrors(diagnostics)) return absl::InvalidArgumentError(FormatDiagnostics(diagnostics));
+  const Json& root = manifest.root();
+  const std::string vocabulary = root["vocabulary"].get<std::string>();
+  const std::string rules = root["rules"].get<std::string>();
+  std::vector<std::string> cases;
+  for (const auto& c : root.value("cases", Json::array())) cases.push_back(c.get<std::string>());
 
   for (auto [file, rel] :
        {std::pair{&source.vocabulary, vocabulary}, std::pair{&source.rules, rules}}) {

@@ -224,20 +224,27 @@ TEST(PluginSafetyCompileTest, FloorsAndCautionsCompileIntoRulesOfTheirPlugin) {
   EXPECT_EQ(cautions, 9u);  // 4 dry needling, 1 auricular, 4 stretching
 }
 
+// A side that is a group rather than one test is refused by the vocabulary's schema (each side
+// names its "finding"); a side of the right shape must name a finding the vocabulary has.
 TEST(ConstraintCompileTest, ConstraintsNeedOneTestPerSideAndKnownFindings) {
-  std::vector<Diagnostic> diagnostics;
-  auto rules = CompileWithVocabulary(
-      [](nlohmann::ordered_json* v) {
-        (*v)["constraints"].push_back({{"id", "bad"},
-                                       {"description", "d"},
-                                       {"not_both",
-                                        {{{"all", {{{"finding", "pregnant"}, {"equals", true}}}}},
-                                         {{"finding", "pregnnat"}, {"equals", true}}}}});
-      },
-      &diagnostics);
-  EXPECT_EQ(rules, nullptr);
-  EXPECT_TRUE(HasDiagnostic(diagnostics, "wrong-type", Diagnostic::Severity::kError));
-  EXPECT_TRUE(HasDiagnostic(diagnostics, "unknown-finding", Diagnostic::Severity::kError));
+  auto with_sides = [](nlohmann::ordered_json first, nlohmann::ordered_json second) {
+    return [=](nlohmann::ordered_json* v) {
+      (*v)["constraints"].push_back(
+          {{"id", "bad"}, {"description", "d"}, {"not_both", {first, second}}});
+    };
+  };
+  const nlohmann::ordered_json pregnant = {{"finding", "pregnant"}, {"equals", true}};
+  std::vector<Diagnostic> group;
+  EXPECT_EQ(CompileWithVocabulary(with_sides({{"all", {pregnant}}}, pregnant), &group), nullptr);
+  EXPECT_TRUE(HasDiagnostic(group, "missing-field", Diagnostic::Severity::kError))
+      << FormatDiagnostics(group);
+
+  std::vector<Diagnostic> misspelt;
+  EXPECT_EQ(CompileWithVocabulary(with_sides(pregnant, {{"finding", "pregnnat"}, {"equals", true}}),
+                                  &misspelt),
+            nullptr);
+  EXPECT_TRUE(HasDiagnostic(misspelt, "unknown-finding", Diagnostic::Severity::kError))
+      << FormatDiagnostics(misspelt);
 }
 
 TEST(ConstraintCompileTest, RelatedSafetyFindingsWithNoConstraintAreWarnedAbout) {
