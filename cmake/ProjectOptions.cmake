@@ -4,7 +4,10 @@ add_library(modalis_warnings INTERFACE)
 target_compile_options(modalis_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
   # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string at -O3 (GCC bug 105329).
-  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>
+  # Clang checks the ABSL_GUARDED_BY / ABSL_EXCLUSIVE_LOCKS_REQUIRED annotations at compile time:
+  # a guarded member touched without its mutex fails the build (GCC ignores the annotations).
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 
 # The engine, server and tools are C++20; the plugin SDK and plugins stay C++17.
 add_library(modalis_options INTERFACE)
@@ -36,3 +39,4 @@ option(MODALIS_FUZZ "Build the libFuzzer targets in fuzz/ (clang)" OFF)
 if(MODALIS_FUZZ AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "MODALIS_FUZZ needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++-14")
 endif()
+
