@@ -4,7 +4,10 @@ add_library(modalis_warnings INTERFACE)
 target_compile_options(modalis_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
   # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string at -O3 (GCC bug 105329).
-  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>
+  # Clang checks the ABSL_GUARDED_BY / ABSL_EXCLUSIVE_LOCKS_REQUIRED annotations at compile time:
+  # a guarded member touched without its mutex fails the build (GCC ignores the annotations).
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 
 # The engine, server and tools are C++20; the plugin SDK and plugins stay C++17.
 add_library(modalis_options INTERFACE)
@@ -31,8 +34,54 @@ if(MODALIS_SANITIZE)
   add_link_options(${MODALIS_SANITIZER_FLAGS})
 endif()
 
+# ThreadSanitizer, in a build of its own (it cannot share one with AddressSanitizer): scripts/test
+# builds modalisd, the plugins and the test binaries with it and runs the tests labelled
+# `concurrent`. tests/sanitizers/absl_mutex_tsan.cc makes absl::Mutex visible to it.
+option(MODALIS_TSAN "Build with ThreadSanitizer (clang; not with MODALIS_SANITIZE)" OFF)
+if(MODALIS_TSAN)
+  if(MODALIS_SANITIZE)
+    message(FATAL_ERROR "MODALIS_TSAN and MODALIS_SANITIZE need separate build directories")
+  endif()
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "MODALIS_TSAN needs clang: -DCMAKE_CXX_COMPILER=clang++-14")
+  endif()
+  set(MODALIS_SANITIZER_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+  add_compile_options(${MODALIS_SANITIZER_FLAGS}
+    -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan_ignorelist.txt)
+  add_link_options(${MODALIS_SANITIZER_FLAGS})
+endif()
+
 # libFuzzer targets under fuzz/: clang only, and only on request (they run the sanitizers too).
 option(MODALIS_FUZZ "Build the libFuzzer targets in fuzz/ (clang)" OFF)
 if(MODALIS_FUZZ AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "MODALIS_FUZZ needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++-14")
 endif()
+
+# For MODALIS_TSAN, after find_package(absl): routes our calls of absl::Mutex and absl::CondVar
+# through tests/sanitizers/absl_mutex_tsan.cc (Debian's Abseil is not instrumented), which
+# modalis_core links, so every program built on it has the wrappers.
+function(modalis_tsan_absl_mutex)
+  get_target_property(absl_include absl::base INTERFACE_INCLUDE_DIRECTORIES)
+  file(STRINGS ${absl_include}/absl/base/options.h absl_ns
+       REGEX "^#define ABSL_OPTION_INLINE_NAMESPACE_NAME ")
+  string(REGEX REPLACE ".* " "" absl_ns "${absl_ns}")
+  if(absl_ns STREQUAL "")
+    # The mangled names below assume absl::<inline namespace>::Mutex, as Debian builds it.
+    message(FATAL_ERROR "MODALIS_TSAN expects an Abseil built with an inline namespace")
+  endif()
+  string(LENGTH "${absl_ns}" absl_ns_length)
+  set(mangled_ns "4absl${absl_ns_length}${absl_ns}")
+  add_library(modalis_tsan_absl_mutex STATIC
+              ${PROJECT_SOURCE_DIR}/tests/sanitizers/absl_mutex_tsan.cc)
+  target_compile_definitions(modalis_tsan_absl_mutex
+                             PRIVATE MODALIS_ABSL_MANGLED_NS="${mangled_ns}")
+  target_link_libraries(modalis_tsan_absl_mutex PUBLIC absl::synchronization absl::time)
+  # ld resolves the shared libraries' references through --wrap too, so the wrappers must not be
+  # hidden; at run time those libraries still call Abseil directly.
+  set_target_properties(modalis_tsan_absl_mutex PROPERTIES CXX_VISIBILITY_PRESET default)
+  foreach(fn 5Mutex4LockEv 5Mutex6UnlockEv 5Mutex7TryLockEv 5Mutex10ReaderLockEv
+             5Mutex12ReaderUnlockEv 5Mutex13ReaderTryLockEv 5MutexD1Ev 5MutexD2Ev
+             7CondVar4WaitEPNS0_5MutexE 7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE)
+    target_link_options(modalis_tsan_absl_mutex INTERFACE "LINKER:--wrap=_ZN${mangled_ns}${fn}")
+  endforeach()
+endfunction()

@@ -64,9 +64,9 @@ RuleSetCandidate Engine::Validate(const RuleSource& source) const {
 
 absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::Reload(
     const std::string& expected_sha256) {
-  std::lock_guard reload_lock(reload_mu_);
+  absl::MutexLock reload_lock(&reload_mu_);
   auto result = ReloadLocked(expected_sha256);
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   status_.last_reload_at_ms = NowMs();
   status_.last_reload_error = result.ok() ? "" : std::string(result.status().message());
   if (!result.ok()) {
@@ -119,7 +119,7 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::ReloadLocked(
 }
 
 EngineStatus Engine::status() const {
-  std::lock_guard lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return status_;
 }
 
@@ -178,19 +178,23 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& confi
   }
   auto engine =
       std::unique_ptr<Engine>(new Engine(config, std::move(plugins), std::move(last_good)));
-  const auto& serving = *engine->status_.rules;
-  engine->status_.serving_last_good = true;
-  engine->status_.last_reload_at_ms = engine->status_.activated_at_ms;
-  engine->status_.last_reload_error = "serving the last rule set that went live (" + serving.id +
-                                      " " + serving.version + ", sha256 " + serving.sha256 +
-                                      ") because the rule files cannot be used; fix them, then "
-                                      "reload: " +
-                                      std::string(from_files.status().message());
+  {
+    // No other thread can see the engine yet; the lock is for the analysis, not for them.
+    absl::MutexLock lock(&engine->mu_);
+    EngineStatus& status = engine->status_;
+    const auto& serving = *status.rules;
+    status.serving_last_good = true;
+    status.last_reload_at_ms = status.activated_at_ms;
+    status.last_reload_error = "serving the last rule set that went live (" + serving.id + " " +
+                               serving.version + ", sha256 " + serving.sha256 +
+                               ") because the rule files cannot be used; fix them, then reload: " +
+                               std::string(from_files.status().message());
+  }
   return engine;
 }
 
 std::shared_ptr<const CompiledRuleSet> Engine::rules() const {
-  std::lock_guard lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return status_.rules;
 }
 

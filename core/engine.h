@@ -10,12 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "core/common/diagnostic.h"
 #include "core/findings/findings.h"
 #include "core/plan/golden_cases.h"
@@ -112,13 +113,14 @@ class Engine {
   Engine(EngineConfig config, std::shared_ptr<const PluginRegistry> plugins,
          std::shared_ptr<const CompiledRuleSet> rules);
   absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> ReloadLocked(
-      const std::string& expected_sha256);
+      const std::string& expected_sha256) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const EngineConfig config_;
   const std::shared_ptr<const PluginRegistry> plugins_;
-  std::mutex reload_mu_;  // one reload at a time; never held on the request path
-  mutable std::mutex mu_;
-  EngineStatus status_;  // guarded by mu_
+  // One reload at a time; never held on the request path. Taken before mu_, never after.
+  absl::Mutex reload_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable absl::Mutex mu_;
+  EngineStatus status_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace modalis

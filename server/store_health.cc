@@ -20,17 +20,17 @@ StoreHealthMonitor::~StoreHealthMonitor() { Stop(); }
 
 void StoreHealthMonitor::Stop() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_) return;
     stopped_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   if (prober_.joinable()) prober_.join();
 }
 
 void StoreHealthMonitor::OnChange(const WriteHealth& health) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_ || writable_ == health.writable) return;
     writable_ = health.writable;
     health_->SetServingStatus(health.writable);
@@ -45,22 +45,28 @@ void StoreHealthMonitor::OnChange(const WriteHealth& health) {
         *log_, true, "store_unwritable",
         "health is NOT_SERVING until a write succeeds: " + std::string(health.cause.message()));
   }
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 void StoreHealthMonitor::ProbeLoop() {
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   while (!stopped_) {
     if (writable_) {
-      wake_.wait(lock, [this] { return stopped_ || !writable_; });
+      wake_.Wait(&mu_);
       continue;
     }
-    if (wake_.wait_for(lock, probe_interval_, [this] { return stopped_ || writable_; })) continue;
-    lock.unlock();
+    // A deadline, not a timeout per wait: wake-ups that change nothing do not postpone the probe.
+    const absl::Time probe_at = absl::Now() + absl::FromChrono(probe_interval_);
+    while (!stopped_ && !writable_ && !wake_.WaitWithDeadline(&mu_, probe_at)) {
+    }
+    if (stopped_ || writable_) continue;
+    // Not under mu_: the store calls OnChange, which takes it, from its writer thread.
+    mu_.Unlock();
     // Its outcome reaches OnChange through the store's listener; nothing to do with it here.
     store_.ProbeWriteAsync([](absl::Status) {});
-    lock.lock();
+    mu_.Lock();
   }
+  mu_.Unlock();
 }
 
 }  // namespace modalis

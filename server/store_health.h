@@ -12,11 +12,11 @@
 #include <spdlog/logger.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "core/store/store.h"
 
 namespace modalis {
@@ -41,10 +41,10 @@ class StoreHealthMonitor {
   std::shared_ptr<spdlog::logger> log_;
   const std::chrono::milliseconds probe_interval_;
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool writable_ = true;  // guarded by mu_
-  bool stopped_ = false;  // guarded by mu_
+  absl::Mutex mu_;
+  absl::CondVar wake_;  // signalled when writable_ or stopped_ changes
+  bool writable_ ABSL_GUARDED_BY(mu_) = true;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::thread prober_;
 };
 

@@ -8,19 +8,19 @@
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <deque>
 #include <iterator>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "core/common/sha256.h"
 #include "core/plan/plan_json.h"
 
@@ -581,12 +581,12 @@ class SqliteStore final : public Store {
 
   void Close() override {
     {
-      std::lock_guard lock(queue_mu_);
+      absl::MutexLock lock(&queue_mu_);
       closing_ = true;
     }
-    queue_cv_.notify_all();
+    queue_cv_.SignalAll();
     // The writer drains the queue before it exits, so every queued write is answered.
-    std::lock_guard join_lock(join_mu_);
+    absl::MutexLock join_lock(&join_mu_);
     if (thread_.joinable()) thread_.join();
   }
 
@@ -841,12 +841,12 @@ class SqliteStore final : public Store {
   }
 
   WriteHealth write_health() const override {
-    std::lock_guard lock(health_mu_);
+    absl::MutexLock lock(&health_mu_);
     return health_;
   }
 
   void SetWriteHealthListener(std::function<void(const WriteHealth&)> listener) override {
-    std::lock_guard lock(health_mu_);
+    absl::MutexLock lock(&health_mu_);
     health_listener_ = std::move(listener);
   }
 
@@ -897,7 +897,7 @@ class SqliteStore final : public Store {
   void Enqueue(WriteOp op) {
     absl::Status refused;
     {
-      std::lock_guard lock(queue_mu_);
+      absl::MutexLock lock(&queue_mu_);
       if (closing_) {
         refused = absl::UnavailableError(std::string(op.what) + ": the store is shutting down");
       } else if (queue_.size() >= options_.queue_capacity) {
@@ -913,15 +913,15 @@ class SqliteStore final : public Store {
       op.done(refused);
       return;
     }
-    queue_cv_.notify_one();
+    queue_cv_.Signal();
   }
 
   void WriterLoop() {
     std::vector<WriteOp> batch;
     while (true) {
       {
-        std::unique_lock lock(queue_mu_);
-        queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+        absl::MutexLock lock(&queue_mu_);
+        while (queue_.empty() && !closing_) queue_cv_.Wait(&queue_mu_);
         if (queue_.empty()) break;  // closing and drained
         // Whatever queued while the previous batch was committing goes into this one: the batch
         // grows with the load, and a lone write does not wait for company.
@@ -1068,7 +1068,7 @@ class SqliteStore final : public Store {
   void SetHealth(WriteHealth health) {
     std::function<void(const WriteHealth&)> listener;
     {
-      std::lock_guard lock(health_mu_);
+      absl::MutexLock lock(&health_mu_);
       if (health_.writable == health.writable && health_.cause == health.cause) return;
       health_ = health;
       listener = health_listener_;
@@ -1082,8 +1082,8 @@ class SqliteStore final : public Store {
       -> decltype(body(std::declval<SQLite::Database&>())) {
     SQLite::Database* db = nullptr;
     {
-      std::unique_lock lock(readers_mu_);
-      readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+      absl::MutexLock lock(&readers_mu_);
+      while (idle_readers_.empty()) readers_cv_.Wait(&readers_mu_);
       db = idle_readers_.back();
       idle_readers_.pop_back();
     }
@@ -1092,10 +1092,10 @@ class SqliteStore final : public Store {
       SQLite::Database* db;
       ~Return() {
         {
-          std::lock_guard lock(self->readers_mu_);
+          absl::MutexLock lock(&self->readers_mu_);
           self->idle_readers_.push_back(db);
         }
-        self->readers_cv_.notify_one();
+        self->readers_cv_.Signal();
       }
     } give_back{this, db};
     try {
@@ -1135,21 +1135,22 @@ class SqliteStore final : public Store {
   const SqliteStoreOptions options_;
   WriterConnection writer_;  // used only by thread_
 
-  mutable std::mutex health_mu_;
-  WriteHealth health_;                                       // guarded by health_mu_
-  std::function<void(const WriteHealth&)> health_listener_;  // guarded by health_mu_
+  mutable absl::Mutex health_mu_;
+  WriteHealth health_ ABSL_GUARDED_BY(health_mu_);
+  std::function<void(const WriteHealth&)> health_listener_ ABSL_GUARDED_BY(health_mu_);
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<WriteOp> queue_;  // guarded by queue_mu_
-  bool closing_ = false;       // guarded by queue_mu_
-  std::mutex join_mu_;
-  std::thread thread_;
+  absl::Mutex queue_mu_;
+  absl::CondVar queue_cv_;  // signalled when queue_ grows or closing_ is set
+  std::deque<WriteOp> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Close() may be called from several threads (and again by the destructor); one joins.
+  absl::Mutex join_mu_;
+  std::thread thread_ ABSL_GUARDED_BY(join_mu_);
 
   std::vector<std::unique_ptr<SQLite::Database>> readers_;
-  std::mutex readers_mu_;
-  std::condition_variable readers_cv_;
-  std::vector<SQLite::Database*> idle_readers_;  // guarded by readers_mu_
+  absl::Mutex readers_mu_;
+  absl::CondVar readers_cv_;  // signalled when a connection returns to idle_readers_
+  std::vector<SQLite::Database*> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
 };
 
 absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_only) {

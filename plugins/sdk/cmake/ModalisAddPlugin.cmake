@@ -17,7 +17,7 @@ function(modalis_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON)
   # Sanitizer runtimes are linked into the executable only, so a sanitized plugin rightly refers
   # to symbols the host provides; -z defs stays on for every other build.
-  if(NOT MODALIS_SANITIZE)
+  if(NOT MODALIS_SANITIZE AND NOT MODALIS_TSAN)
     target_link_options(${name} PRIVATE "LINKER:-z,defs")
   endif()
   if(ARG_OUTPUT_DIRECTORY)

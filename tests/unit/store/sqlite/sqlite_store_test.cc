@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "tests/support/store_samples.h"
 #include "tests/support/temp_dir.h"
@@ -241,6 +242,43 @@ TEST(SqliteStoreTest, FullQueueIsResourceExhaustedNotAHang) {
   // After Close every write is answered; later ones are refused, not lost silently.
   auto late = store->PutPlan(SamplePlan("pl_late"));
   EXPECT_EQ(late.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// The writer thread commits batches while readers use the pool and callers ask for the write
+// health: every acknowledged plan is readable at once, and every plan is stored once.
+TEST(SqliteStoreTest, ReadersAndWritersAtOnceSeeEveryAcknowledgedPlan) {
+  testing::TempDir dir;
+  SqliteStoreOptions options;
+  options.max_batch = 8;
+  auto store = Open(dir.file("m.db"), options);
+  constexpr int kWriters = 3, kPlansEach = 40, kReaders = 3;
+  std::atomic<int> written{0}, writers_left{kWriters}, read_failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kPlansEach; ++i) {
+        const std::string id = "pl_" + std::to_string(w) + "_" + std::to_string(i);
+        if (!store->PutPlan(SamplePlan(id)).ok() || !store->GetPlan(id).ok()) ++read_failures;
+        ++written;
+      }
+      --writers_left;
+    });
+  }
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&] {
+      while (writers_left > 0) {
+        auto page = store->ListPlans("P-0001", 20, "");
+        if (!page.ok() || !store->write_health().writable) ++read_failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(read_failures.load(), 0);
+  EXPECT_EQ(written.load(), kWriters * kPlansEach);
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->audit_records, kWriters * kPlansEach);
 }
 
 TEST(SqliteStoreTest, FeedbackPerStepIsValidated) {
