@@ -71,7 +71,7 @@ TEST(LoadTest, ReloadsUnderLoadNeverFailARequest) {
   for (int i = 1; std::chrono::steady_clock::now() < limit &&
                   (std::chrono::steady_clock::now() < end || reloads + reload_failures <= 20);
        ++i) {
-    const std::string version = "0.2." + std::to_string(i % 2);
+    const std::string version = "0.3." + std::to_string(i % 2);
     std::string text = original;
     text.replace(text.find("\"version\": \"0.3.0\""), 18, "\"version\": \"" + version + "\"");
     testing::WriteText(file + ".tmp", text);

@@ -23,7 +23,7 @@ TEST(EngineConcurrencyTest, PlansDuringReloadsEachUseOneWholeRuleSet) {
                         std::filesystem::copy_options::recursive);
   const std::string file = rules.file("lower-back-pain.rules.json");
   const std::string original = testing::ReadText(file);
-  ASSERT_NE(original.find("\"version\": \"0.2.0\""), std::string::npos);
+  ASSERT_NE(original.find("\"version\": \"0.3.0\""), std::string::npos);
 
   EngineConfig config;
   config.rules_dir = rules.path();
@@ -59,9 +59,9 @@ TEST(EngineConcurrencyTest, PlansDuringReloadsEachUseOneWholeRuleSet) {
   int reloads = 0;
   std::set<std::string> activated;
   for (int i = 1; i <= 12; ++i) {
-    const std::string version = "0.2." + std::to_string(i % 2);
+    const std::string version = "0.3." + std::to_string(i % 2);
     std::string text = original;
-    text.replace(text.find("\"version\": \"0.2.0\""), 18, "\"version\": \"" + version + "\"");
+    text.replace(text.find("\"version\": \"0.3.0\""), 18, "\"version\": \"" + version + "\"");
     testing::WriteText(file + ".tmp", text);
     std::filesystem::rename(file + ".tmp", file);
     auto reloaded = (*engine)->Reload();
@@ -81,8 +81,8 @@ TEST(EngineConcurrencyTest, PlansDuringReloadsEachUseOneWholeRuleSet) {
   EXPECT_EQ(mixed.load(), 0);
   EXPECT_GT(plans.load(), 0);
   EXPECT_EQ(reloads, 12);
-  EXPECT_EQ(activated, (std::set<std::string>{"0.2.0", "0.2.1"}));
-  EXPECT_EQ((*engine)->rules()->version, "0.2.0");
+  EXPECT_EQ(activated, (std::set<std::string>{"0.3.0", "0.3.1"}));
+  EXPECT_EQ((*engine)->rules()->version, "0.3.0");
 }
 
 }  // namespace
