@@ -2,8 +2,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/commands.h"
 #include "adapters/paths.h"
+#include "cli/commands.h"
 
 namespace modalis::cli {
 

@@ -3,11 +3,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "adapters/plan_proto.h"
 #include "cli/commands.h"
 #include "cli/plan_text.h"
 #include "cli/rule_candidate.h"
 #include "core/engine.h"
-#include "adapters/plan_proto.h"
 
 namespace modalis::cli {
 namespace {

@@ -1,8 +1,8 @@
 // modalis token add | list | remove: bearer tokens for client apps; only their hashes are stored.
 #include <iostream>
 
-#include "cli/commands.h"
 #include "adapters/token_file.h"
+#include "cli/commands.h"
 
 namespace modalis::cli {
 namespace {

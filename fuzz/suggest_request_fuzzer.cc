@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "adapters/plan_proto.h"
+#include "adapters/suggest_request.h"
 #include "core/engine.h"
 #include "fuzz/fuzz_support.h"
 #include "modalis/v1/plan_service.pb.h"
-#include "adapters/plan_proto.h"
-#include "adapters/suggest_request.h"
 
 namespace {
 

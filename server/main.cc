@@ -22,10 +22,10 @@
 #include "server/store_health.h"
 #include "server/transport_limits.h"
 
+#include "adapters/paths.h"
 #include "server/access_log.h"
 #include "server/auth.h"
 #include "server/file_checks.h"
-#include "adapters/paths.h"
 #include "server/plan_service.h"
 #include "server/rules_admin_service.h"
 #include "server/rules_watcher.h"
@@ -170,7 +170,8 @@ int Run(const modalis::ServerOptions& options) {
     std::cerr << "modalisd: " << engine.status().message() << "\n";
     const bool missing_plugin =
         std::any_of(diagnostics.begin(), diagnostics.end(), [](const modalis::Diagnostic& d) {
-          return d.is(modalis::diagnostic_id::kUnknownModality) && d.severity == modalis::Diagnostic::Severity::kError;
+          return d.is(modalis::diagnostic_id::kUnknownModality) &&
+                 d.severity == modalis::Diagnostic::Severity::kError;
         });
     if (missing_plugin) {
       std::cerr << "modalisd: to serve plans that show such a modality as unavailable, start with "

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include "adapters/plan_proto.h"
 #include "bench/load/driver.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/echo_size.h"
@@ -32,7 +33,6 @@
 #include "core/common/status_macros.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "adapters/plan_proto.h"
 
 namespace modalis::load {
 namespace {

@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <future>
 
+#include "adapters/plan_proto.h"
 #include "core/plugins/plugin_host.h"
 #include "core/rules/compiler.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
-#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/store_samples.h"

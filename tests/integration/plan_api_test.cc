@@ -5,10 +5,10 @@
 
 #include <cstdio>
 
+#include "adapters/plan_proto.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
-#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "adapters/plan_proto.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
-#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"

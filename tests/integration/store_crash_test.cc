@@ -12,9 +12,9 @@
 #include <mutex>
 #include <thread>
 
+#include "adapters/plan_proto.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
-#include "adapters/plan_proto.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"

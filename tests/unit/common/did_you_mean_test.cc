@@ -5,8 +5,8 @@
 namespace modalis {
 namespace {
 
-const std::vector<std::string> kCodes = {"pregnant", "pregnancy_trimester", "pain_nprs",
-                                         "pain_days_per_week", "min", "max"};
+const std::vector<std::string> kCodes = {
+    "pregnant", "pregnancy_trimester", "pain_nprs", "pain_days_per_week", "min", "max"};
 
 TEST(DidYouMeanTest, SuggestsTheNearestCode) {
   EXPECT_EQ(DidYouMean("pregnnant", kCodes), "pregnant");

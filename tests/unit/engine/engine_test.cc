@@ -71,10 +71,10 @@ TEST_F(EngineTest, AMissingPluginIsRefusedUnlessAllowed) {
   ASSERT_FALSE(refused.ok());
   bool named = false;
   for (const Diagnostic& d : diagnostics) {
-    named = named || (d.is(diagnostic_id::kUnknownModality) &&
-                      d.severity == Diagnostic::Severity::kError &&
-                      d.text().find("does not go live") != std::string::npos &&
-                      d.text().find("Plans will show") == std::string::npos);
+    named = named ||
+            (d.is(diagnostic_id::kUnknownModality) && d.severity == Diagnostic::Severity::kError &&
+             d.text().find("does not go live") != std::string::npos &&
+             d.text().find("Plans will show") == std::string::npos);
   }
   EXPECT_TRUE(named) << FormatDiagnostics(diagnostics);
 

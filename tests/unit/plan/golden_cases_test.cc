@@ -11,7 +11,8 @@ namespace {
 
 RuleSource::File Cases(const std::string& text) { return {"test.cases.json", text}; }
 
-const char* kScreenedRedFlagsNo = R"("rf_saddle_anaesthesia": false, "rf_bladder_dysfunction": false,
+const char* kScreenedRedFlagsNo =
+    R"("rf_saddle_anaesthesia": false, "rf_bladder_dysfunction": false,
   "rf_bowel_dysfunction": false, "rf_sexual_dysfunction": false,
   "rf_bilateral_leg_symptoms": false, "rf_progressive_neuro_deficit": false)";
 
@@ -21,7 +22,8 @@ TEST(GoldenCasesTest, APassingAndAFailingCase) {
      "findings": {"rf_saddle_anaesthesia": true},
      "expect": {"status": "REFERRED", "referral": "EMERGENCY", "steps": []}},
     {"id": "wrong", "description": "screened, expected wrongly to be referred",
-     "findings": {)") + kScreenedRedFlagsNo + R"(},
+     "findings": {)") + kScreenedRedFlagsNo +
+                           R"(},
      "expect": {"referral": "EMERGENCY"}}]})";
   const GoldenReport report = RunGoldenCases(*testing::DefaultRules(), {Cases(text)});
   ASSERT_EQ(report.cases.size(), 2u) << FormatGoldenReport(report, true);

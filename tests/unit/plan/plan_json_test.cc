@@ -27,8 +27,11 @@ Plan Sample() {
   step.rationale = "trigger points";
   step.rule_ids = {"suggest.myofascial"};
   p.steps.push_back(step);
-  p.exclusions.push_back({"dry_needling", "needle phobia", Exclusion::Severity::kAbsolute,
-                          "plugin:dry_needling", {"needle_phobia"}});
+  p.exclusions.push_back({"dry_needling",
+                          "needle phobia",
+                          Exclusion::Severity::kAbsolute,
+                          "plugin:dry_needling",
+                          {"needle_phobia"}});
   p.advice.push_back({"stay_active", "Keep moving."});
   p.course = Course{Frequency::kFortnightly, 2, 3, 2};
   p.missing_findings.push_back({"rf_fever_or_unwell", "ask", {"ask", "needed for review"}});
