@@ -90,6 +90,12 @@ class Modality {
                                                 const ReadSlots& slots) const = 0;
 };
 
+// Resolves finding codes against `vocabulary`, in order: what Modality::Bind does with the codes a
+// modality reads. A code the vocabulary lacks reads as unknown (kNoSlot) and is added to
+// `unresolved`.
+ReadSlots BindCodes(const std::vector<std::string>& codes, const Vocabulary& vocabulary,
+                    std::vector<std::string>* unresolved);
+
 // The modalities a rule set may name, sorted by id: all the compiler and planner need from
 // whatever loaded them.
 class ModalitySet {

@@ -4,6 +4,18 @@
 
 namespace modalis {
 
+ReadSlots BindCodes(const std::vector<std::string>& codes, const Vocabulary& vocabulary,
+                    std::vector<std::string>* unresolved) {
+  ReadSlots slots;
+  slots.reserve(codes.size());
+  for (const std::string& code : codes) {
+    const FindingDef* def = vocabulary.Find(code);
+    slots.push_back(def == nullptr ? kNoSlot : def->slot);
+    if (def == nullptr && unresolved != nullptr) unresolved->push_back(code);
+  }
+  return slots;
+}
+
 ModalitySet::ModalitySet(std::vector<std::shared_ptr<const Modality>> modalities)
     : modalities_(std::move(modalities)) {
   std::sort(modalities_.begin(), modalities_.end(),

@@ -187,13 +187,7 @@ class PluginModality final : public Modality {
 
   ReadSlots Bind(const Vocabulary& vocabulary,
                  std::vector<std::string>* unresolved) const override {
-    ReadSlots slots;
-    for (const std::string& code : info_.reads) {
-      const FindingDef* def = vocabulary.Find(code);
-      slots.push_back(def == nullptr ? kNoSlot : def->slot);
-      if (def == nullptr && unresolved != nullptr) unresolved->push_back(code);
-    }
-    return slots;
+    return BindCodes(info_.reads, vocabulary, unresolved);
   }
 
   std::string ValidateParams(std::string_view params_json) const override {

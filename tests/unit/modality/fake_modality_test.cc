@@ -31,13 +31,7 @@ class FakeModality : public Modality {
   const ModalityInfo& info() const override { return info_; }
   ReadSlots Bind(const Vocabulary& vocabulary,
                  std::vector<std::string>* unresolved) const override {
-    ReadSlots slots;
-    for (const std::string& code : info_.reads) {
-      const FindingDef* def = vocabulary.Find(code);
-      slots.push_back(def == nullptr ? kNoSlot : def->slot);
-      if (def == nullptr) unresolved->push_back(code);
-    }
-    return slots;
+    return BindCodes(info_.reads, vocabulary, unresolved);
   }
   std::string ValidateParams(std::string_view params_json) const override {
     return params_json == "{}" ? "" : "the fake takes no params";

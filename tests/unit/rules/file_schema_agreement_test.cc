@@ -7,16 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
-
 #include "core/common/json_document.h"
 #include "core/findings/findings.h"
 #include "core/findings/vocabulary.h"
 #include "core/plan/golden_cases.h"
 #include "tests/support/engine_fixture.h"
+#include "tests/support/schema_check.h"
 #include "tests/support/temp_dir.h"
 
 namespace modalis {
@@ -117,20 +113,7 @@ json BaseOf(Kind kind) {
 
 // Problems the shipped schema finds in `document`; "" when it is valid.
 std::string SchemaProblems(const json& document, Kind kind) {
-  const json schema_json =
-      json::parse(testing::ReadText(testing::RulesDir() + "/schema/" + SchemaOf(kind)));
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  if (validator.validate(schema, target, &results)) return {};
-  std::string out;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) out += error.description + "\n";
-  return out.empty() ? "invalid\n" : out;
+  return testing::SchemaProblems(document, std::string("schema/") + SchemaOf(kind));
 }
 
 // What the loader of `kind` prints about `text`, one diagnostic a line ("" when it accepts it).

@@ -4,39 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "tests/support/engine_fixture.h"
+#include "tests/support/schema_check.h"
 
 namespace modalis {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Problems of `document` against rules/<schema_path>, one per line; "" when it is valid.
-std::string Validate(const json& document, const std::string& schema_path) {
-  const json schema_json = json::parse(testing::ReadText(testing::RulesDir() + "/" + schema_path));
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  if (validator.validate(schema, target, &results)) return {};
-  std::string out;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    std::string where;
-    for (const std::string& c : error.context) where += c;
-    out += where + ": " + error.description + "\n";
-  }
-  return out.empty() ? "invalid\n" : out;
-}
 
 TEST(RulesSchemaTest, EveryShippedFileMatchesTheSchemaItNames) {
   size_t checked = 0;
@@ -48,7 +24,7 @@ TEST(RulesSchemaTest, EveryShippedFileMatchesTheSchemaItNames) {
     const std::string schema = document["$schema"];
     ASSERT_EQ(schema.rfind("schema/", 0), 0u) << schema;
     ASSERT_TRUE(fs::exists(testing::RulesDir() + "/" + schema)) << schema;
-    EXPECT_EQ(Validate(document, schema), "");
+    EXPECT_EQ(testing::SchemaProblems(document, schema), "");
     ++checked;
   }
   EXPECT_GE(checked, 3u);  // manifest, vocabulary, rule set (and golden cases when present)
@@ -61,32 +37,34 @@ json DefaultRules() {
 TEST(RulesSchemaTest, RuleSetSchemaRefusesTypicalMistakes) {
   json misspelt_operator = DefaultRules();
   misspelt_operator["rules"][0]["when"] = {{"finding", "pregnant"}, {"equal", true}};
-  EXPECT_NE(Validate(misspelt_operator, "schema/rule-set.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(misspelt_operator, "schema/rule-set.schema.json"), "");
 
   json two_tests = DefaultRules();
   two_tests["rules"][0]["when"] = {{"finding", "pain_nprs"}, {"above", 3}, {"below", 8}};
-  EXPECT_NE(Validate(two_tests, "schema/rule-set.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(two_tests, "schema/rule-set.schema.json"), "");
 
   json empty_group = DefaultRules();
   empty_group["rules"][0]["when"] = {{"all", json::array()}};
-  EXPECT_NE(Validate(empty_group, "schema/rule-set.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(empty_group, "schema/rule-set.schema.json"), "");
 
   json bad_urgency = DefaultRules();
   bad_urgency["rules"][0]["then"][0]["refer"]["urgency"] = "soon";
-  EXPECT_NE(Validate(bad_urgency, "schema/rule-set.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(bad_urgency, "schema/rule-set.schema.json"), "");
 
   json nested_ok = DefaultRules();
   nested_ok["rules"][0]["when"] = {
       {"not", {{"any", {{{"finding", "age"}, {"between", {20, 50}}}, "always"}}}}};
-  EXPECT_EQ(Validate(nested_ok, "schema/rule-set.schema.json"), "");
+  EXPECT_EQ(testing::SchemaProblems(nested_ok, "schema/rule-set.schema.json"), "");
 }
 
 TEST(RulesSchemaTest, VocabularyManifestAndCaseSchemasRefuseMistakes) {
   json vocabulary = json::parse(testing::ReadText(testing::RulesDir() + "/vocabulary.json"));
   vocabulary["findings"]["pregnant"]["type"] = "bool";
-  EXPECT_NE(Validate(vocabulary, "schema/vocabulary.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(vocabulary, "schema/vocabulary.schema.json"), "");
 
-  EXPECT_NE(Validate(json{{"vocabulary", "vocabulary.json"}}, "schema/manifest.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(json{{"vocabulary", "vocabulary.json"}},
+                                    "schema/manifest.schema.json"),
+            "");
 
   const json good_case = json::parse(R"({"$schema": "schema/cases.schema.json", "cases": [
     {"id": "desk-worker", "description": "d", "source": "s",
@@ -99,16 +77,16 @@ TEST(RulesSchemaTest, VocabularyManifestAndCaseSchemasRefuseMistakes) {
                 "course": {"frequency": "weekly", "sessions_min": 4, "sessions_max": 6,
                            "review_after_sessions": 4},
                 "cautions_include": {"stretching_active_release": ["osteoporosis"]}}}]})");
-  EXPECT_EQ(Validate(good_case, "schema/cases.schema.json"), "");
+  EXPECT_EQ(testing::SchemaProblems(good_case, "schema/cases.schema.json"), "");
   json bad_status = good_case;
   bad_status["cases"][0]["expect"]["status"] = "DONE";
-  EXPECT_NE(Validate(bad_status, "schema/cases.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(bad_status, "schema/cases.schema.json"), "");
   json no_course = good_case;
   no_course["cases"][0]["expect"]["course"] = "nothing";
-  EXPECT_NE(Validate(no_course, "schema/cases.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(no_course, "schema/cases.schema.json"), "");
   json unknown_expectation = good_case;
   unknown_expectation["cases"][0]["expect"]["step"] = json::array();
-  EXPECT_NE(Validate(unknown_expectation, "schema/cases.schema.json"), "");
+  EXPECT_NE(testing::SchemaProblems(unknown_expectation, "schema/cases.schema.json"), "");
 }
 
 }  // namespace
