@@ -53,7 +53,6 @@ void RuleCompiler::CompilePluginSafety(const std::string& modality) {
         rule.root = CompileCondition(j["when"], p + "/when", 1);
       }
       rule.actions.push_back(std::move(a));
-      rule.acts_when_undecided = floor;
       out_->rules.push_back(std::move(rule));
     }
   }
@@ -237,10 +236,6 @@ void RuleCompiler::CompileRule(const Json& j, const std::string& pointer) {
       CompileAction(j["then"][i], pointer + "/then/" + std::to_string(i), &rule);
     }
   }
-  rule.acts_when_undecided =
-      std::any_of(rule.actions.begin(), rule.actions.end(), [](const Action& a) {
-        return a.kind == Action::Kind::kRefer || a.kind == Action::Kind::kExclude;
-      });
   out_->rules.push_back(std::move(rule));
 }
 

@@ -27,29 +27,29 @@ struct SlotConstraint {
 
 class Checker {
  public:
-  explicit Checker(const CompiledRuleSet& rs) : rs_(rs) {}
+  explicit Checker(const CompiledRuleSet& rs) : rs_(rs), graph_(rs.conditions()) {}
 
   std::string NeverTrue(uint32_t index) const {
-    const Node& n = rs_.nodes[index];
+    const Node& n = graph_.node(index);
     switch (n.kind) {
       case Node::Kind::kAlways:
         return {};
       case Node::Kind::kTest:
-        return TestNeverTrue(rs_.tests[n.first]);
+        return TestNeverTrue(graph_.test(n));
       case Node::Kind::kNot:
-        return NeverFalse(rs_.children[n.first]);
+        return NeverFalse(graph_.children(n)[0]);
       case Node::Kind::kAny: {
         std::string why;
-        for (uint32_t i = 0; i < n.count; ++i) {
-          std::string w = NeverTrue(rs_.children[n.first + i]);
+        for (uint32_t child : graph_.children(n)) {
+          std::string w = NeverTrue(child);
           if (w.empty()) return {};
           why = std::move(w);
         }
         return why;
       }
       case Node::Kind::kAll: {
-        for (uint32_t i = 0; i < n.count; ++i) {
-          if (std::string w = NeverTrue(rs_.children[n.first + i]); !w.empty()) return w;
+        for (uint32_t child : graph_.children(n)) {
+          if (std::string w = NeverTrue(child); !w.empty()) return w;
         }
         return Contradiction(index);
       }
@@ -59,9 +59,9 @@ class Checker {
 
  private:
   std::string NeverFalse(uint32_t index) const {
-    const Node& n = rs_.nodes[index];
+    const Node& n = graph_.node(index);
     if (n.kind == Node::Kind::kAlways) return "'not' of \"always\" is never true";
-    if (n.kind == Node::Kind::kNot) return NeverTrue(rs_.children[n.first]);
+    if (n.kind == Node::Kind::kNot) return NeverTrue(graph_.children(n)[0]);
     return {};
   }
 
@@ -154,24 +154,24 @@ class Checker {
   // Members of nested "all" groups count as members of the outer one.
   void Gather(uint32_t index, std::map<SlotId, SlotConstraint>* out, std::map<uint32_t, bool>* seen,
               std::string* clash) const {
-    const Node& n = rs_.nodes[index];
+    const Node& n = graph_.node(index);
     if (n.kind == Node::Kind::kAll) {
-      for (uint32_t i = 0; i < n.count; ++i) Gather(rs_.children[n.first + i], out, seen, clash);
+      for (uint32_t child : graph_.children(n)) Gather(child, out, seen, clash);
       return;
     }
     bool negated = false;
     uint32_t test_node = index;
     if (n.kind == Node::Kind::kNot) {
       negated = true;
-      test_node = rs_.children[n.first];
+      test_node = graph_.children(n)[0];
     }
     if (auto [it, inserted] = seen->emplace(test_node, negated);
         !inserted && it->second != negated) {
       *clash = "it asks for a condition and for its opposite at the same time";
     }
-    const Node& tn = rs_.nodes[test_node];
+    const Node& tn = graph_.node(test_node);
     if (tn.kind != Node::Kind::kTest) return;
-    const Test& t = rs_.tests[tn.first];
+    const Test& t = graph_.test(tn);
     Constrain(t, negated, Def(t.slot), &(*out)[t.slot]);
   }
 
@@ -205,6 +205,7 @@ class Checker {
   }
 
   const CompiledRuleSet& rs_;
+  const ConditionGraph& graph_;
 };
 
 bool SameActions(const Rule& a, const Rule& b) {
@@ -222,10 +223,6 @@ bool SameActions(const Rule& a, const Rule& b) {
 }
 
 }  // namespace
-
-std::string WhyNeverTrue(const CompiledRuleSet& rules, uint32_t node) {
-  return Checker(rules).NeverTrue(node);
-}
 
 void AnalyseRules(const CompiledRuleSet& rs, const JsonDocument& doc,
                   std::vector<Diagnostic>* diagnostics) {
@@ -260,7 +257,8 @@ void AnalyseRules(const CompiledRuleSet& rs, const JsonDocument& doc,
     }
     for (size_t j = 0; j < i; ++j) {
       const CourseRule& earlier = rs.course_rules[j];
-      if (earlier.root == r.root || rs.nodes[earlier.root].kind == Node::Kind::kAlways) {
+      if (earlier.root == r.root ||
+          rs.conditions().node(earlier.root).kind == Node::Kind::kAlways) {
         warn(r.pointer + "/when", "never-fires",
              "course rule '" + r.id + "' can never apply: course rule '" + earlier.id +
                  "' comes first and matches whenever this one does");

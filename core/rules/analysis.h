@@ -15,8 +15,4 @@ namespace modalis {
 void AnalyseRules(const CompiledRuleSet& rules, const JsonDocument& doc,
                   std::vector<Diagnostic>* diagnostics);
 
-// Why `node` can never be true for any findings, in words; "" when it can be true. Conservative:
-// "" does not prove that it can be.
-std::string WhyNeverTrue(const CompiledRuleSet& rules, uint32_t node);
-
 }  // namespace modalis

@@ -15,7 +15,6 @@
 #include "core/common/json_document.h"
 #include "core/common/sha256.h"
 #include "core/rules/analysis.h"
-#include "core/rules/index.h"
 #include "core/rules/rule_compiler.h"
 
 namespace modalis {
@@ -82,13 +81,14 @@ std::set<SlotId> SafetyFindings(const CompiledRuleSet& rs) {
     });
     if (safety) stack.push_back(rule.root);
   }
+  const ConditionGraph& graph = rs.conditions();
   while (!stack.empty()) {
-    const Node& n = rs.nodes[stack.back()];
+    const Node& n = graph.node(stack.back());
     stack.pop_back();
     if (n.kind == Node::Kind::kTest) {
-      out.insert(rs.tests[n.first].slot);
-    } else if (n.kind != Node::Kind::kAlways) {
-      for (uint32_t i = 0; i < n.count; ++i) stack.push_back(rs.children[n.first + i]);
+      out.insert(graph.test(n).slot);
+    } else {
+      for (uint32_t child : graph.children(n)) stack.push_back(child);
     }
   }
   return out;
@@ -290,7 +290,7 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
   }
   if (has_new_errors()) return nullptr;
   WarnUnlinkedSafetyFindings(*rule_set, vocab_doc, diagnostics);
-  BuildIndex(rule_set.get());
+  rule_set->Seal();
 
   // Canonical form: keys sorted, no whitespace; independent of formatting and key order.
   const std::string canonical = std::string(kCanonicalVocabulary) +

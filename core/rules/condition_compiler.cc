@@ -109,9 +109,10 @@ std::optional<RuleCompiler::ConstraintSide> RuleCompiler::Side(const Json& j,
   const size_t errors = diagnostics_->size();
   const uint32_t node = CompileCondition(j, pointer, 1);
   if (diagnostics_->size() != errors) return std::nullopt;
-  const Node& n = out_->nodes[node];
+  const ConditionGraph& graph = out_->conditions();
+  const Node& n = graph.node(node);
   if (n.kind == Node::Kind::kTest) {
-    const Test& t = out_->tests[n.first];
+    const Test& t = graph.test(n);
     if (t.op == Op::kEquals || t.op == Op::kOneOf || t.op == Op::kKnown) {
       return ConstraintSide{node, t};
     }

@@ -148,12 +148,7 @@ SlotId RuleCompiler::RegionsFrom(const Json& v, const std::string& p) {
   return def->slot;
 }
 
-uint32_t RuleCompiler::AddNode(Node node) {
-  out_->nodes.push_back(node);
-  return static_cast<uint32_t>(out_->nodes.size() - 1);
-}
-
-uint32_t RuleCompiler::Always() { return AddNode(Node{Node::Kind::kAlways, 0, 0}); }
+uint32_t RuleCompiler::Always() { return out_->mutable_conditions()->AddAlways(); }
 
 // Identical tests are compiled once and shared between rules.
 uint32_t RuleCompiler::TestNode(const Test& t) {
@@ -169,10 +164,7 @@ uint32_t RuleCompiler::TestNode(const Test& t) {
     k += size;
   }
   auto [it, inserted] = test_nodes_.emplace(std::string(key, sizeof key), 0);
-  if (inserted) {
-    out_->tests.push_back(t);
-    it->second = AddNode(Node{Node::Kind::kTest, static_cast<uint32_t>(out_->tests.size() - 1), 1});
-  }
+  if (inserted) it->second = out_->mutable_conditions()->AddTest(t);
   return it->second;
 }
 
@@ -184,11 +176,7 @@ uint32_t RuleCompiler::GroupNode(Node::Kind kind, const std::vector<uint32_t>& k
   std::string key(1, static_cast<char>('0' + static_cast<int>(kind)));
   for (uint32_t m : members) key += "," + std::to_string(m);
   auto [it, inserted] = group_nodes_.emplace(std::move(key), 0);
-  if (inserted) {
-    const uint32_t first = static_cast<uint32_t>(out_->children.size());
-    out_->children.insert(out_->children.end(), kids.begin(), kids.end());
-    it->second = AddNode(Node{kind, first, static_cast<uint32_t>(kids.size())});
-  }
+  if (inserted) it->second = out_->mutable_conditions()->AddGroup(kind, kids);
   return it->second;
 }
 

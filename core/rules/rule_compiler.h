@@ -50,7 +50,6 @@ class RuleCompiler {
   bool CheckModality(const std::string& id, const std::string& pointer);
   SlotId RegionsFrom(const Json& v, const std::string& p);
   void CheckUniqueId(const std::string& id, const std::string& pointer);
-  uint32_t AddNode(Node node);
   uint32_t Always();
   uint32_t TestNode(const Test& t);
   uint32_t GroupNode(Node::Kind kind, const std::vector<uint32_t>& kids);

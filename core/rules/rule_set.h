@@ -16,41 +16,10 @@
 #include "core/findings/vocabulary.h"
 #include "core/modality/modality.h"
 #include "core/rules/care.h"
+#include "core/rules/condition_graph.h"
+#include "core/rules/flat_program.h"
 
 namespace modalis {
-
-// Kleene three-valued truth: a test on a finding nobody recorded is unknown.
-enum class Tri : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
-
-enum class Op : uint8_t {
-  kEquals,
-  kOneOf,
-  kContains,
-  kContainsAny,
-  kContainsAll,
-  kAbove,
-  kAtLeast,
-  kBelow,
-  kAtMost,
-  kBetween,
-  kKnown,    // true when recorded
-  kUnknown,  // true when not recorded
-};
-
-struct Test {
-  SlotId slot = kNoSlot;
-  Op op = Op::kEquals;
-  double a = 0;
-  double b = 0;
-  uint64_t mask = 0;  // enum or set members
-};
-
-struct Node {
-  enum class Kind : uint8_t { kAll, kAny, kNot, kTest, kAlways };
-  Kind kind = Kind::kAlways;
-  uint32_t first = 0;  // kTest: index into tests; kAll/kAny/kNot: index into children
-  uint32_t count = 0;
-};
 
 struct Action {
   // kCaution: a plugin's caution, kept on the modality's step when its condition holds.
@@ -80,52 +49,9 @@ struct Rule {
   std::string plugin;
   uint32_t root = 0;  // node index
   std::vector<Action> actions;
-  // True when an action also acts on an undecided condition (refer, exclude): such a rule's
-  // unknown result must be exact, because the planner turns it into questions to ask.
-  bool acts_when_undecided = false;
-};
-
-// Rules grouped by one test each of them needs to be true (its "gate"). When the gate test is
-// false every rule in the group is false, so the group is skipped with one test.
-struct GateGroup {
-  uint32_t gate_node = 0;   // a kTest node
-  uint32_t first_rule = 0;  // index into CompiledRuleSet::gated_rules
-  uint32_t count = 0;
 };
 
 class CompiledRuleSet;
-
-// The rule conditions as a flat, branch-light program for EvaluateAll (built with the index).
-// Every test node reachable from a rule is evaluated once per document, in batches of one
-// operator over struct-of-arrays operands; then every group node, children before parents, in
-// runs of one kind and one number of children. A truth value is two bits: 1 = true, 2 = false,
-// 0 = unknown, so Kleene "all" is (AND of the true bits) | (OR of the false bits), "any" the
-// reverse, and "not" swaps the bits.
-struct EvalProgram {
-  struct TestBatch {
-    Op op = Op::kEquals;
-    uint32_t first = 0;  // into the test_* arrays
-    uint32_t count = 0;
-  };
-  struct GroupRun {
-    Node::Kind kind = Node::Kind::kAll;
-    uint32_t arity = 0;        // children of every node in the run (1 for "not")
-    uint32_t first = 0;        // into group_out; children at group_children[first * arity]...
-    uint32_t count = 0;        // nodes in the run
-    uint32_t first_child = 0;  // into group_children
-  };
-  std::vector<TestBatch> test_batches;
-  std::vector<SlotId> test_slot;
-  std::vector<double> test_a;
-  std::vector<double> test_b;
-  std::vector<uint64_t> test_mask;
-  std::vector<uint32_t> test_out;  // node index
-  std::vector<GroupRun> runs;
-  std::vector<uint32_t> group_out;       // node index
-  std::vector<uint32_t> group_children;  // node indices, `arity` per node of a run
-  std::vector<uint32_t> always_nodes;
-  std::vector<uint32_t> rule_roots;  // per rule
-};
 
 // Working memory for CompiledRuleSet::EvaluateAll: the truth of every node for the current
 // document and the per-rule results. Create one per thread and reuse it; after the first
@@ -144,7 +70,7 @@ class EvaluationScratch {
   void Prepare(const CompiledRuleSet& rules);
 
   const CompiledRuleSet* prepared_for_ = nullptr;
-  std::vector<uint8_t> truth_;  // per node, two-bit truth (see EvalProgram)
+  std::vector<uint8_t> truth_;  // per node, two-bit truth (see FlatProgram)
   std::vector<Tri> results_;
   std::vector<uint32_t> fired_;  // sized to the rule count; the first fired_count_ are valid
   size_t fired_count_ = 0;
@@ -232,26 +158,6 @@ class CompiledRuleSet {
   std::map<std::string, std::string> advice_texts;
   std::map<std::string, BoundModality> modalities;  // loaded plugins, by id
 
-  // Conditions of all rules as one graph: identical tests and identical groups are one node.
-  std::vector<Node> nodes;
-  std::vector<uint32_t> children;
-  std::vector<Test> tests;
-  std::vector<uint8_t> node_shared;  // per node: 1 when reached from more than one place
-  // `children` reordered: in each "all" the member most likely false first, in each "any" the
-  // one most likely true first. The result does not depend on the order; explanations keep the
-  // author's order (`children`). EvaluateAll evaluates every child, so the order no longer saves
-  // work there.
-  std::vector<uint32_t> eval_children;
-
-  // Gated groups of rules, and the rules without a gate. EvaluateAll no longer skips rules by
-  // gate (the flat program is faster than skipping); kept for analysis and tests.
-  std::vector<GateGroup> gate_groups;
-  std::vector<uint32_t> gated_rules;    // rule indices, grouped by gate
-  std::vector<uint32_t> ungated_rules;  // rule indices
-
-  // What EvaluateAll runs (see EvalProgram).
-  EvalProgram program;
-
   // Rules written in the rule file (the rest are the plugins' declared floors and cautions).
   size_t FileRuleCount() const {
     size_t n = 0;
@@ -262,19 +168,39 @@ class CompiledRuleSet {
   // Truth of every rule for these findings, into `scratch` (see EvaluationScratch). Exactly the
   // same results as Evaluate(rule.root) per rule; faster, because every distinct test and group
   // is evaluated once per document by a flat program without recursion or data-dependent
-  // branches (see EvalProgram).
+  // branches (see FlatProgram).
   void EvaluateAll(const Findings& findings, EvaluationScratch* scratch) const;
 
   // Truth of one node for these findings.
-  Tri Evaluate(uint32_t node, const Findings& findings) const;
+  Tri Evaluate(uint32_t node, const Findings& findings) const {
+    return conditions_.Evaluate(node, findings);
+  }
   // Slots of the unknown findings that keep `node` from being decided (empty when decided).
-  std::vector<SlotId> MissingFor(uint32_t node, const Findings& findings) const;
+  std::vector<SlotId> MissingFor(uint32_t node, const Findings& findings) const {
+    return conditions_.MissingFor(node, findings);
+  }
   // Slots of the known findings under tests that hold for a true `node`.
-  std::vector<SlotId> EvidenceFor(uint32_t node, const Findings& findings) const;
+  std::vector<SlotId> EvidenceFor(uint32_t node, const Findings& findings) const {
+    return conditions_.EvidenceFor(node, findings);
+  }
+
+  // The conditions of all rules, course rules and constraints as one graph: identical tests and
+  // identical groups are one node. Rule::root and the other node indices point into it.
+  const ConditionGraph& conditions() const { return conditions_; }
+  // For the compiler only: the graph while the rule set is being built.
+  ConditionGraph* mutable_conditions() { return &conditions_; }
+  // Builds the program EvaluateAll runs, once every rule is compiled. Until then EvaluateAll
+  // decides nothing.
+  void Seal() { program_ = FlatProgram::Build(conditions_, RuleRoots()); }
+
+  // Heap memory of the compiled conditions (graph and program).
+  size_t ConditionBytes() const { return conditions_.MemoryBytes() + program_.MemoryBytes(); }
 
  private:
-  Tri EvaluateTest(const Test& test, const Findings& findings) const;
-  void Collect(uint32_t node, const Findings& findings, Tri want, std::vector<SlotId>* out) const;
+  std::vector<uint32_t> RuleRoots() const;
+
+  ConditionGraph conditions_;
+  FlatProgram program_;
 };
 
 }  // namespace modalis
