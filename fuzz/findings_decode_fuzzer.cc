@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <string>
 
-#include "core/findings/derived.h"
 #include "core/findings/findings.h"
 #include "fuzz/fuzz_support.h"
 
@@ -36,6 +35,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "findings do not survive ToJson: %s\n", encoded.dump().c_str());
     std::abort();
   }
-  modalis::DeriveFindings(&*findings);
   return 0;
 }

@@ -128,6 +128,36 @@ void CheckConstraintShape(ShapeChecker& s, const Json& c, const std::string& poi
   }
 }
 
+// The items of "derivations" in vocabulary.schema.json; the rule compiler reads the conditions.
+void CheckDerivationShape(ShapeChecker& s, const Json& d, const std::string& pointer) {
+  if (!s.Object(d, pointer, "derivation")) return;
+  s.Keys(d, pointer, {"id", "description", "finding", "cases", "when_recorded"});
+  s.Required(d, pointer, {"id", "description", "finding", "cases"});
+  for (const char* key : {"id", "description"}) {
+    if (d.contains(key)) s.Text(d[key], pointer + "/" + key, key, 1);
+  }
+  if (d.contains("finding")) s.Text(d["finding"], pointer + "/finding", "finding");
+  if (d.contains("when_recorded")) {
+    s.OneOf(d["when_recorded"], pointer + "/when_recorded", "when_recorded",
+            {"recorded", "higher"});
+  }
+  if (d.contains("cases") && s.Array(d["cases"], pointer + "/cases", "cases")) {
+    if (d["cases"].empty()) {
+      s.Error(pointer + "/cases", "missing-field",
+              "'cases' must list at least one {\"value\": ..., \"when\": condition}");
+    }
+    for (size_t i = 0; i < d["cases"].size(); ++i) {
+      const std::string p = pointer + "/cases/" + std::to_string(i);
+      const Json& c = d["cases"][i];
+      if (!s.Object(c, p, "case")) continue;
+      s.Keys(c, p, {"value", "when"});
+      s.Required(c, p, {"value", "when"});
+      if (c.contains("value")) s.Code(c["value"], p + "/value", "value");
+      if (c.contains("when")) s.Object(c["when"], p + "/when", "when");
+    }
+  }
+}
+
 // Everything vocabulary.schema.json says, before any meaning is read: a file the schema refuses
 // is refused here with the same reason.
 bool CheckVocabularyShape(const JsonDocument& doc, std::vector<Diagnostic>* diagnostics) {
@@ -135,7 +165,7 @@ bool CheckVocabularyShape(const JsonDocument& doc, std::vector<Diagnostic>* diag
   const Json& root = doc.root();
   s.Keys(root, "",
          {"$schema", "id", "version", "description", "lists", "target_regions", "findings",
-          "constraints"});
+          "constraints", "derivations"});
   s.Required(root, "", {"id", "version", "findings"});
   if (root.contains("$schema")) s.Text(root["$schema"], "/$schema", "$schema");
   for (const char* key : {"id", "version"}) {
@@ -163,6 +193,11 @@ bool CheckVocabularyShape(const JsonDocument& doc, std::vector<Diagnostic>* diag
   if (root.contains("constraints") && s.Array(root["constraints"], "/constraints", "constraints")) {
     for (size_t i = 0; i < root["constraints"].size(); ++i) {
       CheckConstraintShape(s, root["constraints"][i], "/constraints/" + std::to_string(i));
+    }
+  }
+  if (root.contains("derivations") && s.Array(root["derivations"], "/derivations", "derivations")) {
+    for (size_t i = 0; i < root["derivations"].size(); ++i) {
+      CheckDerivationShape(s, root["derivations"][i], "/derivations/" + std::to_string(i));
     }
   }
   return s.ok();

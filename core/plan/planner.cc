@@ -6,7 +6,6 @@
 #include <set>
 
 #include "core/common/decimal.h"
-#include "core/findings/derived.h"
 
 namespace modalis {
 namespace {
@@ -770,7 +769,7 @@ absl::StatusOr<Plan> PlanForFindings(const CompiledRuleSet& rules, const nlohman
                                      const PlanRequest& request, const FindingsLimits& limits) {
   absl::StatusOr<Findings> findings = DecodeFindings(json, rules.vocabulary, limits);
   if (!findings.ok()) return findings.status();
-  DeriveFindings(&*findings);
+  rules.Derive(&*findings);
   return MakePlan(rules, *findings, request);
 }
 

@@ -252,7 +252,11 @@ std::shared_ptr<const CompiledRuleSet> CompileRuleSet(const RuleSource& source,
       if (a.kind == Action::Kind::kSuggest) suggested.insert(a.modality);
     }
   }
-  RuleCompiler(vocab_doc, modalities, limits, diagnostics, rule_set.get()).CompileConstraints();
+  {
+    RuleCompiler vocabulary_compiler(vocab_doc, modalities, limits, diagnostics, rule_set.get());
+    vocabulary_compiler.CompileConstraints();
+    vocabulary_compiler.CompileDerivations();
+  }
   for (const auto& modality : modalities.modalities()) {
     const ModalityInfo& info = modality->info();
     const bool used = suggested.count(info.id) != 0;

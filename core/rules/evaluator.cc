@@ -1,4 +1,6 @@
 // EvaluateAll: the flat program's two-bit truth turned into per-rule results.
+#include <algorithm>
+
 #include "core/rules/rule_set.h"
 
 namespace modalis {
@@ -49,6 +51,26 @@ void CompiledRuleSet::EvaluateAll(const Findings& findings, EvaluationScratch* s
     fired_count += t == FlatProgram::kBitTrue ? 1 : 0;
   }
   scratch->fired_count_ = fired_count;
+}
+
+void CompiledRuleSet::Derive(Findings* findings) const {
+  for (const Derivation& d : derivations) {
+    const Derivation::Case* hit = nullptr;
+    for (const Derivation::Case& c : d.cases) {
+      if (conditions_.Evaluate(c.when, *findings) == Tri::kTrue) {
+        hit = &c;
+        break;
+      }
+    }
+    if (hit == nullptr) continue;
+    uint32_t value = hit->value;
+    if (findings->known(d.finding)) {
+      if (d.when_recorded == Derivation::WhenRecorded::kRecorded) continue;
+      // kHigher: a transcription slip in the recorded value never lowers the care offered.
+      value = std::max(value, static_cast<uint32_t>(findings->value(d.finding).number));
+    }
+    findings->Set(d.finding, FindingValue{static_cast<double>(value), 0});
+  }
 }
 
 }  // namespace modalis

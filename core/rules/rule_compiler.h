@@ -31,6 +31,7 @@ class RuleCompiler {
   void Compile();
   void CompilePluginSafety(const std::string& modality);
   void CompileConstraints();
+  void CompileDerivations();
 
   // "a, b, c": a list as messages show it.
   static std::string Quoted(const std::vector<std::string>& items);

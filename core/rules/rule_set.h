@@ -134,6 +134,27 @@ struct Constraint {
   Assignment fill;
 };
 
+// A finding computed from others before the rules read it, declared in the vocabulary (a risk
+// group from questionnaire scores, say). The value of the first case whose condition is true;
+// none true (or undecided): not derived. Applied in the vocabulary's order, so a derivation may
+// read one declared before it.
+struct Derivation {
+  enum class WhenRecorded : uint8_t {
+    kRecorded,  // a recorded value stands; only an unrecorded finding is filled in
+    kHigher,    // the value declared later in the finding's values wins (an ordered scale)
+  };
+  struct Case {
+    uint32_t value = 0;  // index into the finding's values
+    uint32_t when = 0;   // node
+  };
+  std::string id;
+  std::string description;
+  std::string pointer;  // in the vocabulary file
+  SlotId finding = kNoSlot;
+  std::vector<Case> cases;
+  WhenRecorded when_recorded = WhenRecorded::kRecorded;
+};
+
 // A modality the rule set uses, bound to this rule set's vocabulary.
 struct BoundModality {
   std::shared_ptr<const Modality> modality;
@@ -155,6 +176,7 @@ class CompiledRuleSet {
   std::vector<Rule> rules;
   std::vector<CourseRule> course_rules;
   std::vector<Constraint> constraints;
+  std::vector<Derivation> derivations;
   std::map<std::string, std::string> advice_texts;
   std::map<std::string, BoundModality> modalities;  // loaded plugins, by id
 
@@ -170,6 +192,9 @@ class CompiledRuleSet {
   // is evaluated once per document by a flat program without recursion or data-dependent
   // branches (see FlatProgram).
   void EvaluateAll(const Findings& findings, EvaluationScratch* scratch) const;
+
+  // Sets the derived findings (see Derivation) from the recorded ones, in declared order.
+  void Derive(Findings* findings) const;
 
   // Truth of one node for these findings.
   Tri Evaluate(uint32_t node, const Findings& findings) const {

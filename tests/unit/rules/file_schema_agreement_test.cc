@@ -45,6 +45,11 @@ constexpr char kVocabulary[] = R"({
     {"id": "pregnant-implies-consent", "description": "a detail implies its parent",
      "if": {"finding": "pregnant", "equals": true},
      "then": {"finding": "needling_consent", "known": true}}
+  ],
+  "derivations": [
+    {"id": "work-type-from-pain", "description": "a derived enum finding",
+     "finding": "work_type", "when_recorded": "higher",
+     "cases": [{"value": "manual", "when": {"finding": "pain_nprs", "at_least": 8}}]}
   ]
 })";
 
@@ -284,6 +289,32 @@ std::vector<Violation> Violations() {
        Add("/constraints/1/not_both", json::parse(R"([{"finding": "pregnant", "equals": true},
                                                        {"finding": "pregnant", "equals": false}])")),
        "ambiguous-constraint", "/constraints/1", "not both"},
+
+      // derivations
+      {"derivations type", v, Add("/derivations", json::object()), "wrong-type", "/derivations",
+       "must be a list"},
+      {"derivation type", v, Add("/derivations/0", "d"), "wrong-type", "/derivations/0",
+       "must be an object"},
+      {"derivation additionalProperties", v, Add("/derivations/0/findng", "x"), "unknown-field",
+       "/derivations/0/findng", "(did you mean 'finding'?)"},
+      {"derivation required finding", v, Remove("/derivations/0/finding"), "missing-field",
+       "/derivations/0", "'finding' is required here"},
+      {"derivation required cases", v, Remove("/derivations/0/cases"), "missing-field",
+       "/derivations/0", "'cases' is required here"},
+      {"derivation id minLength", v, Add("/derivations/0/id", ""), "wrong-type",
+       "/derivations/0/id", "non-empty"},
+      {"derivation cases minItems", v, Add("/derivations/0/cases", json::array()), "missing-field",
+       "/derivations/0/cases", "at least one"},
+      {"derivation case additionalProperties", v, Add("/derivations/0/cases/0/vaule", "x"),
+       "unknown-field", "/derivations/0/cases/0/vaule", "(did you mean 'value'?)"},
+      {"derivation case required when", v, Remove("/derivations/0/cases/0/when"), "missing-field",
+       "/derivations/0/cases/0", "'when' is required here"},
+      {"derivation case value pattern", v, Add("/derivations/0/cases/0/value", "Manual"),
+       "bad-code", "/derivations/0/cases/0/value", kNotACode},
+      {"derivation case when type", v, Add("/derivations/0/cases/0/when", "always"), "wrong-type",
+       "/derivations/0/cases/0/when", "must be an object"},
+      {"derivation when_recorded enum", v, Add("/derivations/0/when_recorded", "highest"),
+       "unknown-value", "/derivations/0/when_recorded", "(did you mean 'higher'?)"},
 
       // manifest.schema.json
       {"additionalProperties", m, Add("/vocabluary", "v.json"), "unknown-field", "/vocabluary",
