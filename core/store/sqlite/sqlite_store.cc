@@ -11,23 +11,28 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/sha256.h"
 #include "core/plan/plan_json.h"
+#include "core/store/sqlite/batch_writer.h"
+#include "core/store/sqlite/sqlite_errors.h"
 
 namespace modalis {
 namespace {
 
 using nlohmann::json;
+using store_sqlite::BatchReport;
+using store_sqlite::BatchWriter;
+using store_sqlite::BatchWriterOptions;
+using store_sqlite::FromSqlite;
+using store_sqlite::WithContext;
+using store_sqlite::WriterConnection;
 
 // "MDLS": identifies a Modalis store file to tools and lets us refuse other SQLite files.
 constexpr int64_t kApplicationId = 0x4D444C53;
@@ -160,80 +165,7 @@ int64_t NowMs() {
       .count();
 }
 
-// Marks a status as a failure of the storage itself (disk, file, file system), as opposed to a
-// failure of one write (a duplicate, a bad reference): only the first kind makes the store
-// unwritable (WriteHealth).
-constexpr const char* kStorageFailure = "modalis.store/storage-failure";
 constexpr const char* kDatabaseMissing = "modalis.store/database-missing";
-
-absl::Status StorageFailure(absl::Status s) {
-  s.SetPayload(kStorageFailure, absl::Cord("1"));
-  return s;
-}
-
-bool IsStorageFailure(const absl::Status& s) { return s.GetPayload(kStorageFailure).has_value(); }
-
-absl::Status FromSqliteCode(int code, int extended, const std::string& message);
-
-absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what) {
-  return FromSqliteCode(e.getErrorCode(), e.getExtendedErrorCode(), what + ": " + e.what());
-}
-
-// On the writer, where the operating system's reason for an I/O error tells a read-only or full
-// file system (not transient: FAILED_PRECONDITION, RESOURCE_EXHAUSTED) from a transient fault.
-absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what, sqlite3* db) {
-  if (e.getErrorCode() == SQLITE_IOERR && db != nullptr) {
-    const int err = sqlite3_system_errno(db);
-    const std::string message = what + ": " + e.what() + " (" + std::strerror(err) + ")";
-    if (err == EROFS || err == EPERM || err == EACCES) {
-      return StorageFailure(absl::FailedPreconditionError(
-          message + ": the database or its file system is read-only"));
-    }
-    if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
-      return StorageFailure(
-          absl::ResourceExhaustedError(message + ": the disk or the database is full"));
-    }
-    return StorageFailure(absl::UnavailableError(message + ": an I/O error"));
-  }
-  return FromSqlite(e, what);
-}
-
-absl::Status FromSqliteCode(int code, int extended, const std::string& message) {
-  switch (code) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message + " (the database is locked by another process)");
-    case SQLITE_IOERR:
-      return StorageFailure(absl::UnavailableError(message + " (an I/O error)"));
-    case SQLITE_CONSTRAINT:
-      if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return absl::AlreadyExistsError(message);
-      }
-      return absl::InvalidArgumentError(message);
-    case SQLITE_FULL:
-      return StorageFailure(
-          absl::ResourceExhaustedError(message + " (the disk or the database is full)"));
-    case SQLITE_READONLY:
-      return StorageFailure(absl::FailedPreconditionError(
-          message + " (the database or its file system is read-only)"));
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-      return StorageFailure(absl::FailedPreconditionError(message));
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return StorageFailure(absl::DataLossError(message + " (the database file is corrupted)"));
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-absl::Status WithContext(const absl::Status& s, const std::string& what) {
-  if (s.ok()) return s;
-  absl::Status out(s.code(), what + ": " + std::string(s.message()));
-  s.ForEachPayload(
-      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
-  return out;
-}
 
 void BindText(SQLite::Statement& s, int index, const std::string& text) {
   if (text.empty()) {
@@ -277,28 +209,6 @@ absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q) {
   out.baseline.baseline_pain_nprs = OptionalColumn(q.getColumn(9));
   return out;
 }
-
-// The read-write connection, used only by the writer thread. Statements are prepared once.
-class WriterConnection {
- public:
-  explicit WriterConnection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
-
-  SQLite::Database& db() { return *db_; }
-
-  // A prepared statement, reset and unbound, ready to bind. tryReset: after a failed step,
-  // reset() would throw the same error again.
-  SQLite::Statement& Prepare(const char* sql) {
-    auto& slot = statements_[sql];
-    if (slot == nullptr) slot = std::make_unique<SQLite::Statement>(*db_, sql);
-    slot->tryReset();
-    slot->clearBindings();
-    return *slot;
-  }
-
- private:
-  std::unique_ptr<SQLite::Database> db_;
-  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
-};
 
 // Appends one record to the audit chain. Runs inside the writer's transaction, which holds the
 // write lock, so reading the head and appending cannot interleave with another writer.
@@ -569,31 +479,22 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, const SqliteStoreOptions& options,
               std::unique_ptr<SQLite::Database> writer,
               std::vector<std::unique_ptr<SQLite::Database>> readers)
-      : path_(std::move(path)),
-        options_(options),
-        writer_(std::move(writer)),
+      : writer_(std::move(path), std::move(writer),
+                BatchWriterOptions{options.queue_capacity, options.max_batch},
+                [this](const BatchReport& report) { OnBatch(report); }),
         readers_(std::move(readers)) {
+    absl::MutexLock lock(&readers_mu_);
     for (auto& r : readers_) idle_readers_.push_back(r.get());
-    thread_ = std::thread([this] { WriterLoop(); });
   }
 
   ~SqliteStore() override { Close(); }
 
-  void Close() override {
-    {
-      absl::MutexLock lock(&queue_mu_);
-      closing_ = true;
-    }
-    queue_cv_.SignalAll();
-    // The writer drains the queue before it exits, so every queued write is answered.
-    absl::MutexLock join_lock(&join_mu_);
-    if (thread_.joinable()) thread_.join();
-  }
+  void Close() override { writer_.Close(); }
 
   void PutPlanAsync(NewPlan plan, PlanDone done) override {
     auto shared = std::make_shared<PreparedPlan>(PreparePlan(std::move(plan)));
     auto result = std::make_shared<StoredPlan>();
-    Enqueue(WriteOp{
+    writer_.Enqueue(BatchWriter::Item{
         [shared, result](WriterConnection& w) { return ApplyPutPlan(w, *shared, result.get()); },
         [result, done = std::move(done)](absl::Status s) {
           if (s.ok()) {
@@ -608,40 +509,42 @@ class SqliteStore final : public Store {
   void RecordFeedbackAsync(StepFeedback feedback, WriteDone done) override {
     if (absl::Status s = ValidateFeedback(feedback); !s.ok()) return done(s);
     if (feedback.recorded_at_ms == 0) feedback.recorded_at_ms = NowMs();
-    Enqueue(WriteOp{[f = std::move(feedback)](WriterConnection& w) { return ApplyFeedback(w, f); },
-                    std::move(done), "recording feedback"});
+    writer_.Enqueue(BatchWriter::Item{
+        [f = std::move(feedback)](WriterConnection& w) { return ApplyFeedback(w, f); },
+        std::move(done), "recording feedback"});
   }
 
   void RecordOutcomeAsync(SessionOutcome outcome, WriteDone done) override {
     if (absl::Status s = ValidateOutcome(outcome); !s.ok()) return done(s);
     if (outcome.recorded_at_ms == 0) outcome.recorded_at_ms = NowMs();
-    Enqueue(WriteOp{[o = std::move(outcome)](WriterConnection& w) { return ApplyOutcome(w, o); },
-                    std::move(done), "recording an outcome"});
+    writer_.Enqueue(BatchWriter::Item{
+        [o = std::move(outcome)](WriterConnection& w) { return ApplyOutcome(w, o); },
+        std::move(done), "recording an outcome"});
   }
 
   void ErasePatientAsync(std::string ref,
                          std::function<void(absl::StatusOr<ErasureReport>)> done) override {
     if (ref.empty()) return done(absl::InvalidArgumentError("patient_ref is required"));
     auto report = std::make_shared<ErasureReport>();
-    Enqueue(WriteOp{[ref = std::move(ref), report](WriterConnection& w) {
-                      return ApplyErase(w, ref, report.get());
-                    },
-                    [report, done = std::move(done)](absl::Status s) {
-                      if (s.ok()) {
-                        done(*report);
-                      } else {
-                        done(s);
-                      }
-                    },
-                    "erasing a patient"});
+    writer_.Enqueue(BatchWriter::Item{[ref = std::move(ref), report](WriterConnection& w) {
+                                        return ApplyErase(w, ref, report.get());
+                                      },
+                                      [report, done = std::move(done)](absl::Status s) {
+                                        if (s.ok()) {
+                                          done(*report);
+                                        } else {
+                                          done(s);
+                                        }
+                                      },
+                                      "erasing a patient"});
   }
 
   void RecordServedRuleSetAsync(RuleSetRecord rule_set, WriteDone done) override {
     const int64_t at_ms = NowMs();
-    Enqueue(WriteOp{[r = std::move(rule_set), at_ms](WriterConnection& w) {
-                      return ApplyServedRuleSet(w, r, at_ms);
-                    },
-                    std::move(done), "recording the rule set served"});
+    writer_.Enqueue(BatchWriter::Item{[r = std::move(rule_set), at_ms](WriterConnection& w) {
+                                        return ApplyServedRuleSet(w, r, at_ms);
+                                      },
+                                      std::move(done), "recording the rule set served"});
   }
 
   absl::StatusOr<std::optional<RuleSetRecord>> LastServedRuleSet() override {
@@ -853,11 +756,12 @@ class SqliteStore final : public Store {
   void ProbeWriteAsync(WriteDone done) override {
     // Rewrites a header field with its own value: a real transaction, WAL append and fsync, that
     // no reader can tell happened.
-    Enqueue(WriteOp{[](WriterConnection& w) {
-                      w.db().exec("PRAGMA application_id = " + std::to_string(kApplicationId));
-                      return absl::OkStatus();
-                    },
-                    std::move(done), "probing whether the database can be written"});
+    writer_.Enqueue(BatchWriter::Item{
+        [](WriterConnection& w) {
+          w.db().exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+          return absl::OkStatus();
+        },
+        std::move(done), "probing whether the database can be written"});
   }
 
   absl::Status Backup(const std::string& path) override {
@@ -888,181 +792,14 @@ class SqliteStore final : public Store {
   }
 
  private:
-  struct WriteOp {
-    std::function<absl::Status(WriterConnection&)> apply;
-    std::function<void(absl::Status)> done;
-    const char* what;
-  };
-
-  void Enqueue(WriteOp op) {
-    absl::Status refused;
-    {
-      absl::MutexLock lock(&queue_mu_);
-      if (closing_) {
-        refused = absl::UnavailableError(std::string(op.what) + ": the store is shutting down");
-      } else if (queue_.size() >= options_.queue_capacity) {
-        // Back-pressure: the client retries later instead of every caller waiting behind disk.
-        refused = absl::ResourceExhaustedError(
-            std::string(op.what) + ": the store's write queue is full (" +
-            std::to_string(options_.queue_capacity) + " waiting); retry later");
-      } else {
-        queue_.push_back(std::move(op));
-      }
-    }
-    if (!refused.ok()) {
-      op.done(refused);
-      return;
-    }
-    queue_cv_.Signal();
-  }
-
-  void WriterLoop() {
-    std::vector<WriteOp> batch;
-    while (true) {
-      {
-        absl::MutexLock lock(&queue_mu_);
-        while (queue_.empty() && !closing_) queue_cv_.Wait(&queue_mu_);
-        if (queue_.empty()) break;  // closing and drained
-        // Whatever queued while the previous batch was committing goes into this one: the batch
-        // grows with the load, and a lone write does not wait for company.
-        while (!queue_.empty() && batch.size() < options_.max_batch) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      RunBatch(batch);
-      batch.clear();
-    }
-    try {
-      writer_.db().exec("PRAGMA optimize");
-    } catch (const SQLite::Exception&) {
-      // Only a planner hint; a read-only store cannot write it.
-    }
-  }
-
-  absl::Status Exec(const char* sql) {
-    try {
-      writer_.db().exec(sql);
-      return absl::OkStatus();
-    } catch (const SQLite::Exception& e) {
-      return WriterError(e, sql);
-    }
-  }
-
-  // SQLite often reports a file that became read-only under it (a file system remounted
-  // read-only, an immutable WAL) as a bare I/O error with no errno left; asking the file system
-  // tells that lasting state from a transient fault.
-  absl::Status WriterError(const SQLite::Exception& e, const std::string& what) {
-    absl::Status s = FromSqlite(e, what, writer_.db().getHandle());
-    if (s.code() != absl::StatusCode::kUnavailable || !IsStorageFailure(s)) return s;
-    for (const std::string& file : {path_, path_ + "-wal"}) {
-      if (::access(file.c_str(), W_OK) == 0) continue;
-      const int err = errno;
-      if (err == ENOENT) continue;
-      return StorageFailure(absl::FailedPreconditionError(
-          std::string(s.message()) + "; '" + file + "' cannot be written (" + std::strerror(err) +
-          "): the database or its file system is read-only"));
-    }
-    return s;
-  }
-
-  bool InTransaction() { return sqlite3_get_autocommit(writer_.db().getHandle()) == 0; }
-
-  // The file this connection writes is still the one at the path: not deleted, renamed or
-  // replaced. Writing on to an unlinked file would acknowledge plans a restart cannot find.
-  absl::Status CheckNotMoved() {
-    int moved = 0;
-    const int rc =
-        sqlite3_file_control(writer_.db().getHandle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved);
-    if (rc == SQLITE_OK && moved == 0) return absl::OkStatus();
-    return StorageFailure(absl::FailedPreconditionError(
-        "the database file '" + path_ +
-        "' was deleted, moved or replaced while in use; writes are refused so that nothing is "
-        "acknowledged that a restart would lose (put the file back, or restore a backup, and "
-        "restart modalisd)"));
-  }
-
-  // One transaction (one fsync) for the batch; a savepoint per write so a bad write fails alone.
-  // Callbacks run only after the commit, so nothing is acknowledged before it is durable.
-  void RunBatch(std::vector<WriteOp>& batch) {
-    const size_t n = batch.size();
-    std::vector<absl::Status> results(n);
-    absl::Status storage;  // the first failure of the storage itself in this batch
-    bool committed = false;
-    auto note = [&](const absl::Status& s) {
-      if (storage.ok() && IsStorageFailure(s)) storage = s;
-    };
-    size_t i = 0;
-    if (absl::Status moved = CheckNotMoved(); !moved.ok()) {
-      for (size_t j = 0; j < n; ++j) results[j] = WithContext(moved, batch[j].what);
-      note(moved);
-      i = n;
-    }
-    while (i < n) {
-      const size_t start = i;
-      if (absl::Status begin = Exec("BEGIN IMMEDIATE"); !begin.ok()) {
-        for (size_t j = i; j < n; ++j) results[j] = WithContext(begin, batch[j].what);
-        note(begin);
-        break;
-      }
-      bool aborted = false;
-      for (; i < n; ++i) {
-        absl::Status s = Exec("SAVEPOINT item");
-        if (s.ok()) {
-          try {
-            s = batch[i].apply(writer_);
-          } catch (const SQLite::Exception& e) {
-            s = WriterError(e, batch[i].what);
-          } catch (const std::exception& e) {
-            s = absl::InternalError(std::string(batch[i].what) + ": " + e.what());
-          }
-        }
-        note(s);
-        if (!InTransaction()) {
-          // SQLite rolled the whole transaction back (disk full, I/O error): every write of it
-          // so far is gone. Fail them; the rest of the batch starts a new transaction.
-          if (s.ok()) s = StorageFailure(absl::UnavailableError("the transaction was rolled back"));
-          note(s);
-          results[i] = WithContext(s, batch[i].what);
-          for (size_t j = start; j < i; ++j) {
-            if (results[j].ok()) {
-              results[j] = absl::Status(
-                  s.code(), std::string(batch[j].what) +
-                                ": rolled back with its batch: " + std::string(s.message()));
-            }
-          }
-          ++i;
-          aborted = true;
-          break;
-        }
-        if (s.ok()) {
-          s = Exec("RELEASE item");
-        } else {
-          (void)Exec("ROLLBACK TO item");
-          (void)Exec("RELEASE item");
-        }
-        results[i] = s;
-      }
-      if (aborted) continue;
-      absl::Status commit = Exec("COMMIT");
-      // Committed to a file that is no longer at the path is committed nowhere a restart looks.
-      if (commit.ok()) commit = CheckNotMoved();
-      if (!commit.ok()) {
-        note(commit);
-        if (InTransaction()) (void)Exec("ROLLBACK");
-        for (size_t j = start; j < i; ++j) {
-          if (results[j].ok()) results[j] = WithContext(commit, batch[j].what);
-        }
-      } else {
-        committed = true;
-      }
-    }
-    if (!storage.ok()) {
-      SetHealth(WriteHealth{false, storage});
-    } else if (committed) {
+  // A batch that failed on the storage makes the store unwritable; one that committed makes it
+  // writable again.
+  void OnBatch(const BatchReport& report) {
+    if (!report.storage_failure.ok()) {
+      SetHealth(WriteHealth{false, report.storage_failure});
+    } else if (report.committed) {
       SetHealth(WriteHealth{true, absl::OkStatus()});
     }
-    for (size_t j = 0; j < n; ++j) batch[j].done(results[j]);
   }
 
   void SetHealth(WriteHealth health) {
@@ -1131,21 +868,14 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  const std::string path_;
-  const SqliteStoreOptions options_;
-  WriterConnection writer_;  // used only by thread_
+  // First, so destroyed last: its read-write connection closes after every reader, and the last
+  // connection to close is the one that checkpoints the WAL into the database file and removes
+  // it. Its thread reports to the members below only after a write, and ~SqliteStore joins it.
+  BatchWriter writer_;
 
   mutable absl::Mutex health_mu_;
   WriteHealth health_ ABSL_GUARDED_BY(health_mu_);
   std::function<void(const WriteHealth&)> health_listener_ ABSL_GUARDED_BY(health_mu_);
-
-  absl::Mutex queue_mu_;
-  absl::CondVar queue_cv_;  // signalled when queue_ grows or closing_ is set
-  std::deque<WriteOp> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
-  // Close() may be called from several threads (and again by the destructor); one joins.
-  absl::Mutex join_mu_;
-  std::thread thread_ ABSL_GUARDED_BY(join_mu_);
 
   std::vector<std::unique_ptr<SQLite::Database>> readers_;
   absl::Mutex readers_mu_;
