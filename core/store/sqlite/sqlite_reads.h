@@ -1,0 +1,28 @@
+// The store's reads, each on a read-only connection of the pool: plans, a patient's progress and
+// record, the rule set last served, and the check of the file and the audit chain. Each throws
+// SQLite::Exception for the caller to turn into a status.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/store/store.h"
+
+namespace modalis::store_sqlite {
+
+absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Database& db);
+absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const std::string& plan_id);
+// At most `size` of the patient's plans stored after row `after`, oldest first.
+absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const std::string& ref, int64_t after,
+                                      size_t size);
+absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const std::string& ref,
+                                      const ProgressPolicy& policy);
+absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const std::string& ref);
+absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db);
+
+}  // namespace modalis::store_sqlite

@@ -1,0 +1,53 @@
+// Statement bindings and row readers shared by the store's writes and reads.
+#include "core/store/sqlite/sqlite_rows.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/plan/plan_json.h"
+#include "core/store/sqlite/sqlite_errors.h"
+
+namespace modalis::store_sqlite {
+
+void BindText(SQLite::Statement& s, int index, const std::string& text) {
+  if (text.empty()) {
+    s.bind(index);
+  } else {
+    s.bind(index, text);
+  }
+}
+
+void BindOptional(SQLite::Statement& s, int index, const std::optional<double>& v) {
+  if (v) {
+    s.bind(index, *v);
+  } else {
+    s.bind(index);
+  }
+}
+
+std::optional<double> OptionalColumn(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getDouble();
+}
+
+std::string TextColumn(const SQLite::Column& c) { return c.isNull() ? "" : c.getString(); }
+
+absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q) {
+  StoredPlan out;
+  out.plan_id = q.getColumn(0).getString();
+  out.patient_ref = q.getColumn(1).getString();
+  out.client = q.getColumn(2).getString();
+  out.request_id = TextColumn(q.getColumn(3));
+  out.request_hash = q.getColumn(4).getString();
+  out.created_at_ms = q.getColumn(5).getInt64();
+  auto j = nlohmann::json::parse(q.getColumn(6).getString(), nullptr, false);
+  if (j.is_discarded()) return absl::DataLossError("plan " + out.plan_id + " is unreadable");
+  auto plan = PlanFromJson(j);
+  if (!plan.ok()) return WithContext(plan.status(), "plan " + out.plan_id + " is unreadable");
+  out.plan = *std::move(plan);
+  out.baseline.pain_nprs = OptionalColumn(q.getColumn(7));
+  out.baseline.pain_days_per_week = OptionalColumn(q.getColumn(8));
+  out.baseline.baseline_pain_nprs = OptionalColumn(q.getColumn(9));
+  return out;
+}
+
+}  // namespace modalis::store_sqlite

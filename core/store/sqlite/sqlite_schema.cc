@@ -1,0 +1,175 @@
+// The schema's migrations, in order, and the step that applies those a database still lacks.
+#include "core/store/sqlite/sqlite_schema.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <iterator>
+
+namespace modalis::store_sqlite {
+namespace {
+
+// Each entry migrates from version i to i+1; never edit one that has shipped.
+constexpr const char* kMigrations[] = {
+    // 1: plans (shipped with the walking skeleton).
+    R"sql(
+    CREATE TABLE plans (
+      plan_id         TEXT PRIMARY KEY,
+      patient_ref     TEXT NOT NULL,
+      client          TEXT NOT NULL,
+      request_id      TEXT,
+      request_hash    TEXT NOT NULL,
+      rule_set_sha256 TEXT NOT NULL,
+      created_at_ms   INTEGER NOT NULL,
+      plan_json       TEXT NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX plans_request ON plans(client, request_id) WHERE request_id IS NOT NULL;
+    CREATE INDEX plans_patient ON plans(patient_ref, created_at_ms);
+    )sql",
+    // 2: rule sets by content, the plan's pain baseline, audit chain, feedback, outcomes.
+    // plans is rebuilt (SQLite's documented table-rebuild procedure) to reference rule_sets; rule
+    // sets of earlier plans were never kept, so they are recorded without content.
+    R"sql(
+    CREATE TABLE rule_sets (
+      sha256           TEXT PRIMARY KEY,
+      id               TEXT NOT NULL,
+      version          TEXT NOT NULL,
+      canonical_source TEXT,
+      first_seen_ms    INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms)
+      SELECT rule_set_sha256,
+             coalesce(json_extract(min(plan_json), '$.rule_set.id'), ''),
+             coalesce(json_extract(min(plan_json), '$.rule_set.version'), ''),
+             NULL, min(created_at_ms)
+      FROM plans GROUP BY rule_set_sha256;
+    CREATE TABLE plans_v2 (
+      plan_id            TEXT PRIMARY KEY,
+      patient_ref        TEXT NOT NULL,
+      client             TEXT NOT NULL,
+      request_id         TEXT,
+      request_hash       TEXT NOT NULL,
+      rule_set_sha256    TEXT NOT NULL REFERENCES rule_sets(sha256),
+      created_at_ms      INTEGER NOT NULL,
+      plan_json          TEXT NOT NULL,
+      pain_nprs          REAL,
+      pain_days_per_week REAL,
+      baseline_pain_nprs REAL
+    ) STRICT;
+    INSERT INTO plans_v2 (plan_id, patient_ref, client, request_id, request_hash,
+                          rule_set_sha256, created_at_ms, plan_json)
+      SELECT plan_id, patient_ref, client, request_id, request_hash, rule_set_sha256,
+             created_at_ms, plan_json
+      FROM plans ORDER BY created_at_ms, rowid;
+    DROP TABLE plans;
+    ALTER TABLE plans_v2 RENAME TO plans;
+    CREATE UNIQUE INDEX plans_request ON plans(client, request_id) WHERE request_id IS NOT NULL;
+    CREATE INDEX plans_patient ON plans(patient_ref);
+
+    CREATE TABLE feedback (
+      feedback_id    INTEGER PRIMARY KEY,
+      plan_id        TEXT NOT NULL REFERENCES plans(plan_id) ON DELETE CASCADE,
+      step_index     INTEGER NOT NULL CHECK (step_index >= 0),
+      decision       TEXT NOT NULL CHECK (decision IN ('accepted', 'modified', 'declined')),
+      reason         TEXT NOT NULL,
+      client         TEXT NOT NULL,
+      recorded_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX feedback_plan ON feedback(plan_id);
+
+    CREATE TABLE outcomes (
+      outcome_id         INTEGER PRIMARY KEY,
+      patient_ref        TEXT NOT NULL,
+      session_number     INTEGER NOT NULL CHECK (session_number >= 1),
+      pain_nprs          REAL NOT NULL CHECK (pain_nprs BETWEEN 0 AND 10),
+      pain_days_per_week REAL NOT NULL CHECK (pain_days_per_week BETWEEN 0 AND 7),
+      odi_percent        REAL CHECK (odi_percent BETWEEN 0 AND 100),
+      rmdq               REAL CHECK (rmdq BETWEEN 0 AND 24),
+      psfs_avg           REAL CHECK (psfs_avg BETWEEN 0 AND 10),
+      client             TEXT NOT NULL,
+      recorded_at_ms     INTEGER NOT NULL,
+      UNIQUE (patient_ref, session_number)
+    ) STRICT;
+
+    -- Append-only and hash-chained: hash = sha256(prev_hash || content_hash), content_hash =
+    -- sha256(record_json). An erasure may only blank record_json; the hashes stay, so the chain
+    -- still verifies after a patient's data is removed.
+    CREATE TABLE audit (
+      seq          INTEGER PRIMARY KEY,
+      at_ms        INTEGER NOT NULL,
+      kind         TEXT NOT NULL CHECK (kind IN ('plan', 'erasure')),
+      plan_id      TEXT,
+      record_json  TEXT,
+      content_hash TEXT NOT NULL,
+      prev_hash    TEXT NOT NULL,
+      hash         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_plan ON audit(plan_id);
+    CREATE TRIGGER audit_append_only BEFORE DELETE ON audit
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+    CREATE TRIGGER audit_redact_only BEFORE UPDATE ON audit
+      WHEN NEW.record_json IS NOT NULL OR NEW.seq IS NOT OLD.seq OR NEW.at_ms IS NOT OLD.at_ms
+        OR NEW.kind IS NOT OLD.kind OR NEW.plan_id IS NOT OLD.plan_id
+        OR NEW.content_hash IS NOT OLD.content_hash OR NEW.prev_hash IS NOT OLD.prev_hash
+        OR NEW.hash IS NOT OLD.hash
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
+    )sql",
+    // 3: the rule sets this store's server put live, in order: the last one is served when the
+    // rule files on disk are broken at start.
+    R"sql(
+    CREATE TABLE served_rule_sets (
+      seq          INTEGER PRIMARY KEY,
+      sha256       TEXT NOT NULL REFERENCES rule_sets(sha256),
+      served_at_ms INTEGER NOT NULL
+    ) STRICT;
+    )sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+}  // namespace
+
+std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, int flags,
+                                                 int busy_timeout_ms) {
+  auto db = std::make_unique<SQLite::Database>(path, flags, busy_timeout_ms);
+  // FULL: an acknowledged plan survives power loss, not only a process crash.
+  db->exec("PRAGMA synchronous=FULL");
+  db->exec("PRAGMA foreign_keys=ON");
+  db->exec("PRAGMA trusted_schema=OFF");
+  return db;
+}
+
+absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_only) {
+  auto too_new = [&](int version) {
+    return absl::FailedPreconditionError("the database '" + path + "' has schema version " +
+                                         std::to_string(version) +
+                                         ", written by a newer Modalis (this one knows up to " +
+                                         std::to_string(kSchemaVersion) + "); refusing to open it");
+  };
+  int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > kSchemaVersion) return too_new(version);
+  if (version == kSchemaVersion) return absl::OkStatus();
+  if (read_only) {
+    return absl::FailedPreconditionError("the database '" + path + "' has schema version " +
+                                         std::to_string(version) + " and needs migrating to " +
+                                         std::to_string(kSchemaVersion) +
+                                         "; open it read-write once (start modalisd)");
+  }
+  if (version > 0) {
+    // A copy of the last state this version could read, in case a migration must be undone.
+    const std::string copy = path + ".pre-v" + std::to_string(kSchemaVersion);
+    const int fd = ::open(copy.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    db.backup(copy.c_str(), SQLite::Database::Save);
+  }
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  // Another process may have migrated while we waited for the lock.
+  version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > kSchemaVersion) return too_new(version);
+  for (int v = version; v < kSchemaVersion; ++v) db.exec(kMigrations[v]);
+  db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+  tx.commit();
+  return absl::OkStatus();
+}
+
+}  // namespace modalis::store_sqlite

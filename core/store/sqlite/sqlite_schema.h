@@ -1,0 +1,31 @@
+// The store's schema: what marks a file as a Modalis store, the migrations that bring an older
+// file up to date, and the settings every connection to it runs with.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace modalis::store_sqlite {
+
+// "MDLS": identifies a Modalis store file to tools and lets us refuse other SQLite files.
+inline constexpr int64_t kApplicationId = 0x4D444C53;
+// The previous hash of the audit chain's first record.
+inline constexpr char kGenesisHash[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// A connection with the settings every one of the store's connections needs. Throws
+// SQLite::Exception.
+std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, int flags,
+                                                 int busy_timeout_ms);
+
+// Brings the database to the current schema version, keeping a copy of the old file first.
+// FAILED_PRECONDITION for a database of a newer version, or one that needs migrating when opened
+// `read_only`. Throws SQLite::Exception.
+absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_only);
+
+}  // namespace modalis::store_sqlite

@@ -1,0 +1,274 @@
+// The store's writes as SQL, and the audit chain they append to.
+#include "core/store/sqlite/sqlite_writes.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/common/sha256.h"
+#include "core/plan/plan_json.h"
+#include "core/store/sqlite/sqlite_rows.h"
+#include "core/store/sqlite/sqlite_schema.h"
+
+namespace modalis::store_sqlite {
+namespace {
+
+using nlohmann::json;
+
+// Appends one record to the audit chain. Runs inside the writer's transaction, which holds the
+// write lock, so reading the head and appending cannot interleave with another writer.
+void AppendAudit(WriterConnection& w, int64_t at_ms, const char* kind, const std::string& plan_id,
+                 const std::string& record_json) {
+  SQLite::Statement& head = w.Prepare("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1");
+  const std::string prev = head.executeStep() ? head.getColumn(0).getString() : kGenesisHash;
+  head.tryReset();
+  const std::string content_hash = Sha256Hex(record_json);
+  const std::string hash = Sha256Hex(prev + content_hash);
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, at_ms);
+  insert.bind(2, kind);
+  BindText(insert, 3, plan_id);
+  insert.bind(4, record_json);
+  insert.bind(5, content_hash);
+  insert.bind(6, prev);
+  insert.bind(7, hash);
+  insert.exec();
+}
+
+bool KnownRuleSet(WriterConnection& w, const std::string& sha256) {
+  SQLite::Statement& known = w.Prepare("SELECT 1 FROM rule_sets WHERE sha256 = ?");
+  known.bind(1, sha256);
+  const bool have = known.executeStep();
+  known.tryReset();
+  return have;
+}
+
+// Stores a rule set's content once, by hash.
+absl::Status EnsureRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms,
+                           const std::string& what) {
+  if (KnownRuleSet(w, rule_set.sha256)) return absl::OkStatus();
+  if (rule_set.canonical_source == nullptr) {
+    return absl::InvalidArgumentError(what + " names rule set " + rule_set.sha256 +
+                                      " but its canonical content was not given");
+  }
+  SQLite::Statement& add = w.Prepare(
+      "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
+      "VALUES (?, ?, ?, ?, ?)");
+  add.bind(1, rule_set.sha256);
+  add.bind(2, rule_set.id);
+  add.bind(3, rule_set.version);
+  // Bound without a copy: the string outlives the statement's use.
+  add.bindNoCopy(4, *rule_set.canonical_source);
+  add.bind(5, at_ms);
+  add.exec();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+PreparedPlan PreparePlan(NewPlan in) {
+  PreparedPlan out;
+  const StoredPlan& p = in.plan;
+  out.plan_json = PlanToJson(p.plan).dump();
+  // What a clinic needs to answer "why was this suggested?" years later, and nothing more.
+  json record = {{"kind", "plan"},
+                 {"plan_id", p.plan_id},
+                 {"patient_ref", p.patient_ref},
+                 {"client", p.client},
+                 {"request_id", p.request_id},
+                 {"request_hash", p.request_hash},
+                 {"rule_set",
+                  {{"sha256", p.plan.rule_set.sha256},
+                   {"id", p.plan.rule_set.id},
+                   {"version", p.plan.rule_set.version}}},
+                 {"status", PlanStatusName(p.plan.status)},
+                 {"urgency", UrgencyName(p.plan.referral.urgency)},
+                 {"fired_rules", in.audit.fired_rule_ids},
+                 {"at_ms", p.created_at_ms}};
+  json plugins = json::array();
+  for (const auto& plugin : in.audit.plugins) {
+    plugins.push_back({{"id", plugin.id}, {"version", plugin.version}});
+  }
+  record["plugins"] = std::move(plugins);
+  out.audit_record = record.dump();
+  out.in = std::move(in);
+  return out;
+}
+
+absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms) {
+  if (absl::Status s = EnsureRuleSet(w, rule_set, at_ms, "the served rule set"); !s.ok()) return s;
+  // A restart with the same rules is not a new activation.
+  SQLite::Statement& last =
+      w.Prepare("SELECT sha256 FROM served_rule_sets ORDER BY seq DESC LIMIT 1");
+  const bool same = last.executeStep() && last.getColumn(0).getString() == rule_set.sha256;
+  last.tryReset();
+  if (same) return absl::OkStatus();
+  SQLite::Statement& add =
+      w.Prepare("INSERT INTO served_rule_sets (sha256, served_at_ms) VALUES (?, ?)");
+  add.bind(1, rule_set.sha256);
+  add.bind(2, at_ms);
+  add.exec();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPlan* result) {
+  NewPlan& in = prepared.in;
+  StoredPlan& p = in.plan;
+  if (!p.request_id.empty()) {
+    SQLite::Statement& q = w.Prepare(
+        "SELECT plan_id, patient_ref, client, request_id, request_hash, created_at_ms, "
+        "plan_json, pain_nprs, pain_days_per_week, baseline_pain_nprs "
+        "FROM plans WHERE client = ? AND request_id = ?");
+    q.bind(1, p.client);
+    q.bind(2, p.request_id);
+    if (q.executeStep()) {
+      if (q.getColumn(4).getString() != p.request_hash) {
+        return absl::AlreadyExistsError("request_id '" + p.request_id +
+                                        "' was already used by this client for a different "
+                                        "request; use a new request_id");
+      }
+      // A retry: answer with the plan stored the first time, not a new one.
+      auto existing = PlanFromRow(q);
+      q.tryReset();
+      if (!existing.ok()) return existing.status();
+      *result = *std::move(existing);
+      return absl::OkStatus();
+    }
+  }
+
+  if (!KnownRuleSet(w, p.plan.rule_set.sha256)) {
+    if (in.rule_set.sha256 != p.plan.rule_set.sha256) {
+      return absl::InvalidArgumentError("plan " + p.plan_id + " names rule set " +
+                                        p.plan.rule_set.sha256 +
+                                        " but its canonical content was not given");
+    }
+    if (absl::Status s = EnsureRuleSet(w, in.rule_set, p.created_at_ms, "plan " + p.plan_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
+      "rule_set_sha256, created_at_ms, plan_json, pain_nprs, pain_days_per_week, "
+      "baseline_pain_nprs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, p.plan_id);
+  insert.bind(2, p.patient_ref);
+  insert.bind(3, p.client);
+  BindText(insert, 4, p.request_id);
+  insert.bind(5, p.request_hash);
+  insert.bind(6, p.plan.rule_set.sha256);
+  insert.bind(7, p.created_at_ms);
+  insert.bindNoCopy(8, prepared.plan_json);
+  BindOptional(insert, 9, p.baseline.pain_nprs);
+  BindOptional(insert, 10, p.baseline.pain_days_per_week);
+  BindOptional(insert, 11, p.baseline.baseline_pain_nprs);
+  insert.exec();
+
+  AppendAudit(w, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
+  *result = std::move(p);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f) {
+  SQLite::Statement& plan = w.Prepare("SELECT plan_json FROM plans WHERE plan_id = ?");
+  plan.bind(1, f.plan_id);
+  if (!plan.executeStep()) return absl::NotFoundError("no plan with id '" + f.plan_id + "'");
+  auto j = json::parse(plan.getColumn(0).getString(), nullptr, false);
+  plan.tryReset();
+  const size_t steps = j.is_object() && j.contains("steps") ? j["steps"].size() : 0;
+  if (f.step_index >= steps) {
+    return absl::InvalidArgumentError("plan " + f.plan_id + " has " + std::to_string(steps) +
+                                      " steps; step_index " + std::to_string(f.step_index) +
+                                      " does not exist");
+  }
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO feedback (plan_id, step_index, decision, reason, client, recorded_at_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, f.plan_id);
+  insert.bind(2, static_cast<int64_t>(f.step_index));
+  insert.bind(3, std::string(StepDecisionName(f.decision)));
+  insert.bind(4, f.reason);
+  insert.bind(5, f.client);
+  insert.bind(6, f.recorded_at_ms);
+  insert.exec();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o) {
+  SQLite::Statement& insert = w.Prepare(
+      "INSERT INTO outcomes (patient_ref, session_number, pain_nprs, pain_days_per_week, "
+      "odi_percent, rmdq, psfs_avg, client, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, o.patient_ref);
+  insert.bind(2, static_cast<int64_t>(o.session_number));
+  insert.bind(3, o.pain_nprs);
+  insert.bind(4, o.pain_days_per_week);
+  BindOptional(insert, 5, o.odi_percent);
+  BindOptional(insert, 6, o.rmdq);
+  BindOptional(insert, 7, o.psfs_avg);
+  insert.bind(8, o.client);
+  insert.bind(9, o.recorded_at_ms);
+  try {
+    insert.exec();
+  } catch (const SQLite::Exception& e) {
+    if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE) {
+      return absl::AlreadyExistsError("an outcome for session " + std::to_string(o.session_number) +
+                                      " is already recorded for this patient");
+    }
+    throw;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyErase(WriterConnection& w, const std::string& ref, ErasureReport* report) {
+  std::vector<std::string> plan_ids;
+  {
+    SQLite::Statement& q =
+        w.Prepare("SELECT plan_id FROM plans WHERE patient_ref = ? ORDER BY rowid");
+    q.bind(1, ref);
+    while (q.executeStep()) plan_ids.push_back(q.getColumn(0).getString());
+    q.tryReset();
+  }
+  SQLite::Statement& feedback = w.Prepare(
+      "DELETE FROM feedback WHERE plan_id IN (SELECT plan_id FROM plans WHERE patient_ref = ?)");
+  feedback.bind(1, ref);
+  report->feedback = feedback.exec();
+  SQLite::Statement& outcomes = w.Prepare("DELETE FROM outcomes WHERE patient_ref = ?");
+  outcomes.bind(1, ref);
+  report->outcomes = outcomes.exec();
+  SQLite::Statement& plans = w.Prepare("DELETE FROM plans WHERE patient_ref = ?");
+  plans.bind(1, ref);
+  report->plans = plans.exec();
+  for (const auto& id : plan_ids) {
+    SQLite::Statement& redact = w.Prepare(
+        "UPDATE audit SET record_json = NULL WHERE plan_id = ? AND record_json IS NOT NULL");
+    redact.bind(1, id);
+    report->audit_redacted += redact.exec();
+  }
+  if (report->plans + report->outcomes == 0) {
+    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+  }
+  // The tombstone names no patient: only the random plan ids that were removed.
+  const int64_t now = NowMs();
+  json record = {{"kind", "erasure"},
+                 {"plan_ids", plan_ids},
+                 {"plans", report->plans},
+                 {"feedback", report->feedback},
+                 {"outcomes", report->outcomes},
+                 {"audit_redacted", report->audit_redacted},
+                 {"at_ms", now}};
+  AppendAudit(w, now, "erasure", "", record.dump());
+  return absl::OkStatus();
+}
+
+}  // namespace modalis::store_sqlite

@@ -1,0 +1,38 @@
+// The store's writes, each applied by the writer thread inside its batch's transaction: plans
+// (with the rule set they name and their audit record), feedback, outcomes, the rule sets served,
+// and a patient's erasure. Each runs in a savepoint of its own (BatchWriter), so an error status or
+// an exception undoes only its own changes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/store/sqlite/batch_writer.h"
+#include "core/store/store.h"
+
+namespace modalis::store_sqlite {
+
+int64_t NowMs();
+
+// A plan with its row and audit texts already written out: serialising them costs more than
+// the SQL, and doing it on the caller's thread keeps the single writer thread for the database.
+struct PreparedPlan {
+  NewPlan in = {};
+  std::string plan_json = {};
+  std::string audit_record = {};
+};
+
+PreparedPlan PreparePlan(NewPlan in);
+
+// Stores the plan, or for a retry of the same request answers with the plan stored the first
+// time; ALREADY_EXISTS for a request_id the client used for another request.
+absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPlan* result);
+absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f);
+absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o);
+// Removes what is stored for the patient and redacts their audit records, then appends a
+// tombstone that names only the plan ids removed.
+absl::Status ApplyErase(WriterConnection& w, const std::string& ref, ErasureReport* report);
+absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms);
+
+}  // namespace modalis::store_sqlite
