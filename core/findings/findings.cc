@@ -4,102 +4,59 @@
 
 #include "absl/strings/cord.h"
 #include "core/common/did_you_mean.h"
+#include "core/findings/decode_findings.h"
 
 namespace modalis {
-namespace {
 
-constexpr char kViolationsPayload[] = "type.modalis.dev/field-violations";
-
-std::string Describe(const nlohmann::json& v) {
-  std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
-}
-
-std::string FormatNumber(double d) {
+std::string decode::FormatNumber(double d) {
   std::string s = nlohmann::json(d).dump();
   if (s.size() > 2 && s.substr(s.size() - 2) == ".0") s.resize(s.size() - 2);
   return s;
 }
 
-// Decodes one value; returns a description of the problem, or "" when it is fine.
-std::string DecodeOne(const FindingDef& def, const nlohmann::json& v, const FindingsLimits& limits,
-                      Findings* out) {
-  switch (def.type) {
-    case FindingType::kBoolean:
-      if (!v.is_boolean()) return "expected true or false, got " + Describe(v);
-      out->Set(def.slot, FindingValue{v.get<bool>() ? 1.0 : 0.0, 0});
-      return {};
-    case FindingType::kInteger:
-    case FindingType::kNumber: {
-      if (!v.is_number()) return "expected a number, got " + Describe(v);
-      const double d = v.get<double>();
-      if (!std::isfinite(d)) return "expected a finite number";
-      if (def.type == FindingType::kInteger && d != std::floor(d)) {
-        return "expected a whole number, got " + FormatNumber(d);
-      }
-      if (def.has_range && (d < def.min || d > def.max)) {
-        return FormatNumber(d) + " is outside the range " + FormatNumber(def.min) + " to " +
-               FormatNumber(def.max);
-      }
-      out->Set(def.slot, FindingValue{d, 0});
-      return {};
-    }
-    case FindingType::kEnum: {
-      if (!v.is_string())
-        return "expected one of: " + [&] {
-          std::string all;
-          for (const auto& s : def.values) all += (all.empty() ? "" : ", ") + s;
-          return all;
-        }();
-      const auto& s = v.get_ref<const std::string&>();
-      auto index = def.ValueIndex(s);
-      if (!index) {
-        return "'" + s.substr(0, limits.max_string_bytes) + "' is not a value of " + def.code +
-               DidYouMeanSuffix(s, def.values);
-      }
-      out->Set(def.slot, FindingValue{static_cast<double>(*index), 0});
-      return {};
-    }
-    case FindingType::kSet: {
-      if (!v.is_array()) return "expected a list of values, got " + Describe(v);
-      if (v.size() > limits.max_list_items) {
-        return "has " + std::to_string(v.size()) + " items; the limit is " +
-               std::to_string(limits.max_list_items);
-      }
-      uint64_t bits = 0;
-      for (const auto& item : v) {
-        if (!item.is_string()) return "list items must be strings, got " + Describe(item);
-        const auto& s = item.get_ref<const std::string&>();
-        auto index = def.ValueIndex(s);
-        if (!index) {
-          return "'" + s.substr(0, limits.max_string_bytes) + "' is not a value of " + def.code +
-                 DidYouMeanSuffix(s, def.values);
-        }
-        bits |= uint64_t{1} << *index;
-      }
-      out->Set(def.slot, FindingValue{0, bits});
-      return {};
-    }
-    case FindingType::kTextList: {
-      if (!v.is_array()) return "expected a list of texts, got " + Describe(v);
-      if (v.size() > limits.max_list_items) {
-        return "has " + std::to_string(v.size()) + " items; the limit is " +
-               std::to_string(limits.max_list_items);
-      }
-      std::vector<std::string> texts;
-      for (const auto& item : v) {
-        if (!item.is_string()) return "list items must be strings, got " + Describe(item);
-        if (item.get_ref<const std::string&>().size() > limits.max_string_bytes) {
-          return "an item is longer than " + std::to_string(limits.max_string_bytes) + " bytes";
-        }
-        texts.push_back(item.get<std::string>());
-      }
-      out->SetTexts(def.slot, std::move(texts));
-      return {};
-    }
-  }
-  return "unsupported type";
+std::string decode::DescribeJson(const nlohmann::json& v) {
+  std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
 }
+
+namespace {
+
+constexpr char kViolationsPayload[] = "type.modalis.dev/field-violations";
+
+// The findings decoder's view of a nlohmann::json document (see decode_findings.h).
+class JsonValueView {
+ public:
+  explicit JsonValueView(const nlohmann::json& j) : j_(&j) {}
+  bool is_null() const { return j_->is_null(); }
+  bool is_boolean() const { return j_->is_boolean(); }
+  bool boolean() const { return j_->get<bool>(); }
+  bool is_number() const { return j_->is_number(); }
+  double number() const { return j_->get<double>(); }
+  bool is_string() const { return j_->is_string(); }
+  const std::string& text() const { return j_->get_ref<const std::string&>(); }
+  bool is_list() const { return j_->is_array(); }
+  size_t size() const { return j_->size(); }
+  JsonValueView item(size_t i) const { return JsonValueView((*j_)[i]); }
+  std::string Describe() const { return decode::DescribeJson(*j_); }
+
+ private:
+  const nlohmann::json* j_;
+};
+
+class JsonDocumentView {
+ public:
+  explicit JsonDocumentView(const nlohmann::json& j) : j_(j) {}
+  bool is_object() const { return j_.is_object(); }
+  size_t size() const { return j_.size(); }
+  // nlohmann::json keeps an object's keys sorted.
+  template <class F>
+  void ForEachSorted(F&& f) const {
+    for (const auto& [code, value] : j_.items()) f(code, JsonValueView(value));
+  }
+
+ private:
+  const nlohmann::json& j_;
+};
 
 }  // namespace
 
@@ -163,30 +120,7 @@ nlohmann::json Findings::ToJson() const {
 absl::StatusOr<Findings> DecodeFindings(const nlohmann::json& object,
                                         std::shared_ptr<const Vocabulary> vocabulary,
                                         const FindingsLimits& limits) {
-  std::vector<FieldViolation> violations;
-  Findings findings(vocabulary);
-  if (!object.is_object()) {
-    violations.push_back({"findings", "findings must be a JSON object of finding codes to values"});
-  } else if (object.size() > limits.max_findings) {
-    violations.push_back({"findings", "too many findings: " + std::to_string(object.size()) +
-                                          " (the limit is " + std::to_string(limits.max_findings) +
-                                          ")"});
-  } else {
-    for (const auto& [code, value] : object.items()) {
-      const FindingDef* def = vocabulary->Find(code);
-      if (def == nullptr) {
-        const std::string shown = code.substr(0, limits.max_string_bytes);
-        violations.push_back({shown, "unknown finding '" + shown + "'" +
-                                         DidYouMeanSuffix(code, vocabulary->codes())});
-        continue;
-      }
-      if (value.is_null()) continue;  // explicitly not recorded: unknown
-      std::string problem = DecodeOne(*def, value, limits, &findings);
-      if (!problem.empty()) violations.push_back({code, std::move(problem)});
-    }
-  }
-  if (violations.empty()) return findings;
-  return InvalidFindings(violations);
+  return decode::DecodeDocument(JsonDocumentView(object), std::move(vocabulary), limits);
 }
 
 absl::Status InvalidFindings(const std::vector<FieldViolation>& violations) {

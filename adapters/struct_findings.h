@@ -1,0 +1,24 @@
+// Findings read straight from the request's google.protobuf.Struct into the typed slots, with the
+// same checks and messages as DecodeFindings on JSON, and no JSON document in between.
+#pragma once
+
+#include <google/protobuf/struct.pb.h>
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "core/findings/findings.h"
+
+namespace modalis {
+
+// How deep the findings Struct and the lists and objects in it may nest.
+inline constexpr int kMaxFindingsDepth = 16;
+
+// INVALID_ARGUMENT, with a field violation per finding, for a value nested deeper than
+// `max_depth`, for an unknown finding or a value its definition refuses (as DecodeFindings).
+absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& findings,
+                                              std::shared_ptr<const Vocabulary> vocabulary,
+                                              const FindingsLimits& limits,
+                                              int max_depth = kMaxFindingsDepth);
+
+}  // namespace modalis
