@@ -28,42 +28,8 @@ Tri EvaluateTest(const Test& t, const Findings& findings) {
   if (t.op == Op::kUnknown) return known ? Tri::kFalse : Tri::kTrue;
   if (!known) return Tri::kUnknown;
   const FindingValue& v = findings.value(t.slot);
-  bool result = false;
-  switch (t.op) {
-    case Op::kEquals:
-      result = Holds<Op::kEquals>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kOneOf:
-      result = Holds<Op::kOneOf>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kContains:
-      result = Holds<Op::kContains>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kContainsAny:
-      result = Holds<Op::kContainsAny>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kContainsAll:
-      result = Holds<Op::kContainsAll>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kAbove:
-      result = Holds<Op::kAbove>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kAtLeast:
-      result = Holds<Op::kAtLeast>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kBelow:
-      result = Holds<Op::kBelow>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kAtMost:
-      result = Holds<Op::kAtMost>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kBetween:
-      result = Holds<Op::kBetween>(v, t.a, t.b, t.mask);
-      break;
-    case Op::kKnown:
-    case Op::kUnknown:
-      break;
-  }
+  // kKnown and kUnknown were decided above; Holds says false for them.
+  const bool result = VisitOp(t.op, [&](auto op) { return Holds<op.value>(v, t.a, t.b, t.mask); });
   return result ? Tri::kTrue : Tri::kFalse;
 }
 

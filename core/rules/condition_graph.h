@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "core/findings/findings.h"
@@ -60,6 +61,39 @@ inline bool Holds(const FindingValue& v, double a, double b, uint64_t mask) {
   if constexpr (kOp == Op::kAtMost) return v.number <= a;
   if constexpr (kOp == Op::kBetween) return (v.number >= a) & (v.number <= b);
   return false;
+}
+
+// Calls f(std::integral_constant<Op, op>{}) with `op` as a compile-time constant: the one place
+// that turns a run-time operator into Holds<op>, for the single-node walk and the flat program.
+template <class F>
+inline decltype(auto) VisitOp(Op op, F&& f) {
+  switch (op) {
+    case Op::kEquals:
+      return f(std::integral_constant<Op, Op::kEquals>{});
+    case Op::kOneOf:
+      return f(std::integral_constant<Op, Op::kOneOf>{});
+    case Op::kContains:
+      return f(std::integral_constant<Op, Op::kContains>{});
+    case Op::kContainsAny:
+      return f(std::integral_constant<Op, Op::kContainsAny>{});
+    case Op::kContainsAll:
+      return f(std::integral_constant<Op, Op::kContainsAll>{});
+    case Op::kAbove:
+      return f(std::integral_constant<Op, Op::kAbove>{});
+    case Op::kAtLeast:
+      return f(std::integral_constant<Op, Op::kAtLeast>{});
+    case Op::kBelow:
+      return f(std::integral_constant<Op, Op::kBelow>{});
+    case Op::kAtMost:
+      return f(std::integral_constant<Op, Op::kAtMost>{});
+    case Op::kBetween:
+      return f(std::integral_constant<Op, Op::kBetween>{});
+    case Op::kKnown:
+      return f(std::integral_constant<Op, Op::kKnown>{});
+    case Op::kUnknown:
+      return f(std::integral_constant<Op, Op::kUnknown>{});
+  }
+  return f(std::integral_constant<Op, Op::kEquals>{});  // not reached: every Op is listed
 }
 
 class ConditionGraph {

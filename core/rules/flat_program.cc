@@ -134,44 +134,7 @@ void FlatProgram::RunGroups(const GroupRun& run, uint8_t* truth) const {
 void FlatProgram::Run(const Findings& findings, uint8_t* truth) const {
   for (uint32_t node : always_nodes_) truth[node] = kBitTrue;
   for (const TestBatch& batch : test_batches_) {
-    switch (batch.op) {
-      case Op::kEquals:
-        RunTests<Op::kEquals>(batch, findings, truth);
-        break;
-      case Op::kOneOf:
-        RunTests<Op::kOneOf>(batch, findings, truth);
-        break;
-      case Op::kContains:
-        RunTests<Op::kContains>(batch, findings, truth);
-        break;
-      case Op::kContainsAny:
-        RunTests<Op::kContainsAny>(batch, findings, truth);
-        break;
-      case Op::kContainsAll:
-        RunTests<Op::kContainsAll>(batch, findings, truth);
-        break;
-      case Op::kAbove:
-        RunTests<Op::kAbove>(batch, findings, truth);
-        break;
-      case Op::kAtLeast:
-        RunTests<Op::kAtLeast>(batch, findings, truth);
-        break;
-      case Op::kBelow:
-        RunTests<Op::kBelow>(batch, findings, truth);
-        break;
-      case Op::kAtMost:
-        RunTests<Op::kAtMost>(batch, findings, truth);
-        break;
-      case Op::kBetween:
-        RunTests<Op::kBetween>(batch, findings, truth);
-        break;
-      case Op::kKnown:
-        RunTests<Op::kKnown>(batch, findings, truth);
-        break;
-      case Op::kUnknown:
-        RunTests<Op::kUnknown>(batch, findings, truth);
-        break;
-    }
+    VisitOp(batch.op, [&](auto op) { RunTests<op.value>(batch, findings, truth); });
   }
   for (const GroupRun& run : runs_) {
     switch (run.kind == Node::Kind::kNot ? 1 : run.arity) {
