@@ -106,13 +106,10 @@ bool Fits(const Value& v, int depth) {
 
 }  // namespace
 
-absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& findings,
-                                              std::shared_ptr<const Vocabulary> vocabulary,
-                                              const FindingsLimits& limits, int max_depth) {
-  // Too deep first, and alone: such a value is refused before anything reads it.
+absl::Status CheckFindingsDepth(const google::protobuf::Struct& findings, int max_depth) {
   std::vector<FieldViolation> too_deep;
-  StructDocumentView document(findings);
-  document.ForEachSorted([&](const std::string& key, const StructValueView& value) {
+  StructDocumentView(findings).ForEachSorted([&](const std::string& key,
+                                                 const StructValueView& value) {
     if (Fits(value.value(), max_depth)) return;
     // Named like any other bad finding, and cut to a length an error message can carry.
     too_deep.push_back({key.substr(0, 256),
@@ -120,8 +117,15 @@ absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& fi
                         "may be at most " +
                             std::to_string(max_depth) + " levels deep"});
   });
-  if (!too_deep.empty()) return InvalidFindings(too_deep);
-  return decode::DecodeDocument(document, std::move(vocabulary), limits);
+  return too_deep.empty() ? absl::OkStatus() : InvalidFindings(too_deep);
+}
+
+absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& findings,
+                                              std::shared_ptr<const Vocabulary> vocabulary,
+                                              const FindingsLimits& limits, int max_depth) {
+  // Too deep first, and alone: such a value is refused before anything reads it.
+  if (absl::Status s = CheckFindingsDepth(findings, max_depth); !s.ok()) return s;
+  return decode::DecodeDocument(StructDocumentView(findings), std::move(vocabulary), limits);
 }
 
 }  // namespace modalis

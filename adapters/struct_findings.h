@@ -14,6 +14,11 @@ namespace modalis {
 // How deep the findings Struct and the lists and objects in it may nest.
 inline constexpr int kMaxFindingsDepth = 16;
 
+// INVALID_ARGUMENT naming every finding whose value nests deeper than `max_depth` (a scalar is one
+// level), checked before anything reads the values.
+absl::Status CheckFindingsDepth(const google::protobuf::Struct& findings,
+                                int max_depth = kMaxFindingsDepth);
+
 // INVALID_ARGUMENT, with a field violation per finding, for a value nested deeper than
 // `max_depth`, for an unknown finding or a value its definition refuses (as DecodeFindings).
 absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& findings,

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "adapters/plan_proto.h"
+#include "adapters/struct_findings.h"
 
 namespace modalis {
 
@@ -17,6 +17,7 @@ bool ValidRef(const std::string& ref) {
 }
 
 absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& request,
+                                                std::shared_ptr<const Vocabulary> vocabulary,
                                                 const FindingsLimits& limits) {
   if (!ValidRef(request.patient_ref())) {
     return absl::InvalidArgumentError(
@@ -26,16 +27,16 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
   if (request.request_id().size() > kMaxRefBytes) {
     return absl::InvalidArgumentError("request_id is longer than 64 bytes");
   }
-  SuggestInput input;
-  auto findings = StructToJson(request.findings());
-  if (!findings.ok()) return findings.status();
-  input.findings = *std::move(findings);
+  // Nesting is refused before the request's other fields are read, the findings' own values
+  // after them: the order in which a request with several faults has always been answered.
+  if (absl::Status s = CheckFindingsDepth(request.findings()); !s.ok()) return s;
+  PlanRequest plan_request;
 
   if (request.session_minutes() != 0) {
     if (request.session_minutes() > 480) {
       return absl::InvalidArgumentError("session_minutes must be at most 480");
     }
-    input.plan_request.session_minutes = request.session_minutes();
+    plan_request.session_minutes = request.session_minutes();
   }
   if (request.has_practitioner()) {
     // The same bounds as a list finding: the list is only compared, but it is hashed for
@@ -52,11 +53,13 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
                                           std::to_string(limits.max_string_bytes) + " bytes");
       }
     }
-    input.plan_request.qualifications =
+    plan_request.qualifications =
         std::vector<std::string>(request.practitioner().qualifications().begin(),
                                  request.practitioner().qualifications().end());
   }
-  return input;
+  auto findings = DecodeFindingsStruct(request.findings(), std::move(vocabulary), limits);
+  if (!findings.ok()) return findings.status();
+  return SuggestInput{*std::move(findings), std::move(plan_request)};
 }
 
 }  // namespace modalis

@@ -3,11 +3,10 @@
 // what the server accepts.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/findings/findings.h"
 #include "core/plan/planner.h"
 #include "modalis/v1/plan_service.pb.h"
 
@@ -20,14 +19,16 @@ inline constexpr size_t kMaxRefBytes = 64;
 bool ValidRef(const std::string& ref);
 
 struct SuggestInput {
-  nlohmann::json findings;  // the request's findings Struct as JSON, not yet decoded
+  Findings findings;  // decoded against the vocabulary given to ReadSuggestRequest
   PlanRequest plan_request;
 };
 
-// Checks the request's own fields and converts it; INVALID_ARGUMENT naming the bad field.
-// Findings are decoded later, by the engine, against the rule set it pins; `limits` bound the
-// practitioner's qualifications as they bound a list finding.
+// Checks the request's fields and converts it; INVALID_ARGUMENT naming the bad field, or every bad
+// finding (with a field violation each). The findings are decoded straight from the request's
+// Struct against `vocabulary`, which must be the one of the rule set that will plan them; `limits`
+// bound the findings and the practitioner's qualifications alike.
 absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& request,
+                                                std::shared_ptr<const Vocabulary> vocabulary,
                                                 const FindingsLimits& limits);
 
 }  // namespace modalis

@@ -212,4 +212,14 @@ absl::StatusOr<Plan> Engine::SuggestUnder(const CompiledRuleSet& rules,
   return PlanForFindings(rules, findings_json, request, config_.findings_limits);
 }
 
+absl::StatusOr<Plan> Engine::SuggestDecoded(const CompiledRuleSet& rules, Findings findings,
+                                            const PlanRequest& request) const {
+  if (&findings.vocabulary() != rules.vocabulary.get()) {
+    return absl::InternalError(
+        "findings were decoded against another vocabulary than the rule set's (" +
+        rules.vocabulary->id() + " " + rules.vocabulary->version() + ")");
+  }
+  return PlanDecodedFindings(rules, std::move(findings), request);
+}
+
 }  // namespace modalis

@@ -89,6 +89,11 @@ class Engine {
   // settings before planning (which finding counts sessions, say), so both use one rule set.
   absl::StatusOr<Plan> SuggestUnder(const CompiledRuleSet& rules, const nlohmann::json& findings,
                                     const PlanRequest& request) const;
+  // Plans findings a transport has already decoded against `rules.vocabulary` (the gRPC adapter
+  // reads them straight from the request). INTERNAL when they were decoded against another
+  // vocabulary: their slots would mean other findings.
+  absl::StatusOr<Plan> SuggestDecoded(const CompiledRuleSet& rules, Findings findings,
+                                      const PlanRequest& request) const;
 
   // Compiles and tests candidate rule files against the loaded plugins; changes nothing.
   RuleSetCandidate Validate(const RuleSource& source) const;

@@ -1,6 +1,6 @@
 // A SuggestPlanRequest as protobuf bytes -> the conversion and planning modalisd's SuggestPlan runs
-// (ReadSuggestRequest, Engine::Suggest, PlanToProto, JSON printing), minus the network and the
-// store.
+// (ReadSuggestRequest, Engine::SuggestDecoded, PlanToProto, JSON printing), minus the network and
+// the store.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,9 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       !request.ParseFromArray(data, static_cast<int>(size))) {
     return 0;
   }
-  auto input = modalis::ReadSuggestRequest(request, engine->config().findings_limits);
+  const auto rules = engine->rules();
+  auto input =
+      modalis::ReadSuggestRequest(request, rules->vocabulary, engine->config().findings_limits);
   if (!input.ok()) return 0;
-  auto plan = engine->Suggest(input->findings, input->plan_request);
+  auto plan = engine->SuggestDecoded(*rules, std::move(input->findings), input->plan_request);
   if (!plan.ok()) return 0;
   modalis::v1::SuggestPlanResponse response;
   modalis::PlanToProto(*plan, response.mutable_plan());

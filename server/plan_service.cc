@@ -6,33 +6,13 @@
 #include <vector>
 
 #include "adapters/plan_proto.h"
+#include "adapters/request_hash.h"
 #include "adapters/suggest_request.h"
 #include "core/common/ids.h"
-#include "core/common/sha256.h"
 #include "server/grpc_status.h"
 
 namespace modalis {
 namespace {
-
-// What makes two SuggestPlan requests "the same" for idempotency: everything that shapes the plan
-// and whose it is, in canonical JSON (sorted keys), so a client's field or key order does not
-// matter. request_id and dry_run are not part of it.
-std::string RequestHash(const v1::SuggestPlanRequest& request, const nlohmann::json& findings) {
-  nlohmann::json canonical = {{"patient_ref", request.patient_ref()},
-                              {"findings", findings},
-                              {"session_minutes", request.session_minutes()}};
-  if (request.has_practitioner()) {
-    canonical["qualifications"] =
-        std::vector<std::string>(request.practitioner().qualifications().begin(),
-                                 request.practitioner().qualifications().end());
-  }
-  return Sha256Hex(canonical.dump());
-}
-
-// The code of a finding the rule set's settings name; "" when they name none.
-std::string FindingCode(const CompiledRuleSet& rules, SlotId slot) {
-  return slot == kNoSlot ? std::string() : rules.vocabulary->at(slot).code;
-}
 
 // What counts as improvement, as the rule set says (its defaults are clinical brief §2's).
 ProgressPolicy PolicyFor(const ProgressSettings& measures) {
@@ -42,11 +22,17 @@ ProgressPolicy PolicyFor(const ProgressSettings& measures) {
   return policy;
 }
 
-std::optional<double> Number(const nlohmann::json& findings, const std::string& code) {
-  if (code.empty() || !findings.is_object()) return std::nullopt;
-  auto it = findings.find(code);
-  if (it == findings.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
+bool Recorded(const Findings& findings, SlotId slot) {
+  return slot != kNoSlot && findings.known(slot);
+}
+
+// A numeric finding the rule set's settings name, as recorded; nullopt when unknown (or not a
+// number at all).
+std::optional<double> Number(const Findings& findings, SlotId slot) {
+  if (!Recorded(findings, slot)) return std::nullopt;
+  const FindingType type = findings.vocabulary().at(slot).type;
+  if (type != FindingType::kInteger && type != FindingType::kNumber) return std::nullopt;
+  return findings.value(slot).number;
 }
 
 int64_t NowMs() {
@@ -190,25 +176,30 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordOutcome(grpc::CallbackServerCon
 
 absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& request,
                                                  const Caller& caller) {
-  auto input = ReadSuggestRequest(request, engine_.config().findings_limits);
-  if (!input.ok()) return input.status();
-  const nlohmann::json& findings = input->findings;
-  PlanRequest& plan_request = input->plan_request;
-
-  // One rule-set snapshot for the whole call, so the audit names exactly the rules that decided
-  // even when a reload swaps the active set meanwhile.
+  // One rule-set snapshot for the whole call, so the findings are decoded against the vocabulary
+  // that plans them and the audit names exactly the rules that decided, even when a reload swaps
+  // the active set meanwhile.
   const std::shared_ptr<const CompiledRuleSet> rules = engine_.rules();
+  auto input = ReadSuggestRequest(request, rules->vocabulary, engine_.config().findings_limits);
+  if (!input.ok()) return input.status();
+  const Findings& findings = input->findings;
+  PlanRequest& plan_request = input->plan_request;
   const ProgressSettings& measures = rules->progress;
 
   // At a course review the baseline is the patient's first recorded outcome, when there is one.
-  if (measures.enabled && findings.contains(FindingCode(*rules, measures.sessions_completed))) {
+  if (measures.enabled && Recorded(findings, measures.sessions_completed)) {
     auto progress = store_.GetProgress(request.patient_ref(), PolicyFor(measures));
     if (progress.ok() && progress->baseline_source == BaselineSource::kFirstOutcome) {
       plan_request.baseline_pain = progress->pain_nprs.baseline;
     }
   }
+  // Read before planning takes the findings (and derives more from them).
+  FindingsBaseline baseline;
+  baseline.pain_nprs = Number(findings, measures.pain);
+  baseline.pain_days_per_week = Number(findings, measures.pain_days);
+  baseline.baseline_pain_nprs = Number(findings, measures.baseline_pain);
 
-  auto plan = engine_.SuggestUnder(*rules, findings, plan_request);
+  auto plan = engine_.SuggestDecoded(*rules, std::move(input->findings), plan_request);
   if (!plan.ok()) return plan.status();
 
   NewPlan out;
@@ -224,12 +215,13 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   stored.request_id = request.request_id();
   // Only a stored plan is ever matched against a retry; hashing costs a dry run as much as
   // evaluating the rules does.
-  if (!request.dry_run()) stored.request_hash = RequestHash(request, findings);
+  if (!request.dry_run()) {
+    stored.request_hash = RequestHash(request);
+    // The request outlives the write: the call is finished only from the store's callback.
+    out.legacy_request_hash = [&request] { return LegacyRequestHash(request); };
+  }
   stored.created_at_ms = NowMs();
-  stored.baseline.pain_nprs = Number(findings, FindingCode(*rules, measures.pain));
-  stored.baseline.pain_days_per_week = Number(findings, FindingCode(*rules, measures.pain_days));
-  stored.baseline.baseline_pain_nprs =
-      Number(findings, FindingCode(*rules, measures.baseline_pain));
+  stored.baseline = baseline;
 
   out.rule_set = {rules->sha256, rules->id, rules->version,
                   std::shared_ptr<const std::string>(rules, &rules->canonical_source)};

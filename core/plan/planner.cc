@@ -123,8 +123,13 @@ absl::StatusOr<Plan> PlanForFindings(const CompiledRuleSet& rules, const nlohman
                                      const PlanRequest& request, const FindingsLimits& limits) {
   absl::StatusOr<Findings> findings = DecodeFindings(json, rules.vocabulary, limits);
   if (!findings.ok()) return findings.status();
-  rules.Derive(&*findings);
-  return MakePlan(rules, *findings, request);
+  return PlanDecodedFindings(rules, *std::move(findings), request);
+}
+
+Plan PlanDecodedFindings(const CompiledRuleSet& rules, Findings findings,
+                         const PlanRequest& request) {
+  rules.Derive(&findings);
+  return MakePlan(rules, findings, request);
 }
 
 }  // namespace modalis

@@ -42,6 +42,11 @@ struct PlanRequest {
 
 Plan MakePlan(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request);
 
+// Derives the findings the vocabulary declares from those recorded, then plans. `findings` must be
+// decoded against `rules.vocabulary`.
+Plan PlanDecodedFindings(const CompiledRuleSet& rules, Findings findings,
+                         const PlanRequest& request);
+
 // Decodes and derives findings, then plans: what the engine, the CLI and golden cases all run.
 // INVALID_ARGUMENT names every bad finding.
 absl::StatusOr<Plan> PlanForFindings(const CompiledRuleSet& rules, const nlohmann::json& findings,

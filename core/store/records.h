@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,10 @@ struct NewPlan {
   StoredPlan plan;
   RuleSetRecord rule_set;
   PlanAudit audit;
+  // The request's hash in the form an earlier release stored it, for a retry that spans an
+  // upgrade: consulted only when the plan stored under the same request_id has a hash of another
+  // form than plan.request_hash. Absent: such a retry is a different request.
+  std::function<std::string()> legacy_request_hash = {};
 };
 
 enum class StepDecision : uint8_t { kAccepted, kModified, kDeclined };

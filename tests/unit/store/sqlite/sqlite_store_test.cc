@@ -88,6 +88,53 @@ TEST(SqliteStoreTest, SameRequestIdWithAnotherRequestIsAlreadyExistsNeverTheOthe
   EXPECT_TRUE(store->PutPlan(booking).ok());
 }
 
+// A plan stored before request hashes took their "<form>:" prefix is matched by the retry's hash
+// in the older form, computed only then; without that form, or when it differs, the request is
+// another one.
+TEST(SqliteStoreTest, RetrySpanningAnUpgradeOfTheRequestHashFindsTheFirstPlan) {
+  testing::TempDir dir;
+  auto store = Open(dir.file("m.db"));
+  NewPlan before = SamplePlan("pl_1", "req-1");
+  before.plan.request_hash = std::string(64, 'c');  // as an earlier release stored it
+  ASSERT_TRUE(store->PutPlan(before).ok());
+
+  int computed = 0;
+  NewPlan retry = SamplePlan("pl_2", "req-1");
+  retry.plan.request_hash = "pb1:" + std::string(64, 'd');
+  retry.legacy_request_hash = [&computed] {
+    ++computed;
+    return std::string(64, 'c');
+  };
+  auto got = store->PutPlan(retry);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->plan_id, "pl_1");
+  EXPECT_EQ(computed, 1);
+
+  NewPlan other = SamplePlan("pl_3", "req-1");
+  other.plan.request_hash = "pb1:" + std::string(64, 'd');
+  other.legacy_request_hash = [] { return std::string(64, 'e'); };
+  EXPECT_EQ(store->PutPlan(other).status().code(), absl::StatusCode::kAlreadyExists);
+
+  NewPlan without = SamplePlan("pl_4", "req-1");
+  without.plan.request_hash = "pb1:" + std::string(64, 'd');
+  EXPECT_EQ(store->PutPlan(without).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->GetPlan("pl_3").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("pl_4").status().code(), absl::StatusCode::kNotFound);
+
+  // Two hashes of the current form are compared as they are: the older form is never consulted.
+  NewPlan current = SamplePlan("pl_5", "req-2");
+  current.plan.request_hash = "pb1:" + std::string(64, 'f');
+  ASSERT_TRUE(store->PutPlan(current).ok());
+  NewPlan changed = SamplePlan("pl_6", "req-2");
+  changed.plan.request_hash = "pb1:" + std::string(64, '0');
+  changed.legacy_request_hash = [&computed] {
+    ++computed;
+    return std::string("pb1:") + std::string(64, 'f');
+  };
+  EXPECT_EQ(store->PutPlan(changed).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(computed, 1);
+}
+
 TEST(SqliteStoreTest, RuleSetIsStoredOnceByContent) {
   testing::TempDir dir;
   const std::string path = dir.file("m.db");

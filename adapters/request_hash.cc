@@ -1,0 +1,66 @@
+#include "adapters/request_hash.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string_view>
+#include <vector>
+
+#include "adapters/plan_proto.h"
+#include "core/common/sha256.h"
+
+namespace modalis {
+namespace {
+
+// Appends `message` in protobuf's deterministic encoding: map entries, and so the keys of every
+// Struct at any depth, in key order.
+void AppendDeterministic(const google::protobuf::Message& message, std::string* out) {
+  google::protobuf::io::StringOutputStream raw(out);
+  google::protobuf::io::CodedOutputStream coded(&raw);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+}
+
+// Tagged and length-prefixed, so no two different requests give one input.
+void AppendPart(std::string_view tag, std::string_view value, std::string* out) {
+  out->append(tag);
+  out->append(std::to_string(value.size()));
+  out->push_back(':');
+  out->append(value);
+}
+
+}  // namespace
+
+std::string RequestHash(const v1::SuggestPlanRequest& request) {
+  std::string bytes;
+  std::string encoded;
+  bytes.reserve(512);
+  AppendPart("patient_ref", request.patient_ref(), &bytes);
+  AppendDeterministic(request.findings(), &encoded);
+  AppendPart("findings", encoded, &bytes);
+  AppendPart("session_minutes", std::to_string(request.session_minutes()), &bytes);
+  if (request.has_practitioner()) {
+    encoded.clear();
+    AppendDeterministic(request.practitioner(), &encoded);
+    AppendPart("practitioner", encoded, &bytes);
+  }
+  return "pb1:" + Sha256Hex(bytes);
+}
+
+std::string LegacyRequestHash(const v1::SuggestPlanRequest& request) {
+  auto findings = StructToJson(request.findings());
+  if (!findings.ok()) return "";
+  nlohmann::json canonical = {{"patient_ref", request.patient_ref()},
+                              {"findings", *std::move(findings)},
+                              {"session_minutes", request.session_minutes()}};
+  if (request.has_practitioner()) {
+    canonical["qualifications"] =
+        std::vector<std::string>(request.practitioner().qualifications().begin(),
+                                 request.practitioner().qualifications().end());
+  }
+  return Sha256Hex(canonical.dump());
+}
+
+}  // namespace modalis

@@ -1,0 +1,22 @@
+// What makes two SuggestPlan requests "the same" for idempotency, as the hash the store keeps with
+// each plan and compares on a retry under the same request_id.
+#pragma once
+
+#include <string>
+
+#include "modalis/v1/plan_service.pb.h"
+
+namespace modalis {
+
+// SHA-256 over the request's deterministic protobuf encoding of everything that shapes the plan
+// and whose it is (patient_ref, findings, session_minutes, practitioner), so neither the order of
+// the findings' keys nor the order of the fields on the wire matters. request_id (the key itself)
+// and dry_run (never stored) are left out. Prefixed "pb1:" to tell it from the older form below.
+std::string RequestHash(const v1::SuggestPlanRequest& request);
+
+// The hash as releases before "pb1:" computed it (canonical JSON of the same parts), so a retry
+// that spans an upgrade still finds the plan stored before it. Only computed for such a retry. ""
+// when the findings cannot be read as JSON (they were then refused before any plan was stored).
+std::string LegacyRequestHash(const v1::SuggestPlanRequest& request);
+
+}  // namespace modalis
