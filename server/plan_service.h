@@ -11,6 +11,7 @@
 #include "core/engine.h"
 #include "core/store/store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
+#include "server/arena_messages.h"
 #include "server/auth.h"
 
 namespace modalis {
@@ -18,7 +19,9 @@ namespace modalis {
 class PlanServiceImpl final : public v1::PlanService::CallbackService {
  public:
   PlanServiceImpl(const Engine& engine, Store& store, const Authorizer& auth)
-      : engine_(engine), store_(store), auth_(auth) {}
+      : engine_(engine), store_(store), auth_(auth) {
+    SetMessageAllocatorFor_SuggestPlan(&suggest_messages_);
+  }
 
   grpc::ServerUnaryReactor* SuggestPlan(grpc::CallbackServerContext* context,
                                         const v1::SuggestPlanRequest* request,
@@ -49,6 +52,9 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
   const Engine& engine_;
   Store& store_;
   const Authorizer& auth_;
+  // Every call's messages are given back before the server's Wait() returns; the service, and
+  // so this, must outlive the server (as it must anyway).
+  ArenaMessageAllocator<v1::SuggestPlanRequest, v1::SuggestPlanResponse> suggest_messages_;
 };
 
 }  // namespace modalis
