@@ -69,15 +69,10 @@ class StructDocumentView {
   explicit StructDocumentView(const google::protobuf::Struct& s) : s_(s) {}
   bool is_object() const { return true; }
   size_t size() const { return static_cast<size_t>(s_.fields_size()); }
-  // A protobuf map has no order; sorted, the violations come as they do from JSON.
+  // In the map's own order: the decoder lists violations in code order itself.
   template <class F>
-  void ForEachSorted(F&& f) const {
-    std::vector<const google::protobuf::Map<std::string, Value>::value_type*> entries;
-    entries.reserve(s_.fields().size());
-    for (const auto& entry : s_.fields()) entries.push_back(&entry);
-    std::sort(entries.begin(), entries.end(),
-              [](const auto* a, const auto* b) { return a->first < b->first; });
-    for (const auto* entry : entries) f(entry->first, StructValueView(entry->second));
+  void ForEach(F&& f) const {
+    for (const auto& [code, value] : s_.fields()) f(code, StructValueView(value));
   }
 
  private:
@@ -108,16 +103,19 @@ bool Fits(const Value& v, int depth) {
 
 absl::Status CheckFindingsDepth(const google::protobuf::Struct& findings, int max_depth) {
   std::vector<FieldViolation> too_deep;
-  StructDocumentView(findings).ForEachSorted([&](const std::string& key,
-                                                 const StructValueView& value) {
-    if (Fits(value.value(), max_depth)) return;
+  for (const auto& [key, value] : findings.fields()) {
+    if (Fits(value, max_depth)) continue;
     // Named like any other bad finding, and cut to a length an error message can carry.
     too_deep.push_back({key.substr(0, 256),
                         "nested too deeply: the findings object and the lists and objects in it "
                         "may be at most " +
                             std::to_string(max_depth) + " levels deep"});
-  });
-  return too_deep.empty() ? absl::OkStatus() : InvalidFindings(too_deep);
+  }
+  if (too_deep.empty()) return absl::OkStatus();
+  // Listed in code order, as every findings violation is.
+  std::sort(too_deep.begin(), too_deep.end(),
+            [](const FieldViolation& a, const FieldViolation& b) { return a.field < b.field; });
+  return InvalidFindings(too_deep);
 }
 
 absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& findings,

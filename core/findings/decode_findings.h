@@ -5,10 +5,11 @@
 // A value view V offers: is_null(), is_boolean(), boolean(), is_number(), number(), is_string(),
 // text() (a const std::string&), is_list(), size() and item(i) (a V) for lists, and Describe()
 // (the value as JSON, cut to 40 characters; called only on the error path).
-// A document view D offers: is_object(), size(), and ForEachSorted(f) calling f(code, V) for each
-// key in sorted order, so violations are listed in the same order whatever the form.
+// A document view D offers: is_object(), size(), and ForEach(f) calling f(code, V) for each key in
+// any order; violations are listed in the order of their codes whatever the form.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -109,30 +110,39 @@ template <class D>
 absl::StatusOr<Findings> DecodeDocument(const D& document,
                                         std::shared_ptr<const Vocabulary> vocabulary,
                                         const FindingsLimits& limits) {
-  std::vector<FieldViolation> violations;
+  // Each with the full code it was found under, to list them in code order at the end.
+  std::vector<std::pair<std::string, FieldViolation>> violations;
   Findings findings(vocabulary);
   if (!document.is_object()) {
-    violations.push_back({"findings", "findings must be a JSON object of finding codes to values"});
+    violations.push_back(
+        {"", {"findings", "findings must be a JSON object of finding codes to values"}});
   } else if (document.size() > limits.max_findings) {
-    violations.push_back({"findings", "too many findings: " + std::to_string(document.size()) +
-                                          " (the limit is " + std::to_string(limits.max_findings) +
-                                          ")"});
+    violations.push_back(
+        {"",
+         {"findings", "too many findings: " + std::to_string(document.size()) + " (the limit is " +
+                          std::to_string(limits.max_findings) + ")"}});
   } else {
-    document.ForEachSorted([&](const std::string& code, const auto& value) {
+    document.ForEach([&](const std::string& code, const auto& value) {
       const FindingDef* def = vocabulary->Find(code);
       if (def == nullptr) {
         const std::string shown = code.substr(0, limits.max_string_bytes);
-        violations.push_back({shown, "unknown finding '" + shown + "'" +
-                                         DidYouMeanSuffix(code, vocabulary->codes())});
+        violations.push_back({code,
+                              {shown, "unknown finding '" + shown + "'" +
+                                          DidYouMeanSuffix(code, vocabulary->codes())}});
         return;
       }
       if (value.is_null()) return;  // explicitly not recorded: unknown
       std::string problem = DecodeOne(*def, value, limits, &findings);
-      if (!problem.empty()) violations.push_back({code, std::move(problem)});
+      if (!problem.empty()) violations.push_back({code, {code, std::move(problem)}});
     });
   }
   if (violations.empty()) return findings;
-  return InvalidFindings(violations);
+  std::sort(violations.begin(), violations.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<FieldViolation> listed;
+  listed.reserve(violations.size());
+  for (auto& [code, violation] : violations) listed.push_back(std::move(violation));
+  return InvalidFindings(listed);
 }
 
 }  // namespace modalis::decode

@@ -48,9 +48,8 @@ class JsonDocumentView {
   explicit JsonDocumentView(const nlohmann::json& j) : j_(j) {}
   bool is_object() const { return j_.is_object(); }
   size_t size() const { return j_.size(); }
-  // nlohmann::json keeps an object's keys sorted.
   template <class F>
-  void ForEachSorted(F&& f) const {
+  void ForEach(F&& f) const {
     for (const auto& [code, value] : j_.items()) f(code, JsonValueView(value));
   }
 
