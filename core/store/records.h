@@ -57,6 +57,10 @@ struct NewPlan {
   StoredPlan plan;
   RuleSetRecord rule_set;
   PlanAudit audit;
+  // The store's codec's encoding of `plan.plan` when the caller already has it (modalisd
+  // serialises the reply message it built anyway); empty: the store encodes the plan itself. It
+  // must be what the codec the store was opened with (SqliteStoreOptions::plan_codec) would write.
+  std::string encoded_plan = {};
 };
 
 enum class StepDecision : uint8_t { kAccepted, kModified, kDeclined };
