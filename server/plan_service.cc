@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
 #include "adapters/suggest_request.h"
 #include "core/common/ids.h"
@@ -81,6 +82,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerConte
   // writer thread is the one every stored plan waits for. A retry is answered with the plan
   // stored the first time, which is built in the callback instead (rare).
   PlanToProto(planned->plan.plan, response->mutable_plan());
+  planned->encoded_plan = EncodePlanMessage(response->plan());  // the store's codec's bytes
   store_.PutPlanAsync(*std::move(planned), [reactor, response](absl::StatusOr<StoredPlan> stored) {
     if (!stored.ok()) {
       response->Clear();
