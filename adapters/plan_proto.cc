@@ -62,6 +62,85 @@ void Copy(const std::vector<std::string>& from, Repeated* to) {
   for (const std::string& s : from) to->Add(std::string(s));
 }
 
+template <class Repeated>
+std::vector<std::string> Strings(const Repeated& from) {
+  return std::vector<std::string>(from.begin(), from.end());
+}
+
+absl::Status UnknownEnum(const std::string& field, int value) {
+  return absl::InvalidArgumentError(field + " has the value " + std::to_string(value) +
+                                    ", which names no " +
+                                    (value == 0 ? "value (it is unspecified)" : "known value"));
+}
+
+absl::StatusOr<PlanStatus> FromProto(v1::PlanStatus s) {
+  switch (s) {
+    case v1::COMPLETE:
+      return PlanStatus::kComplete;
+    case v1::PROVISIONAL:
+      return PlanStatus::kProvisional;
+    case v1::SCREEN_REQUIRED:
+      return PlanStatus::kScreenRequired;
+    case v1::REFERRED:
+      return PlanStatus::kReferred;
+    default:
+      return UnknownEnum("status", s);
+  }
+}
+
+absl::StatusOr<Urgency> FromProto(v1::Urgency u) {
+  switch (u) {
+    case v1::NONE:
+      return Urgency::kNone;
+    case v1::ROUTINE:
+      return Urgency::kRoutine;
+    case v1::URGENT:
+      return Urgency::kUrgent;
+    case v1::EMERGENCY:
+      return Urgency::kEmergency;
+    default:
+      return UnknownEnum("referral.urgency", u);
+  }
+}
+
+absl::StatusOr<Exclusion::Severity> FromProto(v1::ExclusionSeverity s, size_t index) {
+  switch (s) {
+    case v1::ABSOLUTE:
+      return Exclusion::Severity::kAbsolute;
+    case v1::RULE:
+      return Exclusion::Severity::kRule;
+    case v1::DECLINED:
+      return Exclusion::Severity::kDeclined;
+    case v1::QUALIFICATION:
+      return Exclusion::Severity::kQualification;
+    case v1::UNAVAILABLE:
+      return Exclusion::Severity::kUnavailable;
+    case v1::PLUGIN_ERROR:
+      return Exclusion::Severity::kPluginError;
+    case v1::NEEDS_FINDINGS:
+      return Exclusion::Severity::kNeedsFindings;
+    case v1::TIME_BUDGET:
+      return Exclusion::Severity::kTimeBudget;
+    default:
+      return UnknownEnum("exclusions[" + std::to_string(index) + "].severity", s);
+  }
+}
+
+absl::StatusOr<Frequency> FromProto(v1::Frequency f) {
+  switch (f) {
+    case v1::TWICE_WEEKLY:
+      return Frequency::kTwiceWeekly;
+    case v1::WEEKLY:
+      return Frequency::kWeekly;
+    case v1::FORTNIGHTLY:
+      return Frequency::kFortnightly;
+    case v1::MONTHLY:
+      return Frequency::kMonthly;
+    default:
+      return UnknownEnum("course.frequency", f);
+  }
+}
+
 absl::StatusOr<nlohmann::json> ValueToJson(const google::protobuf::Value& v, int depth) {
   if (depth <= 0) return absl::InvalidArgumentError("findings are nested too deeply");
   switch (v.kind_case()) {
@@ -173,6 +252,67 @@ void PlanToProto(const Plan& plan, v1::Plan* out) {
     r->set_outcome(f.outcome);
     Copy(f.findings, r->mutable_findings());
   }
+}
+
+absl::StatusOr<Plan> ProtoToPlan(const v1::Plan& m) {
+  Plan plan;
+  plan.plan_id = m.plan_id();
+  plan.rule_set = {m.rule_set().id(), m.rule_set().version(), m.rule_set().sha256()};
+  auto status = FromProto(m.status());
+  if (!status.ok()) return status.status();
+  plan.status = *status;
+  auto urgency = FromProto(m.referral().urgency());
+  if (!urgency.ok()) return urgency.status();
+  plan.referral.urgency = *urgency;
+  plan.referral.reasons = Strings(m.referral().reasons());
+  plan.referral.rule_ids = Strings(m.referral().rule_ids());
+  plan.steps.reserve(static_cast<size_t>(m.steps_size()));
+  for (const v1::Step& s : m.steps()) {
+    PlanStep step;
+    step.modality = s.modality();
+    step.display_name = s.display_name();
+    step.targets = Strings(s.targets());
+    step.minutes = s.minutes();
+    step.pressure = s.pressure();
+    for (const v1::Param& param : s.params()) {
+      if (!step.params.emplace(param.key(), param.value()).second) {
+        return absl::InvalidArgumentError("steps[" + std::to_string(plan.steps.size()) +
+                                          "] names the parameter '" + param.key() + "' twice");
+      }
+    }
+    step.cautions = Strings(s.cautions());
+    step.instructions = Strings(s.instructions());
+    step.required_qualification = s.required_qualification();
+    step.needs_written_consent = s.needs_written_consent();
+    step.rationale = s.rationale();
+    step.rule_ids = Strings(s.rule_ids());
+    plan.steps.push_back(std::move(step));
+  }
+  for (const v1::Exclusion& x : m.exclusions()) {
+    auto severity = FromProto(x.severity(), plan.exclusions.size());
+    if (!severity.ok()) return severity.status();
+    plan.exclusions.push_back(
+        Exclusion{x.modality(), x.reason(), *severity, x.source(), Strings(x.findings())});
+  }
+  for (const v1::Advice& a : m.advice()) plan.advice.push_back(AdviceItem{a.code(), a.text()});
+  if (m.has_course()) {
+    const v1::Course& c = m.course();
+    auto frequency = FromProto(c.frequency());
+    if (!frequency.ok()) return frequency.status();
+    plan.course = Course{*frequency, c.sessions_min(), c.sessions_max(), c.review_after_sessions()};
+  }
+  for (const v1::MissingFinding& f : m.missing_findings()) {
+    plan.missing_findings.push_back(MissingFinding{f.code(), f.why(), Strings(f.reasons())});
+  }
+  for (const v1::Contradiction& c : m.contradictions()) {
+    plan.contradictions.push_back(
+        Contradiction{c.constraint_id(), c.description(), Strings(c.findings())});
+  }
+  for (const v1::ExplainedRule& r : m.explanation()) {
+    plan.explanation.push_back(
+        FiredRule{r.rule_id(), r.description(), r.source(), r.outcome(), Strings(r.findings())});
+  }
+  return plan;
 }
 
 absl::StatusOr<nlohmann::json> StructToJson(const google::protobuf::Struct& s, int max_depth) {

@@ -14,6 +14,10 @@ namespace modalis {
 
 v1::Urgency ToProto(Urgency urgency);
 void PlanToProto(const Plan& plan, v1::Plan* out);
+// The inverse of PlanToProto: PlanToProto(*ProtoToPlan(m)) is m for every m it wrote.
+// INVALID_ARGUMENT naming the field for an enum value the engine has no name for (unspecified or
+// unknown) and for a step that names a parameter twice.
+absl::StatusOr<Plan> ProtoToPlan(const v1::Plan& message);
 
 // A google.protobuf.Struct as JSON; INVALID_ARGUMENT when nested deeper than `max_depth`.
 absl::StatusOr<nlohmann::json> StructToJson(const google::protobuf::Struct& s, int max_depth = 16);

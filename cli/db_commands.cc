@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "adapters/plan_codec_proto.h"
 #include "cli/commands.h"
 #include "core/plan/plan_json.h"
 #include "core/store/sqlite/sqlite_store.h"
@@ -25,6 +26,8 @@ std::unique_ptr<Store> OpenOrReport(const std::string& path, bool read_only) {
   SqliteStoreOptions options;
   options.read_only = read_only;
   options.readers = 1;
+  // As modalisd stores plans, so the CLI reads (and, writable, converts) them.
+  options.plan_codec = ProtoPlanCodec();
   auto store = OpenSqliteStore(path, options);
   if (!store.ok()) {
     std::cerr << "modalis: " << store.status().message() << "\n";

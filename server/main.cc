@@ -23,6 +23,7 @@
 #include "server/transport_limits.h"
 
 #include "adapters/paths.h"
+#include "adapters/plan_codec_proto.h"
 #include "server/access_log.h"
 #include "server/auth.h"
 #include "server/file_checks.h"
@@ -129,6 +130,7 @@ int Run(const modalis::ServerOptions& options) {
   store_options.busy_timeout_ms = options.db_busy_timeout_ms;
   store_options.queue_capacity = static_cast<size_t>(options.max_queued_writes);
   store_options.create_even_if_expected = options.create_db;
+  store_options.plan_codec = modalis::ProtoPlanCodec();
   auto store = modalis::OpenSqliteStore(options.db, store_options);
   if (!store.ok()) {
     std::cerr << "modalisd: " << store.status().message() << "\n";

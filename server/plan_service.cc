@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
 #include "adapters/request_hash.h"
 #include "adapters/suggest_request.h"
@@ -67,6 +68,9 @@ grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerConte
   // writer thread is the one every stored plan waits for. A retry is answered with the plan
   // stored the first time, which is built in the callback instead (rare).
   PlanToProto(planned->plan.plan, response->mutable_plan());
+  // The stored form too, when the store keeps that form (it encodes the plan itself otherwise).
+  planned->encoded_plan = EncodePlanMessage(response->plan());
+  planned->encoded_plan_format = std::string(kProtoPlanFormat);
   store_.PutPlanAsync(*std::move(planned), [reactor, response](absl::StatusOr<StoredPlan> stored) {
     if (!stored.ok()) {
       response->Clear();

@@ -62,6 +62,12 @@ struct NewPlan {
   // upgrade: consulted only when the plan stored under the same request_id has a hash of another
   // form than plan.request_hash. Absent: such a retry is a different request.
   std::function<std::string()> legacy_request_hash = {};
+  // `plan.plan` already encoded by the caller (modalisd serialises the reply message it built
+  // anyway), and the format it is in. Used only when that is the format of the codec the store
+  // was opened with (SqliteStoreOptions::plan_codec); otherwise, or when empty, the store encodes
+  // the plan itself.
+  std::string encoded_plan = {};
+  std::string encoded_plan_format = {};
 };
 
 enum class StepDecision : uint8_t { kAccepted, kModified, kDeclined };

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
+#include "tests/support/store_codec_checks.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
 
@@ -174,6 +176,41 @@ TEST_F(PlanServiceTest, HealthIsServing) {
     ASSERT_TRUE(health->Check(&ctx, request, &response).ok()) << service;
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
+}
+
+TEST_F(PlanServiceTest, PlansAreStoredAsTheReplysMessageAndJsonOnesConvertedAtStart) {
+  {
+    // A database as an earlier modalisd left it: plans as JSON.
+    auto store = testing::OpenWith(dir_.file("modalis.db"), nullptr);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->PutPlan(testing::RichPlan("pl_earlier")).ok());
+  }
+  ServerProcess server(ServerArgs(dir_));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto stub = Connect(server);
+  v1::SuggestPlanResponse desk;
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    grpc::Status s = stub->SuggestPlan(&ctx, RequestFrom("desk-worker.json", "P-0001"), &desk);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  const auto rows = testing::StoredPlanRows(dir_.file("modalis.db"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].plan_id, "pl_earlier");
+  EXPECT_EQ(rows[1].plan_id, desk.plan().plan_id());
+  for (const auto& row : rows) EXPECT_EQ(row.format, "modalis.v1.Plan") << row.plan_id;
+  EXPECT_EQ(rows[1].bytes, EncodePlanMessage(desk.plan()));
+
+  v1::Plan earlier;
+  PlanToProto(testing::RichPlan("pl_earlier").plan.plan, &earlier);
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::GetPlanRequest request;
+  request.set_plan_id("pl_earlier");
+  v1::GetPlanResponse got;
+  ASSERT_TRUE(stub->GetPlan(&ctx, request, &got).ok());
+  EXPECT_EQ(MessageToJson(got.plan()), MessageToJson(earlier));
 }
 
 TEST(ModalisdTest, RefusesNonLoopbackWithoutAuth) {

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -245,7 +246,10 @@ TEST_F(StorageFaultsTest, DiskFullGoesNotServingKeepsEveryPlanAndRecoversByItsel
   const auto [code, verified] =
       testing::RunCommand(testing::BinDir() + "/modalis db verify --db " + db);
   EXPECT_EQ(code, 0) << verified;
-  auto store = OpenSqliteStore(db);
+  // As modalisd wrote them: plans as modalis.v1.Plan.
+  SqliteStoreOptions options;
+  options.plan_codec = ProtoPlanCodec();
+  auto store = OpenSqliteStore(db, options);
   ASSERT_TRUE(store.ok()) << store.status();
   for (const std::string& plan : acknowledged) EXPECT_TRUE((*store)->GetPlan(plan).ok()) << plan;
 }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
@@ -109,7 +110,10 @@ TEST(StoreCrashTest, RetryReturnsTheStoredPlanAndDryRunStoresNothing) {
 
   // The stored plan records the assessment's pain figures as its progress baseline.
   server.Stop(SIGTERM);
-  auto store = OpenSqliteStore(db);
+  // As modalisd wrote them: plans as modalis.v1.Plan.
+  SqliteStoreOptions options;
+  options.plan_codec = ProtoPlanCodec();
+  auto store = OpenSqliteStore(db, options);
   ASSERT_TRUE(store.ok());
   auto progress = (*store)->GetProgress("P-0001", {});
   ASSERT_TRUE(progress.ok()) << progress.status();

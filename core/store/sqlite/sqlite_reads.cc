@@ -3,12 +3,10 @@
 #include "core/store/sqlite/sqlite_reads.h"
 
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "core/common/sha256.h"
-#include "core/plan/plan_json.h"
 #include "core/store/sqlite/sqlite_errors.h"
 #include "core/store/sqlite/sqlite_rows.h"
 #include "core/store/sqlite/sqlite_schema.h"
@@ -52,17 +50,18 @@ absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Datab
       std::make_shared<const std::string>(q.getColumn(3).getString())});
 }
 
-absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const std::string& plan_id) {
+absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec,
+                                    const std::string& plan_id) {
   SQLite::Statement q(db, std::string("SELECT ") + kPlanColumns + " FROM plans WHERE plan_id = ?");
   q.bind(1, plan_id);
   if (!q.executeStep()) {
     return absl::NotFoundError("no plan with id '" + plan_id + "'");
   }
-  return PlanFromRow(q);
+  return PlanFromRow(q, codec);
 }
 
-absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const std::string& ref, int64_t after,
-                                      size_t size) {
+absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const PlanCodec& codec,
+                                      const std::string& ref, int64_t after, size_t size) {
   SQLite::Statement q(db, std::string("SELECT ") + kPlanColumns +
                               ", rowid FROM plans WHERE patient_ref = ? AND rowid > ? "
                               "ORDER BY rowid LIMIT ?");
@@ -76,16 +75,16 @@ absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const std::string& r
       page.next_page_token = std::to_string(last);
       break;
     }
-    auto plan = PlanFromRow(q);
+    auto plan = PlanFromRow(q, codec);
     if (!plan.ok()) return plan.status();
     page.plans.push_back(*std::move(plan));
-    last = q.getColumn(10).getInt64();
+    last = q.getColumn(kPlanColumnCount).getInt64();
   }
   return page;
 }
 
-absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const std::string& ref,
-                                      const ProgressPolicy& policy) {
+absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& codec,
+                                      const std::string& ref, const ProgressPolicy& policy) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
   ProgressInputs in;
   auto outcomes = Outcomes(db, ref);
@@ -101,12 +100,12 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const std::string& r
                          OptionalColumn(first.getColumn(2))};
   }
   // Newest first: the latest plan's referral, and the course of the latest plan that has one.
-  SQLite::Statement latest(db,
-                           "SELECT plan_json FROM plans WHERE patient_ref = ? ORDER BY rowid DESC");
+  SQLite::Statement latest(
+      db, "SELECT plan_data, plan_format FROM plans WHERE patient_ref = ? ORDER BY rowid DESC");
   latest.bind(1, ref);
   for (bool newest = true; latest.executeStep() && !in.latest_course; newest = false) {
     auto plan =
-        PlanFromJson(nlohmann::json::parse(latest.getColumn(0).getString(), nullptr, false));
+        DecodeStoredPlan(codec, latest.getColumn(1).getString(), BlobColumn(latest.getColumn(0)));
     if (!plan.ok()) return WithContext(plan.status(), "a stored plan is unreadable");
     if (newest) in.latest_referral = plan->referral.urgency;
     in.latest_course = plan->course;
@@ -117,7 +116,8 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const std::string& r
   return ComputeProgress(ref, in, policy);
 }
 
-absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const std::string& ref) {
+absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
+                                          const std::string& ref) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
   PatientRecord out;
   out.patient_ref = ref;
@@ -125,7 +125,7 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const std::strin
                                   " FROM plans WHERE patient_ref = ? ORDER BY rowid");
   plans.bind(1, ref);
   while (plans.executeStep()) {
-    auto plan = PlanFromRow(plans);
+    auto plan = PlanFromRow(plans, codec);
     if (!plan.ok()) return plan.status();
     out.plans.push_back(*std::move(plan));
   }

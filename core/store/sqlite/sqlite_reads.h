@@ -11,18 +11,22 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/store/plan_codec.h"
 #include "core/store/store.h"
 
 namespace modalis::store_sqlite {
 
 absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Database& db);
-absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const std::string& plan_id);
+// Those that return plans decode each by the format stored with it (PlanFromRow).
+absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec,
+                                    const std::string& plan_id);
 // At most `size` of the patient's plans stored after row `after`, oldest first.
-absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const std::string& ref, int64_t after,
-                                      size_t size);
-absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const std::string& ref,
-                                      const ProgressPolicy& policy);
-absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const std::string& ref);
+absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const PlanCodec& codec,
+                                      const std::string& ref, int64_t after, size_t size);
+absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& codec,
+                                      const std::string& ref, const ProgressPolicy& policy);
+absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
+                                          const std::string& ref);
 absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db);
 
 }  // namespace modalis::store_sqlite

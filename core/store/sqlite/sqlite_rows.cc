@@ -1,9 +1,6 @@
 // Statement bindings and row readers shared by the store's writes and reads.
 #include "core/store/sqlite/sqlite_rows.h"
 
-#include <nlohmann/json.hpp>
-
-#include "core/plan/plan_json.h"
 #include "core/store/sqlite/sqlite_errors.h"
 
 namespace modalis::store_sqlite {
@@ -31,7 +28,20 @@ std::optional<double> OptionalColumn(const SQLite::Column& c) {
 
 std::string TextColumn(const SQLite::Column& c) { return c.isNull() ? "" : c.getString(); }
 
-absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q) {
+std::string_view BlobColumn(const SQLite::Column& c) {
+  // getBlob before getBytes, as SQLite asks: the size is of the value in the form last fetched.
+  const void* data = c.getBlob();
+  const int size = c.getBytes();
+  if (data == nullptr || size <= 0) return {};
+  return std::string_view(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+void BindPlanData(SQLite::Statement& s, int index, const std::string& bytes) {
+  // Bound without a copy: the caller's string outlives the statement's use.
+  s.bindNoCopy(index, static_cast<const void*>(bytes.data()), static_cast<int>(bytes.size()));
+}
+
+absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& codec) {
   StoredPlan out;
   out.plan_id = q.getColumn(0).getString();
   out.patient_ref = q.getColumn(1).getString();
@@ -39,9 +49,8 @@ absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q) {
   out.request_id = TextColumn(q.getColumn(3));
   out.request_hash = q.getColumn(4).getString();
   out.created_at_ms = q.getColumn(5).getInt64();
-  auto j = nlohmann::json::parse(q.getColumn(6).getString(), nullptr, false);
-  if (j.is_discarded()) return absl::DataLossError("plan " + out.plan_id + " is unreadable");
-  auto plan = PlanFromJson(j);
+  const std::string format = q.getColumn(10).getString();
+  auto plan = DecodeStoredPlan(codec, format, BlobColumn(q.getColumn(6)));
   if (!plan.ok()) return WithContext(plan.status(), "plan " + out.plan_id + " is unreadable");
   out.plan = *std::move(plan);
   out.baseline.pain_nprs = OptionalColumn(q.getColumn(7));

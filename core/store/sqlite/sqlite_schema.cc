@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <iterator>
+#include <vector>
+
+#include "core/store/sqlite/sqlite_rows.h"
 
 namespace modalis::store_sqlite {
 namespace {
@@ -123,6 +126,18 @@ constexpr const char* kMigrations[] = {
       served_at_ms INTEGER NOT NULL
     ) STRICT;
     )sql",
+    // 4: a plan is kept as the bytes of the codec that wrote it (core/store/plan_codec.h):
+    // plan_json becomes plan_data, a BLOB, and plan_format names the codec ('json' for every plan
+    // stored before). A STRICT table's TEXT column cannot hold a BLOB, and rebuilding plans would
+    // delete its feedback (ON DELETE CASCADE runs on DROP TABLE), so the new column is added and
+    // filled and the old one dropped. The default of plan_data only satisfies ADD COLUMN: every
+    // insert names it.
+    R"sql(
+    ALTER TABLE plans ADD COLUMN plan_data BLOB NOT NULL DEFAULT x'';
+    UPDATE plans SET plan_data = CAST(plan_json AS BLOB);
+    ALTER TABLE plans DROP COLUMN plan_json;
+    ALTER TABLE plans ADD COLUMN plan_format TEXT NOT NULL DEFAULT 'json';
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -168,6 +183,43 @@ absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_on
   for (int v = version; v < kSchemaVersion; ++v) db.exec(kMigrations[v]);
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+  tx.commit();
+  return absl::OkStatus();
+}
+
+absl::Status ConvertStoredPlans(SQLite::Database& db, const PlanCodec& codec) {
+  if (codec.format() == kJsonPlanFormat) return absl::OkStatus();
+  // Most opens find nothing to do: ask before taking the write lock.
+  if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM plans WHERE plan_format = 'json')").getInt() ==
+      0) {
+    return absl::OkStatus();
+  }
+  const std::string format(codec.format());
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  std::vector<int64_t> rows;
+  {
+    SQLite::Statement q(db, "SELECT rowid FROM plans WHERE plan_format = 'json' ORDER BY rowid");
+    while (q.executeStep()) rows.push_back(q.getColumn(0).getInt64());
+  }
+  SQLite::Statement read(db, "SELECT plan_data FROM plans WHERE rowid = ?");
+  SQLite::Statement write(db, "UPDATE plans SET plan_data = ?, plan_format = ? WHERE rowid = ?");
+  for (const int64_t row : rows) {
+    read.bind(1, row);
+    if (!read.executeStep()) {
+      read.reset();
+      continue;
+    }
+    auto plan = JsonPlanCodec()->Decode(BlobColumn(read.getColumn(0)));
+    read.reset();
+    // An unreadable plan stays as it was: reading it reports the problem, as before.
+    if (!plan.ok()) continue;
+    const std::string bytes = codec.Encode(*plan);
+    write.bind(1, bytes.data(), static_cast<int>(bytes.size()));
+    write.bind(2, format);
+    write.bind(3, row);
+    write.exec();
+    write.reset();
+  }
   tx.commit();
   return absl::OkStatus();
 }

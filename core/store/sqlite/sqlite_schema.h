@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/store/plan_codec.h"
 
 namespace modalis::store_sqlite {
 
@@ -27,5 +28,11 @@ std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, int fl
 // FAILED_PRECONDITION for a database of a newer version, or one that needs migrating when opened
 // `read_only`. Throws SQLite::Exception.
 absl::Status Migrate(SQLite::Database& db, const std::string& path, bool read_only);
+
+// Rewrites every plan stored as JSON in `codec`'s format, in one transaction; nothing when `codec`
+// is the JSON one. Plans stored in a format other than JSON, and JSON that does not read back as a
+// plan, are left as they are. Runs on the writable connection after Migrate. The audit chain is
+// untouched: its records hash their own text, not the plan. Throws SQLite::Exception.
+absl::Status ConvertStoredPlans(SQLite::Database& db, const PlanCodec& codec);
 
 }  // namespace modalis::store_sqlite

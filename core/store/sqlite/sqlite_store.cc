@@ -33,6 +33,7 @@ namespace {
 using store_sqlite::BatchReport;
 using store_sqlite::BatchWriter;
 using store_sqlite::BatchWriterOptions;
+using store_sqlite::ConvertStoredPlans;
 using store_sqlite::FromSqlite;
 using store_sqlite::kApplicationId;
 using store_sqlite::Migrate;
@@ -50,6 +51,7 @@ class SqliteStore final : public Store {
       : writer_(std::move(path), std::move(writer),
                 BatchWriterOptions{options.queue_capacity, options.max_batch},
                 [this](const BatchReport& report) { OnBatch(report); }),
+        codec_(options.plan_codec),
         readers_(std::move(readers)) {
     absl::MutexLock lock(&readers_mu_);
     for (auto& r : readers_) idle_readers_.push_back(r.get());
@@ -60,11 +62,12 @@ class SqliteStore final : public Store {
   void Close() override { writer_.Close(); }
 
   void PutPlanAsync(NewPlan plan, PlanDone done) override {
-    auto shared =
-        std::make_shared<store_sqlite::PreparedPlan>(store_sqlite::PreparePlan(std::move(plan)));
+    auto shared = std::make_shared<store_sqlite::PreparedPlan>(
+        store_sqlite::PreparePlan(std::move(plan), *codec_));
     auto result = std::make_shared<StoredPlan>();
-    writer_.Enqueue(BatchWriter::Item{[shared, result](WriterConnection& w) {
-                                        return store_sqlite::ApplyPutPlan(w, *shared, result.get());
+    writer_.Enqueue(BatchWriter::Item{[shared, result, codec = codec_](WriterConnection& w) {
+                                        return store_sqlite::ApplyPutPlan(w, *shared, *codec,
+                                                                          result.get());
                                       },
                                       [result, done = std::move(done)](absl::Status s) {
                                         if (s.ok()) {
@@ -79,10 +82,11 @@ class SqliteStore final : public Store {
   void RecordFeedbackAsync(StepFeedback feedback, WriteDone done) override {
     if (absl::Status s = ValidateFeedback(feedback); !s.ok()) return done(s);
     if (feedback.recorded_at_ms == 0) feedback.recorded_at_ms = NowMs();
-    writer_.Enqueue(BatchWriter::Item{[f = std::move(feedback)](WriterConnection& w) {
-                                        return store_sqlite::ApplyFeedback(w, f);
-                                      },
-                                      std::move(done), "recording feedback"});
+    writer_.Enqueue(
+        BatchWriter::Item{[f = std::move(feedback), codec = codec_](WriterConnection& w) {
+                            return store_sqlite::ApplyFeedback(w, f, *codec);
+                          },
+                          std::move(done), "recording feedback"});
   }
 
   void RecordOutcomeAsync(SessionOutcome outcome, WriteDone done) override {
@@ -135,7 +139,7 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) override {
     return Read("reading plan " + plan_id,
-                [&](SQLite::Database& db) { return store_sqlite::ReadPlan(db, plan_id); });
+                [&](SQLite::Database& db) { return store_sqlite::ReadPlan(db, *codec_, plan_id); });
   }
 
   absl::StatusOr<PlanPage> ListPlans(const std::string& ref, size_t page_size,
@@ -150,19 +154,20 @@ class SqliteStore final : public Store {
     }
     const size_t size = page_size == 0 ? 50 : std::min<size_t>(page_size, 500);
     return Read("listing plans", [&](SQLite::Database& db) {
-      return store_sqlite::ReadPlanPage(db, ref, after, size);
+      return store_sqlite::ReadPlanPage(db, *codec_, ref, after, size);
     });
   }
 
   absl::StatusOr<Progress> GetProgress(const std::string& ref,
                                        const ProgressPolicy& policy) override {
-    return Read("computing progress",
-                [&](SQLite::Database& db) { return store_sqlite::ReadProgress(db, ref, policy); });
+    return Read("computing progress", [&](SQLite::Database& db) {
+      return store_sqlite::ReadProgress(db, *codec_, ref, policy);
+    });
   }
 
   absl::StatusOr<PatientRecord> ExportPatient(const std::string& ref) override {
     return Read("exporting a patient",
-                [&](SQLite::Database& db) { return store_sqlite::ReadPatient(db, ref); });
+                [&](SQLite::Database& db) { return store_sqlite::ReadPatient(db, *codec_, ref); });
   }
 
   absl::StatusOr<IntegrityReport> Verify() override {
@@ -263,6 +268,8 @@ class SqliteStore final : public Store {
   // connection to close is the one that checkpoints the WAL into the database file and removes
   // it. Its thread reports to the members below only after a write, and ~SqliteStore joins it.
   BatchWriter writer_;
+  // Never null (OpenSqliteStore puts JsonPlanCodec() in for none).
+  const std::shared_ptr<const PlanCodec> codec_;
 
   mutable absl::Mutex health_mu_;
   WriteHealth health_ ABSL_GUARDED_BY(health_mu_);
@@ -355,6 +362,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     // Keep the WAL from growing without bound after a burst.
     if (!options.read_only) db->exec("PRAGMA journal_size_limit=67108864");
     if (absl::Status s = Migrate(*db, path, options.read_only); !s.ok()) return s;
+    SqliteStoreOptions effective = options;
+    if (effective.plan_codec == nullptr) effective.plan_codec = JsonPlanCodec();
+    if (!options.read_only) {
+      if (absl::Status s = ConvertStoredPlans(*db, *effective.plan_codec); !s.ok()) return s;
+    }
     if (options.max_pages > 0) {
       db->exec("PRAGMA max_page_count=" + std::to_string(options.max_pages));
     }
@@ -362,7 +374,6 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     for (size_t i = 0; i < std::max<size_t>(options.readers, 1); ++i) {
       readers.push_back(OpenConnection(path, SQLite::OPEN_READONLY, options.busy_timeout_ms));
     }
-    SqliteStoreOptions effective = options;
     effective.max_batch = std::max<size_t>(options.max_batch, 1);
     return std::unique_ptr<Store>(
         std::make_unique<SqliteStore>(path, effective, std::move(db), std::move(readers)));

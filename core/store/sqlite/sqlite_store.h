@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/store/plan_codec.h"
 #include "core/store/store.h"
 
 namespace modalis {
@@ -30,6 +31,11 @@ struct SqliteStoreOptions {
   // Create the database even though one is expected at the path (its `.created` marker or its
   // WAL is there): to begin again on purpose after losing it.
   bool create_even_if_expected = false;
+  // How plans are written (null: JsonPlanCodec()). Plans read back by the format stored with
+  // each: JSON always, this codec's own format, any other is FAILED_PRECONDITION. Opened
+  // writable with a codec other than JSON, the store first converts every plan stored in
+  // another format it can read to this codec's, in one transaction.
+  std::shared_ptr<const PlanCodec> plan_codec = nullptr;
 };
 
 // Opens the store at `path`, migrating it to the current schema. A missing file is created only

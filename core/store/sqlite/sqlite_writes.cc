@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/common/sha256.h"
-#include "core/plan/plan_json.h"
+#include "core/store/sqlite/sqlite_errors.h"
 #include "core/store/sqlite/sqlite_rows.h"
 #include "core/store/sqlite/sqlite_schema.h"
 
@@ -85,10 +85,13 @@ int64_t NowMs() {
       .count();
 }
 
-PreparedPlan PreparePlan(NewPlan in) {
+PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec) {
   PreparedPlan out;
   const StoredPlan& p = in.plan;
-  out.plan_json = PlanToJson(p.plan).dump();
+  const bool given = !in.encoded_plan.empty() && in.encoded_plan_format == codec.format();
+  out.plan_data = given ? std::move(in.encoded_plan) : codec.Encode(p.plan);
+  in.encoded_plan.clear();
+  out.plan_format = std::string(codec.format());
   // What a clinic needs to answer "why was this suggested?" years later, and nothing more.
   json record = {{"kind", "plan"},
                  {"plan_id", p.plan_id},
@@ -130,14 +133,15 @@ absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_s
   return absl::OkStatus();
 }
 
-absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPlan* result) {
+absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const PlanCodec& codec,
+                          StoredPlan* result) {
   NewPlan& in = prepared.in;
   StoredPlan& p = in.plan;
   if (!p.request_id.empty()) {
-    SQLite::Statement& q = w.Prepare(
-        "SELECT plan_id, patient_ref, client, request_id, request_hash, created_at_ms, "
-        "plan_json, pain_nprs, pain_days_per_week, baseline_pain_nprs "
-        "FROM plans WHERE client = ? AND request_id = ?");
+    // Built once: the writer keeps its statements by the address of their SQL.
+    static const std::string kByRequest =
+        std::string("SELECT ") + kPlanColumns + " FROM plans WHERE client = ? AND request_id = ?";
+    SQLite::Statement& q = w.Prepare(kByRequest.c_str());
     q.bind(1, p.client);
     q.bind(2, p.request_id);
     if (q.executeStep()) {
@@ -148,7 +152,7 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPla
                                         "request; use a new request_id");
       }
       // A retry: answer with the plan stored the first time, not a new one.
-      auto existing = PlanFromRow(q);
+      auto existing = PlanFromRow(q, codec);
       q.tryReset();
       if (!existing.ok()) return existing.status();
       *result = *std::move(existing);
@@ -170,8 +174,8 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPla
 
   SQLite::Statement& insert = w.Prepare(
       "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
-      "rule_set_sha256, created_at_ms, plan_json, pain_nprs, pain_days_per_week, "
-      "baseline_pain_nprs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
+      "baseline_pain_nprs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, p.plan_id);
   insert.bind(2, p.patient_ref);
   insert.bind(3, p.client);
@@ -179,10 +183,11 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPla
   insert.bind(5, p.request_hash);
   insert.bind(6, p.plan.rule_set.sha256);
   insert.bind(7, p.created_at_ms);
-  insert.bindNoCopy(8, prepared.plan_json);
-  BindOptional(insert, 9, p.baseline.pain_nprs);
-  BindOptional(insert, 10, p.baseline.pain_days_per_week);
-  BindOptional(insert, 11, p.baseline.baseline_pain_nprs);
+  BindPlanData(insert, 8, prepared.plan_data);
+  insert.bindNoCopy(9, prepared.plan_format);
+  BindOptional(insert, 10, p.baseline.pain_nprs);
+  BindOptional(insert, 11, p.baseline.pain_days_per_week);
+  BindOptional(insert, 12, p.baseline.baseline_pain_nprs);
   insert.exec();
 
   AppendAudit(w, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
@@ -190,13 +195,15 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPla
   return absl::OkStatus();
 }
 
-absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f) {
-  SQLite::Statement& plan = w.Prepare("SELECT plan_json FROM plans WHERE plan_id = ?");
+absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f, const PlanCodec& codec) {
+  SQLite::Statement& plan = w.Prepare("SELECT plan_data, plan_format FROM plans WHERE plan_id = ?");
   plan.bind(1, f.plan_id);
   if (!plan.executeStep()) return absl::NotFoundError("no plan with id '" + f.plan_id + "'");
-  auto j = json::parse(plan.getColumn(0).getString(), nullptr, false);
+  auto stored =
+      DecodeStoredPlan(codec, plan.getColumn(1).getString(), BlobColumn(plan.getColumn(0)));
   plan.tryReset();
-  const size_t steps = j.is_object() && j.contains("steps") ? j["steps"].size() : 0;
+  if (!stored.ok()) return WithContext(stored.status(), "plan " + f.plan_id + " is unreadable");
+  const size_t steps = stored->steps.size();
   if (f.step_index >= steps) {
     return absl::InvalidArgumentError("plan " + f.plan_id + " has " + std::to_string(steps) +
                                       " steps; step_index " + std::to_string(f.step_index) +

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/store/plan_codec.h"
 #include "core/store/sqlite/batch_writer.h"
 #include "core/store/store.h"
 
@@ -19,16 +20,20 @@ int64_t NowMs();
 // the SQL, and doing it on the caller's thread keeps the single writer thread for the database.
 struct PreparedPlan {
   NewPlan in = {};
-  std::string plan_json = {};
+  std::string plan_data = {};    // the plan as `codec` encodes it
+  std::string plan_format = {};  // the codec's name, stored beside it
   std::string audit_record = {};
 };
 
-PreparedPlan PreparePlan(NewPlan in);
+// Takes `in.encoded_plan` as the plan's bytes when given, else encodes the plan with `codec`.
+PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec);
 
 // Stores the plan, or for a retry of the same request answers with the plan stored the first
 // time; ALREADY_EXISTS for a request_id the client used for another request.
-absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, StoredPlan* result);
-absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f);
+// Plans already stored are read with `codec` (PlanFromRow).
+absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const PlanCodec& codec,
+                          StoredPlan* result);
+absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f, const PlanCodec& codec);
 absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o);
 // Removes what is stored for the patient and redacts their audit records, then appends a
 // tombstone that names only the plan ids removed.

@@ -480,7 +480,47 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan_id, "pl_old");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v3").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v4").c_str(), &st), 0) << "no copy taken before migrating";
+}
+
+TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.db");
+  IntegrityReport before;
+  {
+    auto store = Open(path);
+    ASSERT_TRUE(store->PutPlan(SamplePlan("pl_1", "req-1")).ok());
+    ASSERT_TRUE(store->RecordFeedback({"pl_1", 0, StepDecision::kAccepted, "", "notes", 0}).ok());
+    before = *store->Verify();
+  }
+  {
+    // Back to schema version 3's plans table: the plan as JSON text in plan_json.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(R"sql(
+      ALTER TABLE plans ADD COLUMN plan_json TEXT NOT NULL DEFAULT '';
+      UPDATE plans SET plan_json = CAST(plan_data AS TEXT);
+      ALTER TABLE plans DROP COLUMN plan_data;
+      ALTER TABLE plans DROP COLUMN plan_format;
+      PRAGMA user_version = 3;)sql");
+  }
+  auto store = Open(path);
+  auto got = store->GetPlan("pl_1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(PlanToJsonText(got->plan), PlanToJsonText(SamplePlan("pl_1").plan.plan));
+  auto record = store->ExportPatient("P-0001");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->feedback.size(), 1u);
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  EXPECT_EQ(report->audit_head, before.audit_head);
+  EXPECT_EQ(store->PutPlan(SamplePlan("pl_2", "req-1"))->plan_id, "pl_1");
+  store.reset();
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT plan_format || ' ' || typeof(plan_data) FROM plans").getString(),
+            "json blob");
+  struct stat st {};
+  EXPECT_EQ(::stat((path + ".pre-v4").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, RefusesDatabaseFromNewerVersion) {

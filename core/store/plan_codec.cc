@@ -1,0 +1,42 @@
+#include "core/store/plan_codec.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/plan/plan_json.h"
+
+namespace modalis {
+namespace {
+
+class JsonCodec final : public PlanCodec {
+ public:
+  std::string_view format() const override { return kJsonPlanFormat; }
+
+  std::string Encode(const Plan& plan) const override { return PlanToJson(plan).dump(); }
+
+  absl::StatusOr<Plan> Decode(std::string_view bytes) const override {
+    auto j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return absl::DataLossError("stored plan is not valid JSON");
+    return PlanFromJson(j);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const PlanCodec> JsonPlanCodec() {
+  static const std::shared_ptr<const PlanCodec> codec = std::make_shared<const JsonCodec>();
+  return codec;
+}
+
+absl::StatusOr<Plan> DecodeStoredPlan(const PlanCodec& configured, std::string_view format,
+                                      std::string_view bytes) {
+  if (format == configured.format()) return configured.Decode(bytes);
+  if (format == kJsonPlanFormat) return JsonPlanCodec()->Decode(bytes);
+  return absl::FailedPreconditionError(
+      "the plan is stored in format '" + std::string(format) +
+      "', which this program cannot read (it reads '" + std::string(kJsonPlanFormat) + "'" +
+      (configured.format() == kJsonPlanFormat ? std::string()
+                                              : " and '" + std::string(configured.format()) + "'") +
+      "); read it with the program that wrote it (modalisd, or the modalis CLI)");
+}
+
+}  // namespace modalis
