@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/common/sha256.h"
+#include "core/store/audit_record.h"
 #include "core/store/sqlite/sqlite_errors.h"
 #include "core/store/sqlite/sqlite_rows.h"
 #include "core/store/sqlite/sqlite_schema.h"
@@ -92,27 +93,7 @@ PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec) {
   out.plan_data = given ? std::move(in.encoded_plan) : codec.Encode(p.plan);
   in.encoded_plan.clear();
   out.plan_format = std::string(codec.format());
-  // What a clinic needs to answer "why was this suggested?" years later, and nothing more.
-  json record = {{"kind", "plan"},
-                 {"plan_id", p.plan_id},
-                 {"patient_ref", p.patient_ref},
-                 {"client", p.client},
-                 {"request_id", p.request_id},
-                 {"request_hash", p.request_hash},
-                 {"rule_set",
-                  {{"sha256", p.plan.rule_set.sha256},
-                   {"id", p.plan.rule_set.id},
-                   {"version", p.plan.rule_set.version}}},
-                 {"status", PlanStatusName(p.plan.status)},
-                 {"urgency", UrgencyName(p.plan.referral.urgency)},
-                 {"fired_rules", in.audit.fired_rule_ids},
-                 {"at_ms", p.created_at_ms}};
-  json plugins = json::array();
-  for (const auto& plugin : in.audit.plugins) {
-    plugins.push_back({{"id", plugin.id}, {"version", plugin.version}});
-  }
-  record["plugins"] = std::move(plugins);
-  out.audit_record = record.dump();
+  out.audit_record = PlanAuditRecord(p, in.audit);
   out.in = std::move(in);
   return out;
 }

@@ -1,0 +1,122 @@
+#include "core/store/audit_record.h"
+
+#include <vector>
+
+namespace modalis {
+namespace {
+
+// Writes one object's members in order; the caller names them in sorted order.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+  ~ObjectWriter() { out_->push_back('}'); }
+
+  void String(std::string_view key, std::string_view value) {
+    Key(key);
+    AppendJsonString(value, out_);
+  }
+  void Integer(std::string_view key, int64_t value) {
+    Key(key);
+    out_->append(std::to_string(value));
+  }
+  void Strings(std::string_view key, const std::vector<std::string>& values) {
+    Key(key);
+    out_->push_back('[');
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_->push_back(',');
+      AppendJsonString(values[i], out_);
+    }
+    out_->push_back(']');
+  }
+  std::string* Key(std::string_view key) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    AppendJsonString(key, out_);
+    out_->push_back(':');
+    return out_;
+  }
+
+ private:
+  std::string* out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void AppendJsonString(std::string_view text, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (byte < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[byte >> 4]);
+          out->push_back(kHex[byte & 0xf]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string PlanAuditRecord(const StoredPlan& p, const PlanAudit& audit) {
+  std::string out;
+  out.reserve(512 + 48 * audit.fired_rule_ids.size() + 48 * audit.plugins.size());
+  {
+    ObjectWriter record(&out);
+    record.Integer("at_ms", p.created_at_ms);
+    record.String("client", p.client);
+    record.Strings("fired_rules", audit.fired_rule_ids);
+    record.String("kind", "plan");
+    record.String("patient_ref", p.patient_ref);
+    record.String("plan_id", p.plan_id);
+    std::string* plugins = record.Key("plugins");
+    plugins->push_back('[');
+    for (size_t i = 0; i < audit.plugins.size(); ++i) {
+      if (i > 0) plugins->push_back(',');
+      ObjectWriter plugin(plugins);
+      plugin.String("id", audit.plugins[i].id);
+      plugin.String("version", audit.plugins[i].version);
+    }
+    plugins->push_back(']');
+    record.String("request_hash", p.request_hash);
+    record.String("request_id", p.request_id);
+    {
+      ObjectWriter rule_set(record.Key("rule_set"));
+      rule_set.String("id", p.plan.rule_set.id);
+      rule_set.String("sha256", p.plan.rule_set.sha256);
+      rule_set.String("version", p.plan.rule_set.version);
+    }
+    record.String("status", PlanStatusName(p.plan.status));
+    record.String("urgency", UrgencyName(p.plan.referral.urgency));
+  }
+  return out;
+}
+
+}  // namespace modalis
