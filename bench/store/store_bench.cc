@@ -2,7 +2,8 @@
 //   max_batch:1  one transaction and fsync per plan
 //   max_batch:64 group commit: whatever queued during the last commit shares the next one
 // at 1, 8 and 32 concurrent writers, each waiting for its own acknowledgement (like gRPC
-// clients). Every plan is a full insert: rule set lookup, plan row and hash-chained audit record.
+// clients). Every plan is a full insert: rule set lookup, plan row and hash-chained audit record,
+// the plan kept as modalisd keeps it (the deterministic modalis.v1.Plan encoding).
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/plan_codec_proto.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "tests/support/store_samples.h"
 
@@ -26,6 +28,7 @@ void BM_StorePlans(benchmark::State& state) {
   const std::string dir = ::mkdtemp(pattern.data());
   SqliteStoreOptions options;
   options.max_batch = max_batch;
+  options.plan_codec = ProtoPlanCodec();
   auto store = OpenSqliteStore(dir + "/bench.db", options);
   if (!store.ok()) {
     state.SkipWithError(store.status().ToString().c_str());
