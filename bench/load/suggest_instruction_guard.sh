@@ -51,29 +51,41 @@ run() {
   echo "$calls $total"
 }
 
-missing=0
-failed=0
-for target in modalis_dry_run modalis_durable; do
+# Instructions per call of one short and one long run.
+per_call_of() {
+  local target=$1 short_calls short_total long_calls long_total
   read -r short_calls short_total < <(run "$target" "$short_ms")
   read -r long_calls long_total < <(run "$target" "$long_ms")
   if [ $((long_calls - short_calls)) -lt 50 ]; then
     echo "suggest_instruction_guard: too few calls to count ($short_calls, $long_calls)" >&2
     exit 1
   fi
-  per_call=$(((long_total - short_total) / (long_calls - short_calls)))
-  echo "$target: $per_call instructions per call ($key; $short_calls and $long_calls calls)"
+  echo "$(((long_total - short_total) / (long_calls - short_calls))) $short_calls $long_calls"
+}
+
+missing=0
+failed=0
+for target in modalis_dry_run modalis_durable; do
   recorded=$(awk -v k="$key" -v t="$target" '$1 == k && $2 == t { print $3 }' "$budget_file")
+  limit=$(( ${recorded:-0} * (100 + allowed_growth_percent) / 100))
+  # A pair of runs now and then counts far more (once in a few dozen pairs, by 2-3 times, seen
+  # only on a machine busy with other work), so a figure over the limit is measured once more and
+  # the lower one kept: a real regression is over the limit both times.
+  for attempt in 1 2; do
+    read -r per_call short_calls long_calls < <(per_call_of "$target")
+    echo "$target: $per_call instructions per call ($key; $short_calls and $long_calls calls)"
+    if [ -z "$recorded" ] || [ "$per_call" -le "$limit" ]; then break; fi
+  done
   if [ -z "$recorded" ]; then
     echo "  no figure recorded; to guard this build, add: $key $target $per_call"
     missing=1
     continue
   fi
-  limit=$((recorded * (100 + allowed_growth_percent) / 100))
   echo "  recorded: $recorded, limit (+$allowed_growth_percent%): $limit"
   if [ "$per_call" -gt "$limit" ]; then
     echo "suggest_instruction_guard: $target grew from $recorded to $per_call instructions per" \
-      "call (more than $allowed_growth_percent%); profile it, or record the new figure with the" \
-      "reason" >&2
+      "call (more than $allowed_growth_percent%) in two measurements; profile it, or record the" \
+      "new figure with the reason" >&2
     failed=1
   fi
 done
