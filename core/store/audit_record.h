@@ -4,7 +4,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "core/store/records.h"
 
@@ -13,8 +12,5 @@ namespace modalis {
 // Written directly, without a JSON document in between: the same bytes as building the object with
 // nlohmann::json and dump() (keys sorted, no spaces, UTF-8 kept), which earlier records hold.
 std::string PlanAuditRecord(const StoredPlan& plan, const PlanAudit& audit);
-
-// Appends `text` as a JSON string, escaped as nlohmann::json::dump() escapes it.
-void AppendJsonString(std::string_view text, std::string* out);
 
 }  // namespace modalis

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "core/common/canonical_json.h"
 #include "tests/support/store_samples.h"
 
 namespace modalis {
