@@ -1,5 +1,6 @@
-// modalis db ...: operating the plan store (verify, backup, export, erase). Safe while modalisd
-// serves the same file: reads use their own snapshot, erase queues behind modalisd's writes.
+// modalis db ... and clinic ...: operating the plan store (verify, backup, export, erase) and its
+// clinics. Safe while modalisd serves the same file: reads use their own snapshot, writes queue
+// behind modalisd's.
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,6 +15,7 @@ namespace {
 
 struct DbOptions {
   std::string db = "var/modalis.db";
+  std::string clinic = std::string(kDefaultClinic);
   std::string patient;
   std::string backup_to;
 };
@@ -49,9 +51,14 @@ int Verify(const DbOptions& o) {
     for (const auto& p : report->problems) std::cerr << "  " << p << "\n";
     return 1;
   }
-  std::cout << "ok: " << o.db << ": integrity_check ok, foreign keys ok, audit chain of "
-            << report->audit_records << " records intact (" << report->audit_redacted
-            << " redacted by erasure), head " << report->audit_head << "\n";
+  std::cout << "ok: " << o.db << ": integrity_check ok, foreign keys ok, " << report->chains.size()
+            << " audit chain(s) of " << report->audit_records << " records intact ("
+            << report->audit_redacted << " redacted by erasure)\n";
+  // Each head, to note elsewhere: a chain cut short after it would otherwise go unseen.
+  for (const AuditChain& chain : report->chains) {
+    std::cout << "  clinic " << chain.clinic_id << ": " << chain.records << " records, head "
+              << chain.head << "\n";
+  }
   return 0;
 }
 
@@ -69,12 +76,12 @@ int Backup(const DbOptions& o) {
 int Export(const DbOptions& o) {
   auto store = OpenOrReport(o.db, /*read_only=*/true);
   if (store == nullptr) return 1;
-  auto record = store->ExportPatient(o.patient);
+  auto record = store->ExportPatient(o.clinic, o.patient);
   if (!record.ok()) {
     std::cerr << "modalis: " << record.status().message() << "\n";
     return 1;
   }
-  json out = {{"patient_ref", record->patient_ref}};
+  json out = {{"clinic_id", record->clinic_id}, {"patient_ref", record->patient_ref}};
   json plans = json::array();
   for (const auto& p : record->plans) {
     plans.push_back({{"plan_id", p.plan_id},
@@ -127,19 +134,63 @@ int Export(const DbOptions& o) {
 int Erase(const DbOptions& o) {
   auto store = OpenOrReport(o.db, /*read_only=*/false);
   if (store == nullptr) return 1;
-  auto report = store->ErasePatient(o.patient);
+  auto report = store->ErasePatient(o.clinic, o.patient);
   if (!report.ok()) {
     std::cerr << "modalis: " << report.status().message() << "\n";
     return 1;
   }
-  std::cout << "erased patient " << o.patient << ": " << report->plans << " plans, "
-            << report->feedback << " feedback records, " << report->outcomes << " outcomes; "
-            << report->audit_redacted
+  std::cout << "erased patient " << o.patient << " of clinic " << o.clinic << ": " << report->plans
+            << " plans, " << report->feedback << " feedback records, " << report->outcomes
+            << " outcomes; " << report->audit_redacted
             << " audit records redacted, erasure recorded in the audit chain\n";
   return 0;
 }
 
+int AddClinic(const std::string& db, const std::string& id, const std::string& name) {
+  auto store = OpenOrReport(db, /*read_only=*/false);
+  if (store == nullptr) return 1;
+  if (absl::Status s = store->CreateClinic(ClinicRecord{id, name, 0}); !s.ok()) {
+    std::cerr << "modalis: " << s.message() << "\n";
+    return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::cout << "added clinic " << id << " to " << db << "\n";
+  return 0;
+}
+
+int ListClinics(const std::string& db) {
+  auto store = OpenOrReport(db, /*read_only=*/true);
+  if (store == nullptr) return 1;
+  auto clinics = store->ListClinics();
+  if (!clinics.ok()) {
+    std::cerr << "modalis: " << clinics.status().message() << "\n";
+    return 1;
+  }
+  for (const ClinicRecord& c : *clinics) {
+    std::cout << c.clinic_id << "\t" << (c.name.empty() ? "-" : c.name) << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
+
+void AddClinicCommands(CLI::App& app, Common* /*common*/, Runner* run) {
+  struct Args {
+    std::string db = "var/modalis.db";
+    std::string id;
+    std::string name;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* clinic = app.add_subcommand("clinic", "the clinics (tenants) a store serves");
+  clinic->require_subcommand(1);
+  CLI::App* add = clinic->add_subcommand("add", "create a clinic; its data is its own");
+  add->add_option("--db", args->db, "SQLite database file")->capture_default_str();
+  add->add_option("ID", args->id, "clinic id: lower-case letters, digits and '-'")->required();
+  add->add_option("--name", args->name, "a name for people, e.g. North Side Physio");
+  add->callback([=] { *run = [=] { return AddClinic(args->db, args->id, args->name); }; });
+  CLI::App* list = clinic->add_subcommand("list", "every clinic in the store");
+  list->add_option("--db", args->db, "SQLite database file")->capture_default_str();
+  list->callback([=] { *run = [=] { return ListClinics(args->db); }; });
+}
 
 void AddDbCommands(CLI::App& app, Common* /*common*/, Runner* run) {
   auto options = std::make_shared<DbOptions>();
@@ -149,8 +200,9 @@ void AddDbCommands(CLI::App& app, Common* /*common*/, Runner* run) {
     sub->add_option("--db", options->db, "SQLite database file")->capture_default_str();
   };
 
-  CLI::App* verify = db->add_subcommand(
-      "verify", "check the audit chain, SQLite's integrity_check and foreign keys (exit 1 if not)");
+  CLI::App* verify = db->add_subcommand("verify",
+                                        "check every clinic's audit chain, SQLite's "
+                                        "integrity_check and foreign keys (exit 1 if not)");
   add_db(verify);
   verify->callback([=] { *run = [=] { return Verify(*options); }; });
 
@@ -163,12 +215,16 @@ void AddDbCommands(CLI::App& app, Common* /*common*/, Runner* run) {
   CLI::App* exp = db->add_subcommand("export", "everything stored about one patient, as JSON");
   add_db(exp);
   exp->add_option("--patient", options->patient, "pseudonymous patient reference")->required();
+  exp->add_option("--clinic", options->clinic, "the clinic whose patient it is")
+      ->capture_default_str();
   exp->callback([=] { *run = [=] { return Export(*options); }; });
 
   CLI::App* erase = db->add_subcommand(
       "erase", "remove one patient's plans, feedback and outcomes (the audit keeps a tombstone)");
   add_db(erase);
   erase->add_option("--patient", options->patient, "pseudonymous patient reference")->required();
+  erase->add_option("--clinic", options->clinic, "the clinic whose patient it is")
+      ->capture_default_str();
   erase->callback([=] { *run = [=] { return Erase(*options); }; });
 }
 

@@ -14,12 +14,14 @@
 
 #include "absl/status/statusor.h"
 #include "adapters/token_file.h"
+#include "core/common/clinic_id.h"
 
 namespace modalis {
 
 struct Caller {
   std::string client;  // from the token file; "local" in development mode
   Role role = Role::kAdmin;
+  std::string clinic_id = std::string(kDefaultClinic);  // every store access is scoped by it
 };
 
 class Authorizer {

@@ -91,7 +91,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::GetPlan(grpc::CallbackServerContext* 
                                                    v1::GetPlanResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetPlan");
-  reactor->Finish(caller.ok() ? Get(*request, response) : ToGrpcStatus(caller.status()));
+  reactor->Finish(caller.ok() ? Get(*caller, *request, response) : ToGrpcStatus(caller.status()));
   return reactor;
 }
 
@@ -100,7 +100,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::ListPlans(grpc::CallbackServerContext
                                                      v1::ListPlansResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/ListPlans");
-  reactor->Finish(caller.ok() ? List(*request, response) : ToGrpcStatus(caller.status()));
+  reactor->Finish(caller.ok() ? List(*caller, *request, response) : ToGrpcStatus(caller.status()));
   return reactor;
 }
 
@@ -109,7 +109,8 @@ grpc::ServerUnaryReactor* PlanServiceImpl::GetProgress(grpc::CallbackServerConte
                                                        v1::GetProgressResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetProgress");
-  reactor->Finish(caller.ok() ? Progress(*request, response) : ToGrpcStatus(caller.status()));
+  reactor->Finish(caller.ok() ? Progress(*caller, *request, response)
+                              : ToGrpcStatus(caller.status()));
   return reactor;
 }
 
@@ -123,6 +124,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordFeedback(grpc::CallbackServerCo
     return reactor;
   }
   StepFeedback feedback;
+  feedback.clinic_id = caller->clinic_id;
   feedback.plan_id = request->plan_id();
   feedback.step_index = request->step_index();
   switch (request->decision()) {
@@ -164,6 +166,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordOutcome(grpc::CallbackServerCon
     return reactor;
   }
   SessionOutcome outcome;
+  outcome.clinic_id = caller->clinic_id;
   outcome.patient_ref = request->patient_ref();
   outcome.session_number = request->session_number();
   outcome.pain_nprs = request->pain_nprs();
@@ -192,7 +195,8 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
 
   // At a course review the baseline is the patient's first recorded outcome, when there is one.
   if (measures.enabled && Recorded(findings, measures.sessions_completed)) {
-    auto progress = store_.GetProgress(request.patient_ref(), PolicyFor(measures));
+    auto progress =
+        store_.GetProgress(caller.clinic_id, request.patient_ref(), PolicyFor(measures));
     if (progress.ok() && progress->baseline_source == BaselineSource::kFirstOutcome) {
       plan_request.baseline_pain = progress->pain_nprs.baseline;
     }
@@ -213,6 +217,7 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
     if (!id.ok()) return id.status();
     plan->plan_id = *std::move(id);
   }
+  stored.clinic_id = caller.clinic_id;
   stored.plan_id = plan->plan_id;
   stored.patient_ref = request.patient_ref();
   stored.client = caller.client;
@@ -239,12 +244,12 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   return out;
 }
 
-grpc::Status PlanServiceImpl::Get(const v1::GetPlanRequest& request,
+grpc::Status PlanServiceImpl::Get(const Caller& caller, const v1::GetPlanRequest& request,
                                   v1::GetPlanResponse* response) {
   if (request.plan_id().empty() || request.plan_id().size() > kMaxRefBytes) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "plan_id is required");
   }
-  auto stored = store_.GetPlan(request.plan_id());
+  auto stored = store_.GetPlan(caller.clinic_id, request.plan_id());
   if (!stored.ok()) return ToGrpcStatus(stored.status());
   PlanToProto(stored->plan, response->mutable_plan());
   response->set_patient_ref(stored->patient_ref);
@@ -252,7 +257,7 @@ grpc::Status PlanServiceImpl::Get(const v1::GetPlanRequest& request,
   return grpc::Status::OK;
 }
 
-grpc::Status PlanServiceImpl::List(const v1::ListPlansRequest& request,
+grpc::Status PlanServiceImpl::List(const Caller& caller, const v1::ListPlansRequest& request,
                                    v1::ListPlansResponse* response) {
   if (!ValidRef(request.patient_ref())) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -262,8 +267,8 @@ grpc::Status PlanServiceImpl::List(const v1::ListPlansRequest& request,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size is at most 100");
   }
   auto page =
-      store_.ListPlans(request.patient_ref(), request.page_size() == 0 ? 20 : request.page_size(),
-                       request.page_token());
+      store_.ListPlans(caller.clinic_id, request.patient_ref(),
+                       request.page_size() == 0 ? 20 : request.page_size(), request.page_token());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const StoredPlan& p : page->plans) {
     v1::GetPlanResponse* out = response->add_plans();
@@ -275,13 +280,14 @@ grpc::Status PlanServiceImpl::List(const v1::ListPlansRequest& request,
   return grpc::Status::OK;
 }
 
-grpc::Status PlanServiceImpl::Progress(const v1::GetProgressRequest& request,
+grpc::Status PlanServiceImpl::Progress(const Caller& caller, const v1::GetProgressRequest& request,
                                        v1::GetProgressResponse* response) {
   if (!ValidRef(request.patient_ref())) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "patient_ref must be a pseudonymous reference (never a name)");
   }
-  auto progress = store_.GetProgress(request.patient_ref(), PolicyFor(engine_.rules()->progress));
+  auto progress = store_.GetProgress(caller.clinic_id, request.patient_ref(),
+                                     PolicyFor(engine_.rules()->progress));
   if (!progress.ok()) return ToGrpcStatus(progress.status());
   auto change = [](const MeasureChange& in, v1::MeasureChange* out) {
     if (in.baseline) out->set_baseline(*in.baseline);

@@ -45,9 +45,12 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
  private:
   // Validates and plans (inline: microseconds of CPU); the plan and its audit facts to store.
   absl::StatusOr<NewPlan> Prepare(const v1::SuggestPlanRequest& request, const Caller& caller);
-  grpc::Status Get(const v1::GetPlanRequest& request, v1::GetPlanResponse* response);
-  grpc::Status List(const v1::ListPlansRequest& request, v1::ListPlansResponse* response);
-  grpc::Status Progress(const v1::GetProgressRequest& request, v1::GetProgressResponse* response);
+  grpc::Status Get(const Caller& caller, const v1::GetPlanRequest& request,
+                   v1::GetPlanResponse* response);
+  grpc::Status List(const Caller& caller, const v1::ListPlansRequest& request,
+                    v1::ListPlansResponse* response);
+  grpc::Status Progress(const Caller& caller, const v1::GetProgressRequest& request,
+                        v1::GetProgressResponse* response);
 
   const Engine& engine_;
   Store& store_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/common/clinic_id.h"
 #include "core/plan/plan.h"
 
 namespace modalis {
@@ -35,15 +36,25 @@ struct FindingsBaseline {
   std::optional<double> baseline_pain_nprs;
 };
 
+// A tenant (platform.md §1). Clinics are created, never deleted: their audit chains stay.
+struct ClinicRecord {
+  std::string clinic_id;
+  std::string name;  // for people; may be empty
+  int64_t created_at_ms = 0;
+};
+
 struct StoredPlan {
   std::string plan_id;
   std::string patient_ref;  // pseudonymous; never a name
   std::string client;       // the calling application
-  std::string request_id;   // idempotency key, unique per client; may be empty
+  std::string request_id;   // idempotency key, unique per clinic and client; may be empty
   std::string request_hash;
   int64_t created_at_ms = 0;
   FindingsBaseline baseline;
   Plan plan;
+  // The clinic the plan belongs to; only that clinic's callers ever see it. Last, as in the
+  // records below, so that records written member by member keep their order.
+  std::string clinic_id = std::string(kDefaultClinic);
 };
 
 // Facts about one decision that go into its audit record besides the plan's own.
@@ -80,6 +91,7 @@ struct StepFeedback {
   std::string reason;  // required unless accepted
   std::string client;
   int64_t recorded_at_ms = 0;
+  std::string clinic_id = std::string(kDefaultClinic);  // the plan must be this clinic's
 };
 
 // Outcome measures recorded at one session (clinical brief §2).
@@ -93,6 +105,7 @@ struct SessionOutcome {
   std::optional<double> psfs_avg;     // 0-10
   std::string client;
   int64_t recorded_at_ms = 0;
+  std::string clinic_id = std::string(kDefaultClinic);
 };
 
 // INVALID_ARGUMENT naming the field when a value is outside its validated range.
@@ -116,6 +129,7 @@ struct PlanPage {
 
 // Everything the store holds about one pseudonymous patient.
 struct PatientRecord {
+  std::string clinic_id;
   std::string patient_ref;
   std::vector<StoredPlan> plans;
   std::vector<StepFeedback> feedback;
@@ -130,10 +144,18 @@ struct ErasureReport {
   int64_t audit_redacted = 0;
 };
 
+// One clinic's audit hash chain as Verify found it.
+struct AuditChain {
+  std::string clinic_id;
+  int64_t records = 0;
+  std::string head;  // hash of its last record: note it elsewhere to detect truncation
+  bool operator==(const AuditChain&) const = default;
+};
+
 struct IntegrityReport {
-  int64_t audit_records = 0;
+  int64_t audit_records = 0;  // over every chain
   int64_t audit_redacted = 0;
-  std::string audit_head;  // hash of the last record: note it elsewhere to detect truncation
+  std::vector<AuditChain> chains;  // one per clinic that has records, by clinic id
   std::vector<std::string> problems;
   bool ok() const { return problems.empty(); }
 };

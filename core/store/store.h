@@ -1,6 +1,11 @@
 // Where plans, their audit trail, feedback and outcomes are kept. Backend-neutral: SQLite
 // specifics live in core/store/sqlite/ (a PostgreSQL backend for shared stores is planned).
 //
+// Tenancy: every record belongs to one clinic (platform.md §1). Writes name it in their record;
+// reads take it first and see nothing of another clinic: another clinic's plan is NOT_FOUND,
+// exactly as one that does not exist. Writes for a clinic that was never created are
+// FAILED_PRECONDITION. Each clinic has its own audit hash chain.
+//
 // Thread-safety: every method may be called from any thread, concurrently. Writes are applied in
 // the order they were queued by one writer; reads never wait for it.
 //
@@ -19,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,23 +49,30 @@ class Store {
   virtual ~Store() = default;
 
   // Stores a plan with its rule set (once per sha256) and a hash-chained audit record, in one
-  // transaction. Idempotent per (client, request_id): a retry with the same request_hash gets the
-  // plan stored first (not the new one); the same id with another hash is ALREADY_EXISTS, so a
-  // reused id can never return another patient's plan. An empty request_id is never deduplicated.
-  // RESOURCE_EXHAUSTED when the write queue is full or the disk (or the database's size cap) is
-  // full; UNAVAILABLE when closed, the database is busy, or on an I/O error; FAILED_PRECONDITION
-  // when the database cannot be written (read-only, or its file moved or deleted while open).
+  // transaction. Idempotent per (clinic, client, request_id): a retry with the same request_hash
+  // gets the plan stored first (not the new one); the same id with another hash is ALREADY_EXISTS,
+  // so a reused id can never return another patient's plan. An empty request_id is never
+  // deduplicated. RESOURCE_EXHAUSTED when the write queue is full or the disk (or the database's
+  // size cap) is full; UNAVAILABLE when closed, the database is busy, or on an I/O error;
+  // FAILED_PRECONDITION when the database cannot be written (read-only, or its file moved or
+  // deleted while open).
   virtual void PutPlanAsync(NewPlan plan, PlanDone done) = 0;
-  // NOT_FOUND when the plan does not exist; INVALID_ARGUMENT for a step index out of range or a
-  // missing reason.
+  // NOT_FOUND when the plan does not exist in feedback.clinic_id; INVALID_ARGUMENT for a step
+  // index out of range or a missing reason.
   virtual void RecordFeedbackAsync(StepFeedback feedback, WriteDone done) = 0;
   // INVALID_ARGUMENT outside the validated ranges; ALREADY_EXISTS when the patient already has an
-  // outcome for that session.
+  // outcome for that session in that clinic.
   virtual void RecordOutcomeAsync(SessionOutcome outcome, WriteDone done) = 0;
-  // Deletes the patient's plans, feedback and outcomes; redacts their audit records (the chain
-  // keeps their hashes) and appends an erasure record. NOT_FOUND when nothing is held.
-  virtual void ErasePatientAsync(std::string patient_ref,
+  // Deletes the clinic's plans, feedback and outcomes of the patient; redacts their audit records
+  // (the chain keeps their hashes) and appends an erasure record to the clinic's chain. NOT_FOUND
+  // when the clinic holds nothing for the patient.
+  virtual void ErasePatientAsync(std::string clinic_id, std::string patient_ref,
                                  std::function<void(absl::StatusOr<ErasureReport>)> done) = 0;
+
+  // INVALID_ARGUMENT for an id CheckClinicId refuses; ALREADY_EXISTS when the clinic exists.
+  virtual void CreateClinicAsync(ClinicRecord clinic, WriteDone done) = 0;
+  // Every clinic, by id.
+  virtual absl::StatusOr<std::vector<ClinicRecord>> ListClinics() = 0;
 
   // Records that `rule_set` went live (its content stored once, by hash), so a server whose rule
   // files are broken at start can serve it instead of going down.
@@ -67,17 +80,22 @@ class Store {
   // The rule set most recently put live, with its content; nullopt when none was recorded.
   virtual absl::StatusOr<std::optional<RuleSetRecord>> LastServedRuleSet() = 0;
 
-  // NOT_FOUND when there is no such plan.
-  virtual absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) = 0;
-  // The patient's plans, oldest first; `page_token` is "" or a previous page's next_page_token.
-  virtual absl::StatusOr<PlanPage> ListPlans(const std::string& patient_ref, size_t page_size,
+  // NOT_FOUND when the clinic has no such plan.
+  virtual absl::StatusOr<StoredPlan> GetPlan(const std::string& clinic_id,
+                                             const std::string& plan_id) = 0;
+  // The patient's plans in the clinic, oldest first; `page_token` is "" or a previous page's
+  // next_page_token.
+  virtual absl::StatusOr<PlanPage> ListPlans(const std::string& clinic_id,
+                                             const std::string& patient_ref, size_t page_size,
                                              const std::string& page_token) = 0;
-  virtual absl::StatusOr<Progress> GetProgress(const std::string& patient_ref,
+  virtual absl::StatusOr<Progress> GetProgress(const std::string& clinic_id,
+                                               const std::string& patient_ref,
                                                const ProgressPolicy& policy) = 0;
-  virtual absl::StatusOr<PatientRecord> ExportPatient(const std::string& patient_ref) = 0;
+  virtual absl::StatusOr<PatientRecord> ExportPatient(const std::string& clinic_id,
+                                                      const std::string& patient_ref) = 0;
 
-  // Checks the audit chain, the storage's own integrity and referential integrity. A report with
-  // problems is still OK as a status; an error status means the check could not run.
+  // Checks every clinic's audit chain, the storage's own integrity and referential integrity. A
+  // report with problems is still OK as a status; an error status means the check could not run.
   virtual absl::StatusOr<IntegrityReport> Verify() = 0;
   // A consistent copy of the whole store at `path` (mode 0600), safe while writes continue.
   virtual absl::Status Backup(const std::string& path) = 0;
@@ -112,9 +130,14 @@ class Store {
     return Wait<absl::Status>(
         [&](auto done) { RecordServedRuleSetAsync(std::move(rule_set), std::move(done)); });
   }
-  absl::StatusOr<ErasureReport> ErasePatient(std::string patient_ref) {
-    return Wait<absl::StatusOr<ErasureReport>>(
-        [&](auto done) { ErasePatientAsync(std::move(patient_ref), std::move(done)); });
+  absl::StatusOr<ErasureReport> ErasePatient(std::string clinic_id, std::string patient_ref) {
+    return Wait<absl::StatusOr<ErasureReport>>([&](auto done) {
+      ErasePatientAsync(std::move(clinic_id), std::move(patient_ref), std::move(done));
+    });
+  }
+  absl::Status CreateClinic(ClinicRecord clinic) {
+    return Wait<absl::Status>(
+        [&](auto done) { CreateClinicAsync(std::move(clinic), std::move(done)); });
   }
 
  private:

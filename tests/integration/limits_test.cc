@@ -330,7 +330,7 @@ TEST(WriteQueueTest, FullQueueRefusesWithoutStoringHalfAWrite) {
   int stored = 0, refused = 0;
   for (std::size_t i = 0; i < kWrites; ++i) {
     const absl::Status s = results[i].get_future().get();
-    const auto read = (*store)->GetPlan("pl_" + std::to_string(i));
+    const auto read = (*store)->GetPlan("default", "pl_" + std::to_string(i));
     if (s.ok()) {
       ++stored;
       EXPECT_TRUE(read.ok()) << "acknowledged plan " << i << " is missing";

@@ -251,7 +251,8 @@ TEST_F(StorageFaultsTest, DiskFullGoesNotServingKeepsEveryPlanAndRecoversByItsel
   options.plan_codec = ProtoPlanCodec();
   auto store = OpenSqliteStore(db, options);
   ASSERT_TRUE(store.ok()) << store.status();
-  for (const std::string& plan : acknowledged) EXPECT_TRUE((*store)->GetPlan(plan).ok()) << plan;
+  for (const std::string& plan : acknowledged)
+    EXPECT_TRUE((*store)->GetPlan("default", plan).ok()) << plan;
 }
 
 // An immutable WAL (chattr +i) behaves like a file system gone read-only under the server.

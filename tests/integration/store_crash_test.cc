@@ -115,7 +115,7 @@ TEST(StoreCrashTest, RetryReturnsTheStoredPlanAndDryRunStoresNothing) {
   options.plan_codec = ProtoPlanCodec();
   auto store = OpenSqliteStore(db, options);
   ASSERT_TRUE(store.ok());
-  auto progress = (*store)->GetProgress("P-0001", {});
+  auto progress = (*store)->GetProgress("default", "P-0001", {});
   ASSERT_TRUE(progress.ok()) << progress.status();
   EXPECT_EQ(progress->baseline_source, BaselineSource::kPlanFindings);
   EXPECT_TRUE(progress->pain_nprs.baseline.has_value());

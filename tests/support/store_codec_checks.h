@@ -77,7 +77,7 @@ inline void ExpectStoreBehavesAsWithJson(const std::shared_ptr<const PlanCodec>&
   for (Store* store : {coded.get(), json.get()}) {
     SCOPED_TRACE(store == coded.get() ? "with the codec" : "with JSON");
     for (const NewPlan& p : plans) {
-      auto got = store->GetPlan(p.plan.plan_id);
+      auto got = store->GetPlan("default", p.plan.plan_id);
       ASSERT_TRUE(got.ok()) << got.status();
       EXPECT_EQ(PlanToJsonText(got->plan), PlanToJsonText(p.plan.plan));
       EXPECT_EQ(got->baseline.pain_nprs, p.plan.baseline.pain_nprs);
@@ -89,11 +89,11 @@ inline void ExpectStoreBehavesAsWithJson(const std::shared_ptr<const PlanCodec>&
     EXPECT_EQ(retry->plan_id, "pl_1");
     EXPECT_EQ(PlanToJsonText(retry->plan), PlanToJsonText(plans[0].plan.plan));
 
-    auto first = store->ListPlans("P-0001", 2, "");
+    auto first = store->ListPlans("default", "P-0001", 2, "");
     ASSERT_TRUE(first.ok()) << first.status();
     ASSERT_EQ(first->plans.size(), 2u);
     ASSERT_FALSE(first->next_page_token.empty());
-    auto second = store->ListPlans("P-0001", 2, first->next_page_token);
+    auto second = store->ListPlans("default", "P-0001", 2, first->next_page_token);
     ASSERT_TRUE(second.ok()) << second.status();
     ASSERT_EQ(second->plans.size(), 1u);
     EXPECT_EQ(PlanToJsonText(first->plans[1].plan), PlanToJsonText(plans[1].plan.plan));
@@ -107,7 +107,7 @@ inline void ExpectStoreBehavesAsWithJson(const std::shared_ptr<const PlanCodec>&
     EXPECT_EQ(store->RecordFeedback({"pl_2", 1, StepDecision::kAccepted, "", "notes", 0}).code(),
               absl::StatusCode::kInvalidArgument);
 
-    auto record = store->ExportPatient("P-0001");
+    auto record = store->ExportPatient("default", "P-0001");
     ASSERT_TRUE(record.ok()) << record.status();
     ASSERT_EQ(record->plans.size(), plans.size());
     for (size_t i = 0; i < plans.size(); ++i) {
@@ -116,7 +116,7 @@ inline void ExpectStoreBehavesAsWithJson(const std::shared_ptr<const PlanCodec>&
     ASSERT_EQ(record->feedback.size(), 1u);
     EXPECT_EQ(record->feedback[0].step_index, 1u);
 
-    auto progress = store->GetProgress("P-0001", ProgressPolicy{});
+    auto progress = store->GetProgress("default", "P-0001", ProgressPolicy{});
     ASSERT_TRUE(progress.ok()) << progress.status();
     EXPECT_EQ(progress->review_after_sessions, 3u);  // RichPlan's course, the latest plan's
     EXPECT_EQ(progress->latest_referral, Urgency::kRoutine);
@@ -156,13 +156,13 @@ inline void ExpectEncodedPlanIsStoredAsGiven(const std::shared_ptr<const PlanCod
   other_format.encoded_plan = "not this codec's bytes";
   other_format.encoded_plan_format = "some.other.Format";
   ASSERT_TRUE(store->PutPlan(other_format).ok());
-  auto encoded_by_store = store->GetPlan("pl_2");
+  auto encoded_by_store = store->GetPlan("default", "pl_2");
   ASSERT_TRUE(encoded_by_store.ok()) << encoded_by_store.status();
   EXPECT_EQ(PlanToJsonText(encoded_by_store->plan), PlanToJsonText(other_format.plan.plan));
   auto put = store->PutPlan(n);
   ASSERT_TRUE(put.ok()) << put.status();
   EXPECT_EQ(put->plan.steps[0].rationale, "why");  // the answer is the plan it was given
-  auto got = store->GetPlan("pl_1");
+  auto got = store->GetPlan("default", "pl_1");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan.steps[0].rationale, "as the caller encoded it");
   store.reset();
@@ -205,7 +205,7 @@ inline void ExpectJsonDatabaseIsConvertedAtOpen(const std::shared_ptr<const Plan
     outcome.pain_days_per_week = 4;
     outcome.client = "notes";
     ASSERT_TRUE(store->RecordOutcome(outcome).ok());
-    ASSERT_TRUE(store->ErasePatient("P-0003").ok());
+    ASSERT_TRUE(store->ErasePatient("default", "P-0003").ok());
     before.erase("pl_4");
     auto report = store->Verify();
     ASSERT_TRUE(report.ok()) << report.status();
@@ -218,17 +218,17 @@ inline void ExpectJsonDatabaseIsConvertedAtOpen(const std::shared_ptr<const Plan
     auto store = OpenWith(path, codec);
     ASSERT_NE(store, nullptr);
     for (const auto& [id, json] : before) {
-      auto got = store->GetPlan(id);
+      auto got = store->GetPlan("default", id);
       ASSERT_TRUE(got.ok()) << got.status();
       EXPECT_EQ(PlanToJsonText(got->plan), json) << id;
     }
     auto report = store->Verify();
     ASSERT_TRUE(report.ok()) << report.status();
     EXPECT_TRUE(report->ok()) << report->problems[0];
-    EXPECT_EQ(report->audit_head, verified.audit_head);
+    EXPECT_EQ(report->chains, verified.chains);
     EXPECT_EQ(report->audit_records, verified.audit_records);
     EXPECT_EQ(report->audit_redacted, verified.audit_redacted);
-    auto record = store->ExportPatient("P-0001");
+    auto record = store->ExportPatient("default", "P-0001");
     ASSERT_TRUE(record.ok()) << record.status();
     ASSERT_EQ(record->feedback.size(), 1u);
     EXPECT_EQ(record->outcomes.size(), 1u);
@@ -247,14 +247,15 @@ inline void ExpectJsonDatabaseIsConvertedAtOpen(const std::shared_ptr<const Plan
   {
     auto json = OpenWith(path, nullptr, /*read_only=*/true);
     ASSERT_NE(json, nullptr);
-    auto got = json->GetPlan("pl_1");
+    auto got = json->GetPlan("default", "pl_1");
     EXPECT_EQ(got.status().code(), absl::StatusCode::kFailedPrecondition) << got.status();
     EXPECT_NE(got.status().message().find(std::string(codec->format())), std::string::npos)
         << got.status();
-    EXPECT_EQ(json->ListPlans("P-0001", 10, "").status().code(),
+    EXPECT_EQ(json->ListPlans("default", "P-0001", 10, "").status().code(),
               absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(json->ExportPatient("P-0001").status().code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(json->GetProgress("P-0001", ProgressPolicy{}).status().code(),
+    EXPECT_EQ(json->ExportPatient("default", "P-0001").status().code(),
+              absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(json->GetProgress("default", "P-0001", ProgressPolicy{}).status().code(),
               absl::StatusCode::kFailedPrecondition);
     auto report = json->Verify();  // the chain does not need the plans
     ASSERT_TRUE(report.ok()) << report.status();
@@ -264,7 +265,7 @@ inline void ExpectJsonDatabaseIsConvertedAtOpen(const std::shared_ptr<const Plan
   auto again = OpenWith(path, codec, /*read_only=*/true);
   ASSERT_NE(again, nullptr);
   for (const auto& [id, json] : before) {
-    auto got = again->GetPlan(id);
+    auto got = again->GetPlan("default", id);
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(PlanToJsonText(got->plan), json) << id;
   }
@@ -282,10 +283,10 @@ inline void ExpectReadsFollowEachPlansFormat(const std::shared_ptr<const PlanCod
   }
   auto store = OpenWith(path, codec, /*read_only=*/true);
   ASSERT_NE(store, nullptr);
-  auto got = store->GetPlan("pl_1");
+  auto got = store->GetPlan("default", "pl_1");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(PlanToJsonText(got->plan), PlanToJsonText(RichPlan("pl_1").plan.plan));
-  auto progress = store->GetProgress("P-0001", ProgressPolicy{});
+  auto progress = store->GetProgress("default", "P-0001", ProgressPolicy{});
   ASSERT_TRUE(progress.ok()) << progress.status();
   EXPECT_EQ(progress->review_after_sessions, 3u);
   store.reset();

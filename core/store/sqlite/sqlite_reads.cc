@@ -14,15 +14,19 @@
 namespace modalis::store_sqlite {
 namespace {
 
-absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db, const std::string& ref) {
+absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db,
+                                                     const std::string& clinic_id,
+                                                     const std::string& ref) {
   SQLite::Statement q(db,
                       "SELECT session_number, pain_nprs, pain_days_per_week, odi_percent, rmdq, "
-                      "psfs_avg, client, recorded_at_ms FROM outcomes WHERE patient_ref = ? "
-                      "ORDER BY session_number");
-  q.bind(1, ref);
+                      "psfs_avg, client, recorded_at_ms FROM outcomes "
+                      "WHERE clinic_id = ? AND patient_ref = ? ORDER BY session_number");
+  q.bind(1, clinic_id);
+  q.bind(2, ref);
   std::vector<SessionOutcome> out;
   while (q.executeStep()) {
     SessionOutcome o;
+    o.clinic_id = clinic_id;
     o.patient_ref = ref;
     o.session_number = static_cast<uint32_t>(q.getColumn(0).getInt64());
     o.pain_nprs = q.getColumn(1).getDouble();
@@ -51,9 +55,11 @@ absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Datab
 }
 
 absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec,
-                                    const std::string& plan_id) {
-  SQLite::Statement q(db, std::string("SELECT ") + kPlanColumns + " FROM plans WHERE plan_id = ?");
+                                    const std::string& clinic_id, const std::string& plan_id) {
+  SQLite::Statement q(db, std::string("SELECT ") + kPlanColumns +
+                              " FROM plans WHERE plan_id = ? AND clinic_id = ?");
   q.bind(1, plan_id);
+  q.bind(2, clinic_id);
   if (!q.executeStep()) {
     return absl::NotFoundError("no plan with id '" + plan_id + "'");
   }
@@ -61,13 +67,15 @@ absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec
 }
 
 absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const PlanCodec& codec,
-                                      const std::string& ref, int64_t after, size_t size) {
+                                      const std::string& clinic_id, const std::string& ref,
+                                      int64_t after, size_t size) {
   SQLite::Statement q(db, std::string("SELECT ") + kPlanColumns +
-                              ", rowid FROM plans WHERE patient_ref = ? AND rowid > ? "
-                              "ORDER BY rowid LIMIT ?");
-  q.bind(1, ref);
-  q.bind(2, after);
-  q.bind(3, static_cast<int64_t>(size + 1));
+                              ", rowid FROM plans WHERE clinic_id = ? AND patient_ref = ? AND "
+                              "rowid > ? ORDER BY rowid LIMIT ?");
+  q.bind(1, clinic_id);
+  q.bind(2, ref);
+  q.bind(3, after);
+  q.bind(4, static_cast<int64_t>(size + 1));
   PlanPage page;
   int64_t last = 0;
   while (q.executeStep()) {
@@ -84,16 +92,18 @@ absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const PlanCodec& cod
 }
 
 absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& codec,
-                                      const std::string& ref, const ProgressPolicy& policy) {
+                                      const std::string& clinic_id, const std::string& ref,
+                                      const ProgressPolicy& policy) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
   ProgressInputs in;
-  auto outcomes = Outcomes(db, ref);
+  auto outcomes = Outcomes(db, clinic_id, ref);
   if (!outcomes.ok()) return outcomes.status();
   in.outcomes = *std::move(outcomes);
   SQLite::Statement first(db,
                           "SELECT pain_nprs, pain_days_per_week, baseline_pain_nprs FROM plans "
-                          "WHERE patient_ref = ? ORDER BY rowid LIMIT 1");
-  first.bind(1, ref);
+                          "WHERE clinic_id = ? AND patient_ref = ? ORDER BY rowid LIMIT 1");
+  first.bind(1, clinic_id);
+  first.bind(2, ref);
   if (first.executeStep()) {
     in.first_plan =
         FindingsBaseline{OptionalColumn(first.getColumn(0)), OptionalColumn(first.getColumn(1)),
@@ -101,8 +111,11 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
   }
   // Newest first: the latest plan's referral, and the course of the latest plan that has one.
   SQLite::Statement latest(
-      db, "SELECT plan_data, plan_format FROM plans WHERE patient_ref = ? ORDER BY rowid DESC");
-  latest.bind(1, ref);
+      db,
+      "SELECT plan_data, plan_format FROM plans WHERE clinic_id = ? AND patient_ref = ? "
+      "ORDER BY rowid DESC");
+  latest.bind(1, clinic_id);
+  latest.bind(2, ref);
   for (bool newest = true; latest.executeStep() && !in.latest_course; newest = false) {
     auto plan =
         DecodeStoredPlan(codec, latest.getColumn(1).getString(), BlobColumn(latest.getColumn(0)));
@@ -117,13 +130,16 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
 }
 
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
-                                          const std::string& ref) {
+                                          const std::string& clinic_id, const std::string& ref) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
   PatientRecord out;
+  out.clinic_id = clinic_id;
   out.patient_ref = ref;
   SQLite::Statement plans(db, std::string("SELECT ") + kPlanColumns +
-                                  " FROM plans WHERE patient_ref = ? ORDER BY rowid");
-  plans.bind(1, ref);
+                                  " FROM plans WHERE clinic_id = ? AND patient_ref = ? "
+                                  "ORDER BY rowid");
+  plans.bind(1, clinic_id);
+  plans.bind(2, ref);
   while (plans.executeStep()) {
     auto plan = PlanFromRow(plans, codec);
     if (!plan.ok()) return plan.status();
@@ -132,11 +148,14 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
   SQLite::Statement feedback(
       db,
       "SELECT f.plan_id, f.step_index, f.decision, f.reason, f.client, f.recorded_at_ms "
-      "FROM feedback f JOIN plans p ON p.plan_id = f.plan_id WHERE p.patient_ref = ? "
-      "ORDER BY f.feedback_id");
-  feedback.bind(1, ref);
+      "FROM feedback f JOIN plans p ON p.plan_id = f.plan_id "
+      "WHERE p.clinic_id = ? AND f.clinic_id = ? AND p.patient_ref = ? ORDER BY f.feedback_id");
+  feedback.bind(1, clinic_id);
+  feedback.bind(2, clinic_id);
+  feedback.bind(3, ref);
   while (feedback.executeStep()) {
     StepFeedback f;
+    f.clinic_id = clinic_id;
     f.plan_id = feedback.getColumn(0).getString();
     f.step_index = static_cast<uint32_t>(feedback.getColumn(1).getInt64());
     const std::string decision = feedback.getColumn(2).getString();
@@ -148,14 +167,17 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
     f.recorded_at_ms = feedback.getColumn(5).getInt64();
     out.feedback.push_back(std::move(f));
   }
-  auto outcomes = Outcomes(db, ref);
+  auto outcomes = Outcomes(db, clinic_id, ref);
   if (!outcomes.ok()) return outcomes.status();
   out.outcomes = *std::move(outcomes);
   SQLite::Statement audit(
       db,
       "SELECT a.seq, a.at_ms, a.kind, a.plan_id, a.record_json FROM audit a "
-      "JOIN plans p ON p.plan_id = a.plan_id WHERE p.patient_ref = ? ORDER BY a.seq");
-  audit.bind(1, ref);
+      "JOIN plans p ON p.plan_id = a.plan_id "
+      "WHERE p.clinic_id = ? AND a.clinic_id = ? AND p.patient_ref = ? ORDER BY a.seq");
+  audit.bind(1, clinic_id);
+  audit.bind(2, clinic_id);
+  audit.bind(3, ref);
   while (audit.executeStep()) {
     out.audit.push_back(AuditEntry{audit.getColumn(0).getInt64(), audit.getColumn(1).getInt64(),
                                    audit.getColumn(2).getString(), TextColumn(audit.getColumn(3)),
@@ -163,6 +185,16 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
   }
   if (out.plans.empty() && out.outcomes.empty()) {
     return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ClinicRecord>> ReadClinics(SQLite::Database& db) {
+  SQLite::Statement q(db, "SELECT clinic_id, name, created_at_ms FROM clinics ORDER BY clinic_id");
+  std::vector<ClinicRecord> out;
+  while (q.executeStep()) {
+    out.push_back(ClinicRecord{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                               q.getColumn(2).getInt64()});
   }
   return out;
 }
@@ -185,11 +217,44 @@ absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db) {
     }
   }
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
-  SQLite::Statement walk(
-      db, "SELECT seq, record_json, content_hash, prev_hash, hash FROM audit ORDER BY seq");
+  {
+    // ADD COLUMN could not declare these as foreign keys (schema version 5).
+    SQLite::Statement orphans(
+        db,
+        "SELECT 'plans', clinic_id, count(*) FROM plans WHERE clinic_id NOT IN "
+        "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+        "SELECT 'feedback', clinic_id, count(*) FROM feedback WHERE clinic_id NOT IN "
+        "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+        "SELECT 'outcomes', clinic_id, count(*) FROM outcomes WHERE clinic_id NOT IN "
+        "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+        "SELECT 'audit', clinic_id, count(*) FROM audit WHERE clinic_id NOT IN "
+        "(SELECT clinic_id FROM clinics) GROUP BY clinic_id");
+    while (orphans.executeStep()) {
+      report.problems.push_back(orphans.getColumn(2).getString() + " row(s) of " +
+                                orphans.getColumn(0).getString() + " name the clinic '" +
+                                orphans.getColumn(1).getString() + "', which does not exist");
+    }
+    // Feedback belongs to its plan's clinic.
+    SQLite::Statement crossed(db,
+                              "SELECT f.feedback_id FROM feedback f JOIN plans p "
+                              "ON p.plan_id = f.plan_id WHERE f.clinic_id <> p.clinic_id");
+    while (crossed.executeStep()) {
+      report.problems.push_back("feedback " + crossed.getColumn(0).getString() +
+                                " is recorded for another clinic than its plan's");
+    }
+  }
+  SQLite::Statement walk(db,
+                         "SELECT seq, record_json, content_hash, prev_hash, hash, clinic_id "
+                         "FROM audit ORDER BY clinic_id, seq");
   std::string prev = kGenesisHash;
   while (walk.executeStep()) {
     ++report.audit_records;
+    const std::string clinic = walk.getColumn(5).getString();
+    if (report.chains.empty() || report.chains.back().clinic_id != clinic) {
+      report.chains.push_back(AuditChain{clinic, 0, ""});
+      prev = kGenesisHash;
+    }
+    ++report.chains.back().records;
     const std::string seq = walk.getColumn(0).getString();
     const std::string content_hash = walk.getColumn(2).getString();
     const std::string prev_hash = walk.getColumn(3).getString();
@@ -197,18 +262,21 @@ absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db) {
     if (walk.getColumn(1).isNull()) {
       ++report.audit_redacted;
     } else if (Sha256Hex(walk.getColumn(1).getString()) != content_hash) {
-      report.problems.push_back("audit record " + seq + " was altered (content hash)");
+      report.problems.push_back("audit record " + seq + " of clinic '" + clinic +
+                                "' was altered (content hash)");
     }
     if (prev_hash != prev) {
       report.problems.push_back("audit record " + seq +
-                                " does not follow the previous record (chain broken)");
+                                " does not follow the previous record of clinic '" + clinic +
+                                "' (chain broken)");
     }
     if (Sha256Hex(prev_hash + content_hash) != hash) {
-      report.problems.push_back("audit record " + seq + " has a wrong hash");
+      report.problems.push_back("audit record " + seq + " of clinic '" + clinic +
+                                "' has a wrong hash");
     }
     prev = hash;
+    report.chains.back().head = hash;
   }
-  report.audit_head = prev;
   return report;
 }
 

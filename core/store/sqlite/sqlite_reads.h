@@ -18,15 +18,20 @@ namespace modalis::store_sqlite {
 
 absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Database& db);
 // Those that return plans decode each by the format stored with it (PlanFromRow).
+// Every read is of one clinic's rows: another clinic's are as absent as rows never written.
 absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec,
-                                    const std::string& plan_id);
+                                    const std::string& clinic_id, const std::string& plan_id);
 // At most `size` of the patient's plans stored after row `after`, oldest first.
 absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const PlanCodec& codec,
-                                      const std::string& ref, int64_t after, size_t size);
+                                      const std::string& clinic_id, const std::string& ref,
+                                      int64_t after, size_t size);
 absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& codec,
-                                      const std::string& ref, const ProgressPolicy& policy);
+                                      const std::string& clinic_id, const std::string& ref,
+                                      const ProgressPolicy& policy);
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
-                                          const std::string& ref);
+                                          const std::string& clinic_id, const std::string& ref);
+absl::StatusOr<std::vector<ClinicRecord>> ReadClinics(SQLite::Database& db);
+// Checks each clinic's chain on its own, and that every row names a clinic that exists.
 absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db);
 
 }  // namespace modalis::store_sqlite

@@ -56,6 +56,7 @@ absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& co
   out.baseline.pain_nprs = OptionalColumn(q.getColumn(7));
   out.baseline.pain_days_per_week = OptionalColumn(q.getColumn(8));
   out.baseline.baseline_pain_nprs = OptionalColumn(q.getColumn(9));
+  out.clinic_id = q.getColumn(11).getString();
   return out;
 }
 

@@ -17,9 +17,9 @@ namespace modalis::store_sqlite {
 // The columns PlanFromRow reads, in its order.
 inline constexpr char kPlanColumns[] =
     "plan_id, patient_ref, client, request_id, request_hash, created_at_ms, plan_data, pain_nprs, "
-    "pain_days_per_week, baseline_pain_nprs, plan_format";
+    "pain_days_per_week, baseline_pain_nprs, plan_format, clinic_id";
 // How many columns kPlanColumns names: a query's next column is at this index.
-inline constexpr int kPlanColumnCount = 11;
+inline constexpr int kPlanColumnCount = 12;
 
 // NULL for an empty text: "not given", so an empty request_id never collides.
 void BindText(SQLite::Statement& s, int index, const std::string& text);

@@ -138,6 +138,64 @@ constexpr const char* kMigrations[] = {
     ALTER TABLE plans DROP COLUMN plan_json;
     ALTER TABLE plans ADD COLUMN plan_format TEXT NOT NULL DEFAULT 'json';
     )sql",
+    // 5: clinics as tenants (platform.md §1). Every row gets its clinic; what was stored before
+    // belongs to 'default', whose audit chain is the one chain there was, so it still verifies.
+    // Idempotency keys and outcome sessions become unique per clinic. ADD COLUMN cannot carry a
+    // REFERENCES clause with a default while foreign keys are on, so clinic ids are checked by
+    // the writer and by Verify instead. outcomes is rebuilt for its per-clinic UNIQUE (nothing
+    // references it); plans and feedback are not (a DROP would cascade to feedback).
+    R"sql(
+    CREATE TABLE clinics (
+      clinic_id     TEXT PRIMARY KEY,
+      name          TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO clinics (clinic_id, name, created_at_ms)
+      VALUES ('default', '', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+
+    ALTER TABLE plans ADD COLUMN clinic_id TEXT NOT NULL DEFAULT 'default';
+    DROP INDEX plans_request;
+    CREATE UNIQUE INDEX plans_request ON plans(clinic_id, client, request_id)
+      WHERE request_id IS NOT NULL;
+    DROP INDEX plans_patient;
+    CREATE INDEX plans_patient ON plans(clinic_id, patient_ref);
+
+    ALTER TABLE feedback ADD COLUMN clinic_id TEXT NOT NULL DEFAULT 'default';
+
+    CREATE TABLE outcomes_v5 (
+      outcome_id         INTEGER PRIMARY KEY,
+      clinic_id          TEXT NOT NULL,
+      patient_ref        TEXT NOT NULL,
+      session_number     INTEGER NOT NULL CHECK (session_number >= 1),
+      pain_nprs          REAL NOT NULL CHECK (pain_nprs BETWEEN 0 AND 10),
+      pain_days_per_week REAL NOT NULL CHECK (pain_days_per_week BETWEEN 0 AND 7),
+      odi_percent        REAL CHECK (odi_percent BETWEEN 0 AND 100),
+      rmdq               REAL CHECK (rmdq BETWEEN 0 AND 24),
+      psfs_avg           REAL CHECK (psfs_avg BETWEEN 0 AND 10),
+      client             TEXT NOT NULL,
+      recorded_at_ms     INTEGER NOT NULL,
+      UNIQUE (clinic_id, patient_ref, session_number)
+    ) STRICT;
+    INSERT INTO outcomes_v5 (outcome_id, clinic_id, patient_ref, session_number, pain_nprs,
+                             pain_days_per_week, odi_percent, rmdq, psfs_avg, client,
+                             recorded_at_ms)
+      SELECT outcome_id, 'default', patient_ref, session_number, pain_nprs, pain_days_per_week,
+             odi_percent, rmdq, psfs_avg, client, recorded_at_ms
+      FROM outcomes;
+    DROP TABLE outcomes;
+    ALTER TABLE outcomes_v5 RENAME TO outcomes;
+
+    -- One chain per clinic: a record follows the previous record of its own clinic.
+    ALTER TABLE audit ADD COLUMN clinic_id TEXT NOT NULL DEFAULT 'default';
+    CREATE INDEX audit_chain ON audit(clinic_id, seq);
+    DROP TRIGGER audit_redact_only;
+    CREATE TRIGGER audit_redact_only BEFORE UPDATE ON audit
+      WHEN NEW.record_json IS NOT NULL OR NEW.seq IS NOT OLD.seq OR NEW.at_ms IS NOT OLD.at_ms
+        OR NEW.kind IS NOT OLD.kind OR NEW.plan_id IS NOT OLD.plan_id
+        OR NEW.content_hash IS NOT OLD.content_hash OR NEW.prev_hash IS NOT OLD.prev_hash
+        OR NEW.hash IS NOT OLD.hash OR NEW.clinic_id IS NOT OLD.clinic_id
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

@@ -97,21 +97,35 @@ class SqliteStore final : public Store {
         std::move(done), "recording an outcome"});
   }
 
-  void ErasePatientAsync(std::string ref,
+  void ErasePatientAsync(std::string clinic_id, std::string ref,
                          std::function<void(absl::StatusOr<ErasureReport>)> done) override {
     if (ref.empty()) return done(absl::InvalidArgumentError("patient_ref is required"));
     auto report = std::make_shared<ErasureReport>();
-    writer_.Enqueue(BatchWriter::Item{[ref = std::move(ref), report](WriterConnection& w) {
-                                        return store_sqlite::ApplyErase(w, ref, report.get());
+    writer_.Enqueue(BatchWriter::Item{
+        [clinic = std::move(clinic_id), ref = std::move(ref), report](WriterConnection& w) {
+          return store_sqlite::ApplyErase(w, clinic, ref, report.get());
+        },
+        [report, done = std::move(done)](absl::Status s) {
+          if (s.ok()) {
+            done(*report);
+          } else {
+            done(s);
+          }
+        },
+        "erasing a patient"});
+  }
+
+  void CreateClinicAsync(ClinicRecord clinic, WriteDone done) override {
+    if (absl::Status s = CheckClinicId(clinic.clinic_id); !s.ok()) return done(s);
+    if (clinic.created_at_ms == 0) clinic.created_at_ms = NowMs();
+    writer_.Enqueue(BatchWriter::Item{[c = std::move(clinic)](WriterConnection& w) {
+                                        return store_sqlite::ApplyCreateClinic(w, c);
                                       },
-                                      [report, done = std::move(done)](absl::Status s) {
-                                        if (s.ok()) {
-                                          done(*report);
-                                        } else {
-                                          done(s);
-                                        }
-                                      },
-                                      "erasing a patient"});
+                                      std::move(done), "creating a clinic"});
+  }
+
+  absl::StatusOr<std::vector<ClinicRecord>> ListClinics() override {
+    return Read("listing clinics", store_sqlite::ReadClinics);
   }
 
   void RecordServedRuleSetAsync(RuleSetRecord rule_set, WriteDone done) override {
@@ -137,13 +151,15 @@ class SqliteStore final : public Store {
     return Read("reading the last rule set served", store_sqlite::ReadLastServedRuleSet);
   }
 
-  absl::StatusOr<StoredPlan> GetPlan(const std::string& plan_id) override {
-    return Read("reading plan " + plan_id,
-                [&](SQLite::Database& db) { return store_sqlite::ReadPlan(db, *codec_, plan_id); });
+  absl::StatusOr<StoredPlan> GetPlan(const std::string& clinic_id,
+                                     const std::string& plan_id) override {
+    return Read("reading plan " + plan_id, [&](SQLite::Database& db) {
+      return store_sqlite::ReadPlan(db, *codec_, clinic_id, plan_id);
+    });
   }
 
-  absl::StatusOr<PlanPage> ListPlans(const std::string& ref, size_t page_size,
-                                     const std::string& page_token) override {
+  absl::StatusOr<PlanPage> ListPlans(const std::string& clinic_id, const std::string& ref,
+                                     size_t page_size, const std::string& page_token) override {
     int64_t after = 0;
     if (!page_token.empty()) {
       char* end = nullptr;
@@ -154,20 +170,22 @@ class SqliteStore final : public Store {
     }
     const size_t size = page_size == 0 ? 50 : std::min<size_t>(page_size, 500);
     return Read("listing plans", [&](SQLite::Database& db) {
-      return store_sqlite::ReadPlanPage(db, *codec_, ref, after, size);
+      return store_sqlite::ReadPlanPage(db, *codec_, clinic_id, ref, after, size);
     });
   }
 
-  absl::StatusOr<Progress> GetProgress(const std::string& ref,
+  absl::StatusOr<Progress> GetProgress(const std::string& clinic_id, const std::string& ref,
                                        const ProgressPolicy& policy) override {
     return Read("computing progress", [&](SQLite::Database& db) {
-      return store_sqlite::ReadProgress(db, *codec_, ref, policy);
+      return store_sqlite::ReadProgress(db, *codec_, clinic_id, ref, policy);
     });
   }
 
-  absl::StatusOr<PatientRecord> ExportPatient(const std::string& ref) override {
-    return Read("exporting a patient",
-                [&](SQLite::Database& db) { return store_sqlite::ReadPatient(db, *codec_, ref); });
+  absl::StatusOr<PatientRecord> ExportPatient(const std::string& clinic_id,
+                                              const std::string& ref) override {
+    return Read("exporting a patient", [&](SQLite::Database& db) {
+      return store_sqlite::ReadPatient(db, *codec_, clinic_id, ref);
+    });
   }
 
   absl::StatusOr<IntegrityReport> Verify() override {

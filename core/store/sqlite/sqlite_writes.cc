@@ -18,18 +18,20 @@ namespace {
 
 using nlohmann::json;
 
-// Appends one record to the audit chain. Runs inside the writer's transaction, which holds the
-// write lock, so reading the head and appending cannot interleave with another writer.
-void AppendAudit(WriterConnection& w, int64_t at_ms, const char* kind, const std::string& plan_id,
-                 const std::string& record_json) {
-  SQLite::Statement& head = w.Prepare("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1");
+// Appends one record to the clinic's audit chain. Runs inside the writer's transaction, which
+// holds the write lock, so reading the head and appending cannot interleave with another writer.
+void AppendAudit(WriterConnection& w, const std::string& clinic_id, int64_t at_ms, const char* kind,
+                 const std::string& plan_id, const std::string& record_json) {
+  SQLite::Statement& head =
+      w.Prepare("SELECT hash FROM audit WHERE clinic_id = ? ORDER BY seq DESC LIMIT 1");
+  head.bind(1, clinic_id);
   const std::string prev = head.executeStep() ? head.getColumn(0).getString() : kGenesisHash;
   head.tryReset();
   const std::string content_hash = Sha256Hex(record_json);
   const std::string hash = Sha256Hex(prev + content_hash);
   SQLite::Statement& insert = w.Prepare(
-      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash, "
+      "clinic_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, at_ms);
   insert.bind(2, kind);
   BindText(insert, 3, plan_id);
@@ -37,7 +39,21 @@ void AppendAudit(WriterConnection& w, int64_t at_ms, const char* kind, const std
   insert.bind(5, content_hash);
   insert.bind(6, prev);
   insert.bind(7, hash);
+  insert.bind(8, clinic_id);
   insert.exec();
+}
+
+// Clinics are created by an operator, never by a write that names one: a typing error in a
+// token's clinic must not start a new tenant.
+absl::Status RequireClinic(WriterConnection& w, const std::string& clinic_id) {
+  SQLite::Statement& known = w.Prepare("SELECT 1 FROM clinics WHERE clinic_id = ?");
+  known.bind(1, clinic_id);
+  const bool have = known.executeStep();
+  known.tryReset();
+  if (have) return absl::OkStatus();
+  return absl::FailedPreconditionError("there is no clinic '" + clinic_id +
+                                       "' in this store; an operator creates it first (modalis "
+                                       "clinic add)");
 }
 
 bool KnownRuleSet(WriterConnection& w, const std::string& sha256) {
@@ -118,13 +134,16 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
                           StoredPlan* result) {
   NewPlan& in = prepared.in;
   StoredPlan& p = in.plan;
+  if (absl::Status s = RequireClinic(w, p.clinic_id); !s.ok()) return s;
   if (!p.request_id.empty()) {
     // Built once: the writer keeps its statements by the address of their SQL.
     static const std::string kByRequest =
-        std::string("SELECT ") + kPlanColumns + " FROM plans WHERE client = ? AND request_id = ?";
+        std::string("SELECT ") + kPlanColumns +
+        " FROM plans WHERE clinic_id = ? AND client = ? AND request_id = ?";
     SQLite::Statement& q = w.Prepare(kByRequest.c_str());
-    q.bind(1, p.client);
-    q.bind(2, p.request_id);
+    q.bind(1, p.clinic_id);
+    q.bind(2, p.client);
+    q.bind(3, p.request_id);
     if (q.executeStep()) {
       const std::string stored_hash = q.getColumn(4).getString();
       if (stored_hash != p.request_hash && !SameLegacyRequest(stored_hash, p.request_hash, in)) {
@@ -156,7 +175,7 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
   SQLite::Statement& insert = w.Prepare(
       "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
       "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
-      "baseline_pain_nprs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "baseline_pain_nprs, clinic_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, p.plan_id);
   insert.bind(2, p.patient_ref);
   insert.bind(3, p.client);
@@ -169,16 +188,19 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
   BindOptional(insert, 10, p.baseline.pain_nprs);
   BindOptional(insert, 11, p.baseline.pain_days_per_week);
   BindOptional(insert, 12, p.baseline.baseline_pain_nprs);
+  insert.bind(13, p.clinic_id);
   insert.exec();
 
-  AppendAudit(w, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
+  AppendAudit(w, p.clinic_id, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
   *result = std::move(p);
   return absl::OkStatus();
 }
 
 absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f, const PlanCodec& codec) {
-  SQLite::Statement& plan = w.Prepare("SELECT plan_data, plan_format FROM plans WHERE plan_id = ?");
+  SQLite::Statement& plan =
+      w.Prepare("SELECT plan_data, plan_format FROM plans WHERE plan_id = ? AND clinic_id = ?");
   plan.bind(1, f.plan_id);
+  plan.bind(2, f.clinic_id);
   if (!plan.executeStep()) return absl::NotFoundError("no plan with id '" + f.plan_id + "'");
   auto stored =
       DecodeStoredPlan(codec, plan.getColumn(1).getString(), BlobColumn(plan.getColumn(0)));
@@ -191,22 +213,25 @@ absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f, const Pla
                                       " does not exist");
   }
   SQLite::Statement& insert = w.Prepare(
-      "INSERT INTO feedback (plan_id, step_index, decision, reason, client, recorded_at_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO feedback (plan_id, step_index, decision, reason, client, recorded_at_ms, "
+      "clinic_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, f.plan_id);
   insert.bind(2, static_cast<int64_t>(f.step_index));
   insert.bind(3, std::string(StepDecisionName(f.decision)));
   insert.bind(4, f.reason);
   insert.bind(5, f.client);
   insert.bind(6, f.recorded_at_ms);
+  insert.bind(7, f.clinic_id);
   insert.exec();
   return absl::OkStatus();
 }
 
 absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o) {
+  if (absl::Status s = RequireClinic(w, o.clinic_id); !s.ok()) return s;
   SQLite::Statement& insert = w.Prepare(
       "INSERT INTO outcomes (patient_ref, session_number, pain_nprs, pain_days_per_week, "
-      "odi_percent, rmdq, psfs_avg, client, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "odi_percent, rmdq, psfs_avg, client, recorded_at_ms, clinic_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, o.patient_ref);
   insert.bind(2, static_cast<int64_t>(o.session_number));
   insert.bind(3, o.pain_nprs);
@@ -216,6 +241,7 @@ absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o) {
   BindOptional(insert, 7, o.psfs_avg);
   insert.bind(8, o.client);
   insert.bind(9, o.recorded_at_ms);
+  insert.bind(10, o.clinic_id);
   try {
     insert.exec();
   } catch (const SQLite::Exception& e) {
@@ -228,29 +254,38 @@ absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o) {
   return absl::OkStatus();
 }
 
-absl::Status ApplyErase(WriterConnection& w, const std::string& ref, ErasureReport* report) {
+absl::Status ApplyErase(WriterConnection& w, const std::string& clinic_id, const std::string& ref,
+                        ErasureReport* report) {
   std::vector<std::string> plan_ids;
   {
-    SQLite::Statement& q =
-        w.Prepare("SELECT plan_id FROM plans WHERE patient_ref = ? ORDER BY rowid");
-    q.bind(1, ref);
+    SQLite::Statement& q = w.Prepare(
+        "SELECT plan_id FROM plans WHERE clinic_id = ? AND patient_ref = ? ORDER BY rowid");
+    q.bind(1, clinic_id);
+    q.bind(2, ref);
     while (q.executeStep()) plan_ids.push_back(q.getColumn(0).getString());
     q.tryReset();
   }
   SQLite::Statement& feedback = w.Prepare(
-      "DELETE FROM feedback WHERE plan_id IN (SELECT plan_id FROM plans WHERE patient_ref = ?)");
-  feedback.bind(1, ref);
+      "DELETE FROM feedback WHERE plan_id IN "
+      "(SELECT plan_id FROM plans WHERE clinic_id = ? AND patient_ref = ?)");
+  feedback.bind(1, clinic_id);
+  feedback.bind(2, ref);
   report->feedback = feedback.exec();
-  SQLite::Statement& outcomes = w.Prepare("DELETE FROM outcomes WHERE patient_ref = ?");
-  outcomes.bind(1, ref);
+  SQLite::Statement& outcomes =
+      w.Prepare("DELETE FROM outcomes WHERE clinic_id = ? AND patient_ref = ?");
+  outcomes.bind(1, clinic_id);
+  outcomes.bind(2, ref);
   report->outcomes = outcomes.exec();
-  SQLite::Statement& plans = w.Prepare("DELETE FROM plans WHERE patient_ref = ?");
-  plans.bind(1, ref);
+  SQLite::Statement& plans = w.Prepare("DELETE FROM plans WHERE clinic_id = ? AND patient_ref = ?");
+  plans.bind(1, clinic_id);
+  plans.bind(2, ref);
   report->plans = plans.exec();
   for (const auto& id : plan_ids) {
     SQLite::Statement& redact = w.Prepare(
-        "UPDATE audit SET record_json = NULL WHERE plan_id = ? AND record_json IS NOT NULL");
+        "UPDATE audit SET record_json = NULL "
+        "WHERE plan_id = ? AND clinic_id = ? AND record_json IS NOT NULL");
     redact.bind(1, id);
+    redact.bind(2, clinic_id);
     report->audit_redacted += redact.exec();
   }
   if (report->plans + report->outcomes == 0) {
@@ -265,7 +300,21 @@ absl::Status ApplyErase(WriterConnection& w, const std::string& ref, ErasureRepo
                  {"outcomes", report->outcomes},
                  {"audit_redacted", report->audit_redacted},
                  {"at_ms", now}};
-  AppendAudit(w, now, "erasure", "", record.dump());
+  AppendAudit(w, clinic_id, now, "erasure", "", record.dump());
+  return absl::OkStatus();
+}
+
+absl::Status ApplyCreateClinic(WriterConnection& w, const ClinicRecord& clinic) {
+  if (absl::Status s = CheckClinicId(clinic.clinic_id); !s.ok()) return s;
+  if (RequireClinic(w, clinic.clinic_id).ok()) {
+    return absl::AlreadyExistsError("the clinic '" + clinic.clinic_id + "' already exists");
+  }
+  SQLite::Statement& add =
+      w.Prepare("INSERT INTO clinics (clinic_id, name, created_at_ms) VALUES (?, ?, ?)");
+  add.bind(1, clinic.clinic_id);
+  add.bind(2, clinic.name);
+  add.bind(3, clinic.created_at_ms);
+  add.exec();
   return absl::OkStatus();
 }
 

@@ -35,9 +35,11 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
                           StoredPlan* result);
 absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f, const PlanCodec& codec);
 absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o);
-// Removes what is stored for the patient and redacts their audit records, then appends a
-// tombstone that names only the plan ids removed.
-absl::Status ApplyErase(WriterConnection& w, const std::string& ref, ErasureReport* report);
+// Removes what the clinic stores for the patient and redacts their audit records, then appends
+// to the clinic's chain a tombstone that names only the plan ids removed.
+absl::Status ApplyErase(WriterConnection& w, const std::string& clinic_id, const std::string& ref,
+                        ErasureReport* report);
+absl::Status ApplyCreateClinic(WriterConnection& w, const ClinicRecord& clinic);
 absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms);
 
 }  // namespace modalis::store_sqlite

@@ -92,12 +92,13 @@ TEST(ProgressStoreTest, StoreComputesFromItsOwnRecords) {
   testing::TempDir dir;
   auto store = OpenSqliteStore(dir.file("m.db"));
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->GetProgress("P-0001", {}).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->GetProgress("default", "P-0001", {}).status().code(),
+            absl::StatusCode::kNotFound);
   NewPlan plan = testing::SamplePlan("pl_1");
   plan.plan.baseline = FindingsBaseline{8.0, 6.0, std::nullopt};
   ASSERT_TRUE((*store)->PutPlan(plan).ok());
 
-  auto before = (*store)->GetProgress("P-0001", {});
+  auto before = (*store)->GetProgress("default", "P-0001", {});
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(before->baseline_source, BaselineSource::kPlanFindings);
   EXPECT_EQ(before->pain_nprs.baseline, 8.0);
@@ -106,7 +107,7 @@ TEST(ProgressStoreTest, StoreComputesFromItsOwnRecords) {
   for (auto o : {Outcome(1, 6, 5), Outcome(2, 6, 5), Outcome(3, 6, 4), Outcome(4, 5, 4)}) {
     ASSERT_TRUE((*store)->RecordOutcome(o).ok());
   }
-  auto after = (*store)->GetProgress("P-0001", {});
+  auto after = (*store)->GetProgress("default", "P-0001", {});
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->baseline_source, BaselineSource::kFirstOutcome);
   EXPECT_EQ(after->pain_nprs.baseline, 6.0);
@@ -124,7 +125,7 @@ TEST(ProgressStoreTest, StoreComputesFromItsOwnRecords) {
   referred.plan.plan.course.reset();
   referred.plan.plan.referral.urgency = Urgency::kUrgent;
   ASSERT_TRUE((*store)->PutPlan(referred).ok());
-  auto later = (*store)->GetProgress("P-0001", {});
+  auto later = (*store)->GetProgress("default", "P-0001", {});
   ASSERT_TRUE(later.ok()) << later.status();
   EXPECT_EQ(later->review_after_sessions, 4u);
   EXPECT_TRUE(later->review_due);

@@ -61,8 +61,8 @@ TEST(SqlitePlanCodecTest, UnreadableJsonIsLeftAsItWas) {
   }
   auto store = testing::OpenWith(path, Reversed());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->GetPlan("pl_1").status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(store->GetPlan("pl_2").ok());
+  EXPECT_EQ(store->GetPlan("default", "pl_1").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(store->GetPlan("default", "pl_2").ok());
   store.reset();
   const auto rows = testing::StoredPlanRows(path);
   ASSERT_EQ(rows.size(), 2u);

@@ -35,7 +35,7 @@ TEST(SqliteStoreTest, PlanSurvivesReopenUnchanged) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   auto store = Open(path);
-  auto got = store->GetPlan("pl_1");
+  auto got = store->GetPlan("default", "pl_1");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->patient_ref, "P-0001");
   EXPECT_EQ(got->plan.status, PlanStatus::kProvisional);
@@ -52,7 +52,7 @@ TEST(SqliteStoreTest, PlanSurvivesReopenUnchanged) {
 TEST(SqliteStoreTest, MissingPlanIsNotFound) {
   testing::TempDir dir;
   auto store = Open(dir.file("m.db"));
-  EXPECT_EQ(store->GetPlan("pl_nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("default", "pl_nope").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(SqliteStoreTest, RetrySameRequestReturnsTheFirstPlan) {
@@ -65,7 +65,7 @@ TEST(SqliteStoreTest, RetrySameRequestReturnsTheFirstPlan) {
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(retry->plan_id, "pl_1");
   EXPECT_EQ(retry->plan.plan_id, "pl_1");
-  EXPECT_EQ(store->GetPlan("pl_2").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("default", "pl_2").status().code(), absl::StatusCode::kNotFound);
   auto report = store->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->audit_records, 1);  // one decision, one record
@@ -80,7 +80,7 @@ TEST(SqliteStoreTest, SameRequestIdWithAnotherRequestIsAlreadyExistsNeverTheOthe
   other.plan.request_hash = "another-request";
   auto got = store->PutPlan(other);
   EXPECT_EQ(got.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(store->GetPlan("pl_2").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("default", "pl_2").status().code(), absl::StatusCode::kNotFound);
 
   // Another client may use the same id.
   NewPlan booking = SamplePlan("pl_3", "req-1");
@@ -118,8 +118,8 @@ TEST(SqliteStoreTest, RetrySpanningAnUpgradeOfTheRequestHashFindsTheFirstPlan) {
   NewPlan without = SamplePlan("pl_4", "req-1");
   without.plan.request_hash = "pb1:" + std::string(64, 'd');
   EXPECT_EQ(store->PutPlan(without).status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(store->GetPlan("pl_3").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store->GetPlan("pl_4").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("default", "pl_3").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("default", "pl_4").status().code(), absl::StatusCode::kNotFound);
 
   // Two hashes of the current form are compared as they are: the older form is never consulted.
   NewPlan current = SamplePlan("pl_5", "req-2");
@@ -305,7 +305,8 @@ TEST(SqliteStoreTest, ReadersAndWritersAtOnceSeeEveryAcknowledgedPlan) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < kPlansEach; ++i) {
         const std::string id = "pl_" + std::to_string(w) + "_" + std::to_string(i);
-        if (!store->PutPlan(SamplePlan(id)).ok() || !store->GetPlan(id).ok()) ++read_failures;
+        if (!store->PutPlan(SamplePlan(id)).ok() || !store->GetPlan("default", id).ok())
+          ++read_failures;
         ++written;
       }
       --writers_left;
@@ -314,7 +315,7 @@ TEST(SqliteStoreTest, ReadersAndWritersAtOnceSeeEveryAcknowledgedPlan) {
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&] {
       while (writers_left > 0) {
-        auto page = store->ListPlans("P-0001", 20, "");
+        auto page = store->ListPlans("default", "P-0001", 20, "");
         if (!page.ok() || !store->write_health().writable) ++read_failures;
       }
     });
@@ -340,7 +341,7 @@ TEST(SqliteStoreTest, FeedbackPerStepIsValidated) {
   EXPECT_EQ(store->RecordFeedback(f).code(), absl::StatusCode::kInvalidArgument);  // one step
   f = {"pl_nope", 0, StepDecision::kAccepted, "", "notes", 0};
   EXPECT_EQ(store->RecordFeedback(f).code(), absl::StatusCode::kNotFound);
-  auto record = store->ExportPatient("P-0001");
+  auto record = store->ExportPatient("default", "P-0001");
   ASSERT_TRUE(record.ok());
   ASSERT_EQ(record->feedback.size(), 1u);
   EXPECT_EQ(record->feedback[0].decision, StepDecision::kDeclined);
@@ -371,7 +372,7 @@ TEST(SqliteStoreTest, OutcomesAreRangeCheckedAndOnePerSession) {
   bad.session_number = 2;
   bad.pain_days_per_week = 8;
   EXPECT_EQ(store->RecordOutcome(bad).code(), absl::StatusCode::kInvalidArgument);
-  auto record = store->ExportPatient("P-0001");
+  auto record = store->ExportPatient("default", "P-0001");
   ASSERT_TRUE(record.ok());
   ASSERT_EQ(record->outcomes.size(), 1u);
   EXPECT_EQ(record->outcomes[0].odi_percent, 40.0);
@@ -391,7 +392,7 @@ TEST(SqliteStoreTest, ListPlansPagesOldestFirst) {
   std::string token;
   int pages = 0;
   do {
-    auto page = store->ListPlans("P-0001", 2, token);
+    auto page = store->ListPlans("default", "P-0001", 2, token);
     ASSERT_TRUE(page.ok()) << page.status();
     for (const auto& p : page->plans) seen.push_back(p.plan_id);
     token = page->next_page_token;
@@ -399,7 +400,7 @@ TEST(SqliteStoreTest, ListPlansPagesOldestFirst) {
   } while (!token.empty() && pages < 10);
   EXPECT_EQ(seen, (std::vector<std::string>{"pl_0", "pl_1", "pl_2", "pl_3", "pl_4"}));
   EXPECT_EQ(pages, 3);
-  EXPECT_EQ(store->ListPlans("P-0001", 2, "x1").status().code(),
+  EXPECT_EQ(store->ListPlans("default", "P-0001", 2, "x1").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -420,16 +421,16 @@ TEST(SqliteStoreTest, EraseRemovesThePatientAndTheChainStillVerifies) {
   o.pain_days_per_week = 4;
   ASSERT_TRUE(store->RecordOutcome(o).ok());
 
-  auto erased = store->ErasePatient("P-0001");
+  auto erased = store->ErasePatient("default", "P-0001");
   ASSERT_TRUE(erased.ok()) << erased.status();
   EXPECT_EQ(erased->plans, 2);
   EXPECT_EQ(erased->feedback, 1);
   EXPECT_EQ(erased->outcomes, 1);
   EXPECT_EQ(erased->audit_redacted, 2);
-  EXPECT_EQ(store->GetPlan("pl_1").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store->ExportPatient("P-0001").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(store->GetPlan("pl_3").ok());
-  EXPECT_EQ(store->ErasePatient("P-0001").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPlan("default", "pl_1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->ExportPatient("default", "P-0001").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store->GetPlan("default", "pl_3").ok());
+  EXPECT_EQ(store->ErasePatient("default", "P-0001").status().code(), absl::StatusCode::kNotFound);
 
   auto report = store->Verify();
   ASSERT_TRUE(report.ok());
@@ -443,6 +444,42 @@ TEST(SqliteStoreTest, EraseRemovesThePatientAndTheChainStillVerifies) {
             0);
   EXPECT_EQ(db.execAndGet("SELECT kind FROM audit ORDER BY seq DESC LIMIT 1").getString(),
             "erasure");
+}
+
+// Takes a current database back to schema version 4 (before clinics), for tests that fake an older
+// database from a current one. The v4 file kept in tests/data/store/ is the real thing.
+void UndoClinicsMigration(SQLite::Database& db) {
+  db.exec(R"sql(
+    DROP INDEX audit_chain;
+    DROP TRIGGER audit_redact_only;
+    ALTER TABLE audit DROP COLUMN clinic_id;
+    CREATE TRIGGER audit_redact_only BEFORE UPDATE ON audit
+      WHEN NEW.record_json IS NOT NULL OR NEW.seq IS NOT OLD.seq OR NEW.at_ms IS NOT OLD.at_ms
+        OR NEW.kind IS NOT OLD.kind OR NEW.plan_id IS NOT OLD.plan_id
+        OR NEW.content_hash IS NOT OLD.content_hash OR NEW.prev_hash IS NOT OLD.prev_hash
+        OR NEW.hash IS NOT OLD.hash
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
+    CREATE TABLE outcomes_v2 (
+      outcome_id INTEGER PRIMARY KEY, patient_ref TEXT NOT NULL,
+      session_number INTEGER NOT NULL CHECK (session_number >= 1),
+      pain_nprs REAL NOT NULL CHECK (pain_nprs BETWEEN 0 AND 10),
+      pain_days_per_week REAL NOT NULL CHECK (pain_days_per_week BETWEEN 0 AND 7),
+      odi_percent REAL CHECK (odi_percent BETWEEN 0 AND 100),
+      rmdq REAL CHECK (rmdq BETWEEN 0 AND 24), psfs_avg REAL CHECK (psfs_avg BETWEEN 0 AND 10),
+      client TEXT NOT NULL, recorded_at_ms INTEGER NOT NULL,
+      UNIQUE (patient_ref, session_number)) STRICT;
+    INSERT INTO outcomes_v2 SELECT outcome_id, patient_ref, session_number, pain_nprs,
+      pain_days_per_week, odi_percent, rmdq, psfs_avg, client, recorded_at_ms FROM outcomes;
+    DROP TABLE outcomes;
+    ALTER TABLE outcomes_v2 RENAME TO outcomes;
+    ALTER TABLE feedback DROP COLUMN clinic_id;
+    DROP INDEX plans_request;
+    DROP INDEX plans_patient;
+    ALTER TABLE plans DROP COLUMN clinic_id;
+    CREATE UNIQUE INDEX plans_request ON plans(client, request_id) WHERE request_id IS NOT NULL;
+    CREATE INDEX plans_patient ON plans(patient_ref);
+    DROP TABLE clinics;
+    PRAGMA user_version = 4;)sql");
 }
 
 TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
@@ -467,7 +504,7 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
     insert.exec();
   }
   auto store = Open(path);
-  auto old = store->GetPlan("pl_old");
+  auto old = store->GetPlan("default", "pl_old");
   ASSERT_TRUE(old.ok()) << old.status();
   EXPECT_EQ(old->patient_ref, "P-0009");
   auto report = store->Verify();
@@ -480,7 +517,7 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan_id, "pl_old");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v4").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v5").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain) {
@@ -496,6 +533,7 @@ TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain)
   {
     // Back to schema version 3's plans table: the plan as JSON text in plan_json.
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    UndoClinicsMigration(db);
     db.exec(R"sql(
       ALTER TABLE plans ADD COLUMN plan_json TEXT NOT NULL DEFAULT '';
       UPDATE plans SET plan_json = CAST(plan_data AS TEXT);
@@ -504,23 +542,23 @@ TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain)
       PRAGMA user_version = 3;)sql");
   }
   auto store = Open(path);
-  auto got = store->GetPlan("pl_1");
+  auto got = store->GetPlan("default", "pl_1");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(PlanToJsonText(got->plan), PlanToJsonText(SamplePlan("pl_1").plan.plan));
-  auto record = store->ExportPatient("P-0001");
+  auto record = store->ExportPatient("default", "P-0001");
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->feedback.size(), 1u);
   auto report = store->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problems[0];
-  EXPECT_EQ(report->audit_head, before.audit_head);
+  EXPECT_EQ(report->chains, before.chains);
   EXPECT_EQ(store->PutPlan(SamplePlan("pl_2", "req-1"))->plan_id, "pl_1");
   store.reset();
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("SELECT plan_format || ' ' || typeof(plan_data) FROM plans").getString(),
             "json blob");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v4").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v5").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, RefusesDatabaseFromNewerVersion) {
@@ -547,7 +585,7 @@ TEST(SqliteStoreTest, BackupIsAConsistentStore) {
   ASSERT_EQ(::stat(dir.file("copy.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto copy = Open(dir.file("copy.db"));
-  EXPECT_TRUE(copy->GetPlan("pl_9").ok());
+  EXPECT_TRUE(copy->GetPlan("default", "pl_9").ok());
   auto report = copy->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok());

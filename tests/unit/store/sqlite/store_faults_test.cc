@@ -79,8 +79,8 @@ TEST(StoreFaultsTest, ReadOnlyDatabaseRefusesWritesClearlyAndStillReads) {
   o.patient_ref = "P-0001";
   o.session_number = 1;
   EXPECT_EQ((*store)->RecordOutcome(o).code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE((*store)->GetPlan("pl_1").ok());
-  EXPECT_EQ((*store)->GetPlan("pl_2").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE((*store)->GetPlan("default", "pl_1").ok());
+  EXPECT_EQ((*store)->GetPlan("default", "pl_2").status().code(), absl::StatusCode::kNotFound);
   store->reset();
   ExpectWholeAndConsistent(path);
 }
@@ -114,12 +114,12 @@ TEST(StoreFaultsTest, FullDatabaseFailsTheWriteAndKeepsEveryAcknowledgedOne) {
     EXPECT_FALSE(health.writable);
     EXPECT_NE(std::string(health.cause.message()).find("full"), std::string::npos) << health.cause;
     // Reads still work when the disk is full.
-    EXPECT_TRUE((*store)->GetPlan(*acknowledged.begin()).ok());
+    EXPECT_TRUE((*store)->GetPlan("default", *acknowledged.begin()).ok());
   }
   ASSERT_FALSE(acknowledged.empty());
   auto store = OpenSqliteStore(path);
   ASSERT_TRUE(store.ok());
-  for (const auto& id : acknowledged) EXPECT_TRUE((*store)->GetPlan(id).ok()) << id;
+  for (const auto& id : acknowledged) EXPECT_TRUE((*store)->GetPlan("default", id).ok()) << id;
   store->reset();
   ExpectWholeAndConsistent(path);
 }
@@ -172,7 +172,8 @@ TEST(StoreFaultsTest, DeletedDatabaseRefusesWritesAndIsNotSilentlyRecreated) {
   again.create_even_if_expected = true;
   auto fresh = OpenSqliteStore(path, again);
   ASSERT_TRUE(fresh.ok()) << fresh.status();
-  EXPECT_EQ((*fresh)->GetPlan(*acknowledged.begin()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*fresh)->GetPlan("default", *acknowledged.begin()).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(StoreFaultsTest, AFirstStartCreatesTheDatabaseAndItsMarker) {
@@ -218,11 +219,11 @@ TEST(StoreFaultsTest, FailedCommitIsNeverAcknowledged) {
   ASSERT_FALSE(put.ok()) << "a plan was acknowledged although its commit failed";
   EXPECT_TRUE(IsClearFault(put.status())) << put.status();
   EXPECT_FALSE((*store)->write_health().writable);
-  EXPECT_EQ((*store)->GetPlan("pl_big").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->GetPlan("default", "pl_big").status().code(), absl::StatusCode::kNotFound);
   // Space again: the next write commits, the store is writable, and the refused plan stays gone.
   ASSERT_TRUE((*store)->PutPlan(SamplePlan("pl_after")).ok());
   EXPECT_TRUE((*store)->write_health().writable);
-  EXPECT_EQ((*store)->GetPlan("pl_big").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->GetPlan("default", "pl_big").status().code(), absl::StatusCode::kNotFound);
   store->reset();
   ExpectWholeAndConsistent(path);
 }
@@ -275,7 +276,8 @@ TEST(StoreFaultsTest, DeletedAuditRecordIsDetectedByTheChain) {
   bool named = false;
   for (const std::string& problem : report->problems) {
     named |=
-        problem.find("audit record 4 does not follow the previous record") != std::string::npos;
+        problem.find("audit record 4 does not follow the previous record of clinic 'default'") !=
+        std::string::npos;
   }
   EXPECT_TRUE(named) << report->problems[0];
 }
@@ -393,7 +395,7 @@ TEST(StoreFaultsTest, WriteLockHeldByAnotherProcessIsUnavailableThenRecovers) {
     EXPECT_EQ(put.status().code(), absl::StatusCode::kUnavailable) << put.status();
     EXPECT_NE(std::string(put.status().message()).find("locked"), std::string::npos);
     // Readers are not blocked by a writer in WAL mode.
-    EXPECT_EQ((*store)->GetPlan("pl_1").status().code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ((*store)->GetPlan("default", "pl_1").status().code(), absl::StatusCode::kNotFound);
   }
   // The other process died mid-transaction: its write is rolled back, ours now goes through.
   EXPECT_TRUE((*store)->PutPlan(SamplePlan("pl_1")).ok());
@@ -440,11 +442,11 @@ TEST(StoreFaultsTest, EightWritersWithReadersNeverSeeBusy) {
     readers.emplace_back([&, r] {
       while (writing) {
         if (r == 0) {
-          if (auto s = store.GetPlan("pl_seed"); !s.ok()) fail(s.status());
+          if (auto s = store.GetPlan("default", "pl_seed"); !s.ok()) fail(s.status());
         } else if (r == 1) {
-          if (auto s = store.ListPlans("P-0001", 20, ""); !s.ok()) fail(s.status());
+          if (auto s = store.ListPlans("default", "P-0001", 20, ""); !s.ok()) fail(s.status());
         } else {
-          if (auto s = store.GetProgress("P-0001", {}); !s.ok()) fail(s.status());
+          if (auto s = store.GetProgress("default", "P-0001", {}); !s.ok()) fail(s.status());
         }
       }
     });
@@ -472,7 +474,7 @@ TEST(StoreFaultsTest, EightWritersWithReadersNeverSeeBusy) {
   writing = false;
   for (auto& t : readers) t.join();
   EXPECT_TRUE(errors.empty()) << errors.size() << " failures, first: " << errors[0];
-  auto page = store.ListPlans("P-0001", 500, "");
+  auto page = store.ListPlans("default", "P-0001", 500, "");
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->plans.size(), 1u + kWriters * kPerWriter);
   opened->reset();

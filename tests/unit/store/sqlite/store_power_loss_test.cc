@@ -255,7 +255,7 @@ TEST(StorePowerLossTest, EveryAcknowledgedPlanSurvivesThePowerFailing) {
   size_t lost = 0;
   std::string first_lost;
   for (const std::string& id : acknowledged) {
-    if (!(*store)->GetPlan(id).ok()) {
+    if (!(*store)->GetPlan("default", id).ok()) {
       if (lost++ == 0) first_lost = id;
     }
   }
