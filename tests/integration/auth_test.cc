@@ -267,8 +267,10 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
             std::string::npos)
       << log;
   EXPECT_NE(log.find(R"("code":"PERMISSION_DENIED","latency_ms")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("client":"admin-client")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("client":"invalid-token")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"admin-client","clinic":"default")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"operator-client","clinic":"-")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"invalid-token","clinic":"-")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"anonymous","clinic":"-")"), std::string::npos) << log;
 }
 
 // The role table itself, for every method the services declare: the operator reaches no
@@ -379,6 +381,9 @@ TEST_F(AuthTest, AnOldTokenFileIsTheDefaultClinicsAndABadClinicStopsTheStart) {
     ASSERT_TRUE(server.started()) << server.output();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
     EXPECT_EQ(CallStatus(channel, token), grpc::StatusCode::OK);
+    server.Stop(SIGTERM);
+    EXPECT_NE(server.output().find(R"("client":"ops","clinic":"default")"), std::string::npos)
+        << server.output();
   }
 
   const std::string bad = dir_.file("bad-tokens.json");
@@ -393,6 +398,17 @@ TEST_F(AuthTest, AnOldTokenFileIsTheDefaultClinicsAndABadClinicStopsTheStart) {
   EXPECT_NE(refused.output().find(bad + ": tokens[0] ('ops'): clinic id 'North Clinic' must be"),
             std::string::npos)
       << refused.output();
+}
+
+// Without a token file every caller is the local admin of the default clinic, and is logged so.
+TEST_F(AuthTest, DevelopmentModeIsTheDefaultClinic) {
+  testing::ServerProcess server(Args({}));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(CallStatus(channel, ""), grpc::StatusCode::OK);
+  server.Stop(SIGTERM);
+  EXPECT_NE(server.output().find(R"("client":"local","clinic":"default")"), std::string::npos)
+      << server.output();
 }
 
 // gRPC's own lines join the same JSON log from its first use on, so a log shipper reads one format
