@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/common/clinic_id.h"
 #include "core/common/sha256.h"
 
 namespace modalis {
@@ -32,6 +33,7 @@ std::optional<Role> ParseRole(std::string_view name) {
   if (name == "booking") return Role::kBooking;
   if (name == "notes") return Role::kNotes;
   if (name == "admin") return Role::kAdmin;
+  if (name == "operator") return Role::kOperator;
   return std::nullopt;
 }
 
@@ -43,6 +45,8 @@ std::string_view RoleName(Role role) {
       return "notes";
     case Role::kAdmin:
       return "admin";
+    case Role::kOperator:
+      return "operator";
   }
   return "?";
 }
@@ -55,7 +59,8 @@ absl::StatusOr<std::vector<TokenEntry>> ReadTokenFile(const std::string& path) {
   auto j = nlohmann::json::parse(text.str(), nullptr, false);
   if (!j.is_object() || !j.contains("tokens") || !j["tokens"].is_array()) {
     return absl::InvalidArgumentError("the token file '" + path +
-                                      "' must be {\"tokens\": [{\"name\", \"role\", \"sha256\"}]}");
+                                      "' must be {\"tokens\": [{\"name\", \"role\", \"clinic\", "
+                                      "\"sha256\"}]}");
   }
   std::vector<TokenEntry> out;
   for (size_t i = 0; i < j["tokens"].size(); ++i) {
@@ -65,11 +70,33 @@ absl::StatusOr<std::vector<TokenEntry>> ReadTokenFile(const std::string& path) {
         !t["role"].is_string() || !t.contains("sha256") || !t["sha256"].is_string()) {
       return absl::InvalidArgumentError(where + " needs a name, a role and a sha256");
     }
+    const std::string name = t["name"].get<std::string>();
+    const std::string entry = where + " ('" + name.substr(0, 64) + "')";
     auto role = ParseRole(t["role"].get<std::string>());
-    if (!role) return absl::InvalidArgumentError(where + ": role must be booking, notes or admin");
+    if (!role) {
+      return absl::InvalidArgumentError(entry + ": role must be booking, notes, admin or operator");
+    }
     const std::string hash = t["sha256"].get<std::string>();
-    if (!IsHex64(hash)) return absl::InvalidArgumentError(where + ": sha256 must be 64 hex digits");
-    out.push_back({t["name"].get<std::string>(), *role, hash});
+    if (!IsHex64(hash)) return absl::InvalidArgumentError(entry + ": sha256 must be 64 hex digits");
+    std::string clinic;
+    if (*role == Role::kOperator) {
+      // The operator reads no clinic's data; a clinic here would suggest that it does.
+      if (t.contains("clinic")) {
+        return absl::InvalidArgumentError(entry +
+                                          ": an operator token belongs to no clinic; "
+                                          "remove its \"clinic\"");
+      }
+    } else if (!t.contains("clinic")) {
+      clinic = kDefaultClinic;  // written before clinics existed
+    } else if (!t["clinic"].is_string()) {
+      return absl::InvalidArgumentError(entry + ": clinic must be a string");
+    } else {
+      clinic = t["clinic"].get<std::string>();
+      if (absl::Status s = CheckClinicId(clinic); !s.ok()) {
+        return absl::InvalidArgumentError(entry + ": " + std::string(s.message()));
+      }
+    }
+    out.push_back({name, *role, hash, clinic});
   }
   return out;
 }
@@ -78,9 +105,12 @@ namespace {
 
 // Writes beside the file, then renames: a reader never sees half a file.
 absl::Status WriteTokenFile(const std::string& path, const std::vector<TokenEntry>& entries) {
-  nlohmann::json doc = {{"tokens", nlohmann::json::array()}};
+  nlohmann::ordered_json doc = {{"tokens", nlohmann::ordered_json::array()}};
   for (const TokenEntry& e : entries) {
-    doc["tokens"].push_back({{"name", e.name}, {"role", RoleName(e.role)}, {"sha256", e.sha256}});
+    nlohmann::ordered_json entry = {{"name", e.name}, {"role", RoleName(e.role)}};
+    if (e.role != Role::kOperator) entry["clinic"] = e.clinic_id;
+    entry["sha256"] = e.sha256;
+    doc["tokens"].push_back(std::move(entry));
   }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -108,9 +138,21 @@ absl::Status RemoveTokens(const std::string& path, const std::string& name) {
   return WriteTokenFile(path, *entries);
 }
 
-absl::StatusOr<std::string> AddToken(const std::string& path, const std::string& name, Role role) {
+absl::StatusOr<std::string> AddToken(const std::string& path, const std::string& name, Role role,
+                                     const std::string& clinic_id) {
   if (name.empty() || name.size() > 64) {
     return absl::InvalidArgumentError("the client name must be 1 to 64 characters");
+  }
+  std::string clinic = clinic_id;
+  if (role == Role::kOperator) {
+    if (!clinic.empty()) {
+      return absl::InvalidArgumentError("an operator token belongs to no clinic, not to '" +
+                                        clinic.substr(0, 80) + "'");
+    }
+  } else if (clinic.empty()) {
+    clinic = kDefaultClinic;
+  } else if (absl::Status s = CheckClinicId(clinic); !s.ok()) {
+    return s;
   }
   std::vector<TokenEntry> entries;
   if (::access(path.c_str(), F_OK) == 0) {
@@ -126,7 +168,7 @@ absl::StatusOr<std::string> AddToken(const std::string& path, const std::string&
     token.push_back(kHex[b >> 4]);
     token.push_back(kHex[b & 0xf]);
   }
-  entries.push_back(TokenEntry{name, role, Sha256Hex(token)});
+  entries.push_back(TokenEntry{name, role, Sha256Hex(token), clinic});
   if (absl::Status s = WriteTokenFile(path, entries); !s.ok()) return s;
   return token;
 }

@@ -13,6 +13,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/common/clinic_id.h"
+
 namespace modalis {
 namespace {
 
@@ -44,7 +46,9 @@ class AccessLog final : public grpc::experimental::Interceptor {
     using grpc::experimental::InterceptionHookPoints;
     (void)handed_over_.load(std::memory_order_acquire);
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      client_ = ClientName(*methods->GetRecvInitialMetadata());
+      Who who = WhoIsCalling(*methods->GetRecvInitialMetadata());
+      client_ = std::move(who.client);
+      clinic_ = std::move(who.clinic);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
@@ -57,7 +61,8 @@ class AccessLog final : public grpc::experimental::Interceptor {
           {"method", method_},
           {"code", code < std::size(kCodeNames) ? kCodeNames[code] : "?"},
           {"latency_ms", std::round(ms * 1000) / 1000},
-          {"client", client_}};
+          {"client", client_},
+          {"clinic", clinic_}};
       log_->info(Body(line));
     }
     handed_over_.store(true, std::memory_order_release);
@@ -65,21 +70,29 @@ class AccessLog final : public grpc::experimental::Interceptor {
   }
 
  private:
-  std::string ClientName(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
-    if (!auth_.enabled()) return "local";
+  // What the token says about the caller, whether or not its role allows the method, so that a
+  // refused call is logged with its client too.
+  struct Who {
+    std::string client;
+    std::string clinic;  // "-" for the operator and for a caller without a valid token
+  };
+  Who WhoIsCalling(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
+    if (!auth_.enabled()) return {"local", std::string(kDefaultClinic)};
     auto it = metadata.find("authorization");
-    if (it == metadata.end()) return "anonymous";
+    if (it == metadata.end()) return {"anonymous", "-"};
     std::string_view value(it->second.data(), it->second.size());
     constexpr std::string_view kBearer = "Bearer ";
-    if (value.substr(0, kBearer.size()) != kBearer) return "anonymous";
+    if (value.substr(0, kBearer.size()) != kBearer) return {"anonymous", "-"};
     auto caller = auth_.Identify(value.substr(kBearer.size()));
-    return caller ? caller->client : "invalid-token";
+    if (!caller) return {"invalid-token", "-"};
+    return {caller->client, caller->clinic_id.empty() ? "-" : caller->clinic_id};
   }
 
   std::string method_;
   const Authorizer& auth_;
   std::shared_ptr<spdlog::logger> log_;
   std::chrono::steady_clock::time_point start_;
+  std::string clinic_ = "-";
   std::string client_ = "anonymous";
   // gRPC builds an interceptor on one thread, runs its hooks on others and destroys it on yet
   // another, handing it over through its completion queue. That hand-over synchronises, but

@@ -1,5 +1,6 @@
-// One structured JSON log line per RPC: method, status code, latency and the calling client's
-// name. Never the findings, never a token.
+// One structured JSON log line per RPC: method, status code, latency, the calling client's name
+// and its clinic ("-" for the operator and for a caller without a valid token). Never the
+// findings, never a token.
 #pragma once
 
 #include <grpcpp/support/server_interceptor.h>

@@ -1,22 +1,33 @@
 #include "server/auth.h"
 
+#include "core/common/clinic_id.h"
+
 namespace modalis {
 namespace {
 
 constexpr std::string_view kPlanService = "/modalis.v1.PlanService/";
+// Clinics, platform rule sets and the fleet: the operator's, and no clinic's.
+constexpr std::string_view kPlatformAdmin = "/modalis.v1.PlatformAdmin/";
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
 
 }  // namespace
 
 bool Authorizer::RoleAllows(Role role, std::string_view method) {
   switch (role) {
     case Role::kAdmin:
-      return true;
+      // A clinic's admin must not create clinics or change what every clinic runs.
+      return !StartsWith(method, kPlatformAdmin);
     case Role::kNotes:
       return method.substr(0, kPlanService.size()) == kPlanService;
     case Role::kBooking:
       return method == "/modalis.v1.PlanService/SuggestPlan" ||
              method == "/modalis.v1.PlanService/GetPlan" ||
              method == "/modalis.v1.PlanService/ListPlans";
+    case Role::kOperator:
+      return StartsWith(method, kPlatformAdmin) || method == "/modalis.v1.RulesAdmin/GetStatus";
   }
   return false;
 }
@@ -24,12 +35,12 @@ bool Authorizer::RoleAllows(Role role, std::string_view method) {
 std::optional<Caller> Authorizer::Identify(std::string_view token) const {
   auto entry = FindToken(tokens_, token);
   if (!entry) return std::nullopt;
-  return Caller{entry->name, entry->role};
+  return Caller{entry->name, entry->role, entry->clinic_id};
 }
 
 absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContextBase& context,
                                              std::string_view method) const {
-  if (!enabled_) return Caller{"local", Role::kAdmin};
+  if (!enabled_) return Caller{"local", Role::kAdmin, std::string(kDefaultClinic)};
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -46,7 +57,7 @@ absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContextBase& cont
     return absl::PermissionDeniedError("the " + std::string(RoleName(entry->role)) +
                                        " role may not call " + std::string(method));
   }
-  return Caller{entry->name, entry->role};
+  return Caller{entry->name, entry->role, entry->clinic_id};
 }
 
 }  // namespace modalis

@@ -1,7 +1,10 @@
 // Who may call what. With a token file, every RPC but health and reflection needs a bearer token
 // whose role allows the method (design.md §3): booking — SuggestPlan, GetPlan, ListPlans; notes —
-// every PlanService method; admin — everything. Without one (development mode, loopback only),
-// every caller is the local admin.
+// every PlanService method; admin — everything for its clinic, but not the platform's service
+// (PlatformAdmin); operator — PlatformAdmin and RulesAdmin's GetStatus, never a PlanService
+// method, since the operator reads no patient data (platform.md §1). A caller's clinic comes from
+// its token, never from a request. Without a token file (development mode, loopback only), every
+// caller is the local admin of the default clinic and may call everything.
 //
 // Thread-safe: immutable after construction.
 #pragma once
@@ -21,7 +24,9 @@ namespace modalis {
 struct Caller {
   std::string client;  // from the token file; "local" in development mode
   Role role = Role::kAdmin;
-  std::string clinic_id = std::string(kDefaultClinic);  // every store access is scoped by it
+  // Whose data the caller reaches: every store access is scoped by it. Empty for the operator,
+  // who reaches no patient data.
+  std::string clinic_id;
 };
 
 class Authorizer {

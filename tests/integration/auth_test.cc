@@ -1,5 +1,6 @@
 // Tokens, roles, TLS and mTLS against the real modalisd, with a throwaway CA made by openssl; what
 // the log may and may not contain.
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,6 +8,8 @@
 #include <sstream>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +23,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
+#include "server/auth.h"
 #include "tests/support/file_util.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -39,9 +43,12 @@ std::string Shell(const std::string& command) {
   return out;
 }
 
-std::string Mint(const std::string& file, const std::string& name, const std::string& role) {
-  std::string token = Shell(testing::BinDir() + "/modalis token add --file " + file + " --name " +
-                            name + " --role " + role + " 2>/dev/null");
+// `clinic` empty: no --clinic.
+std::string Mint(const std::string& file, const std::string& name, const std::string& role,
+                 const std::string& clinic = "") {
+  std::string token =
+      Shell(testing::BinDir() + "/modalis token add --file " + file + " --name " + name +
+            " --role " + role + (clinic.empty() ? "" : " --clinic " + clinic) + " 2>/dev/null");
   while (!token.empty() && token.back() == '\n') token.pop_back();
   return token;
 }
@@ -101,7 +108,7 @@ class AuthTest : public ::testing::Test {
 
 // One row per RPC: how to call it with a request the allowed roles get OK for, and which roles
 // may call it (design.md §3: booking — SuggestPlan, GetPlan, ListPlans; notes — every PlanService
-// method; admin — everything).
+// method; admin — everything; platform.md §1: operator — GetStatus, and no patient data).
 struct Rpc {
   const char* name;
   std::set<std::string> roles;
@@ -111,7 +118,7 @@ struct Rpc {
 TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
   const std::string tokens = dir_.file("tokens.json");
   std::map<std::string, std::string> token_of;
-  for (const std::string role : {"booking", "notes", "admin"}) {
+  for (const std::string role : {"booking", "notes", "admin", "operator"}) {
     token_of[role] = Mint(tokens, role + "-client", role);
     ASSERT_EQ(token_of[role].size(), 67u);
     EXPECT_EQ(testing::ReadText(tokens).find(token_of[role]), std::string::npos)
@@ -153,6 +160,7 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
   const std::set<std::string> everyone = {"booking", "notes", "admin"};
   const std::set<std::string> notes = {"notes", "admin"};
   const std::set<std::string> admins = {"admin"};
+  const std::set<std::string> admins_and_operator = {"admin", "operator"};
   const std::vector<Rpc> table = {
       {"PlanService/SuggestPlan", everyone,
        [&](grpc::ClientContext* c) {
@@ -189,7 +197,7 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
          v1::GetProgressResponse r;
          return plans->GetProgress(c, progress, &r);
        }},
-      {"RulesAdmin/GetStatus", admins,
+      {"RulesAdmin/GetStatus", admins_and_operator,
        [&](grpc::ClientContext* c) {
          v1::GetStatusResponse r;
          return admin->GetStatus(c, {}, &r);
@@ -217,7 +225,8 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
       {"Basic " + token_of["admin"], ""},  // the right token in the wrong scheme
       {"Bearer " + token_of["booking"], "booking"},
       {"Bearer " + token_of["notes"], "notes"},
-      {"Bearer " + token_of["admin"], "admin"}};
+      {"Bearer " + token_of["admin"], "admin"},
+      {"Bearer " + token_of["operator"], "operator"}};
   for (const Rpc& rpc : table) {
     for (const auto& [header, role] : callers) {
       grpc::ClientContext ctx;
@@ -258,8 +267,44 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
             std::string::npos)
       << log;
   EXPECT_NE(log.find(R"("code":"PERMISSION_DENIED","latency_ms")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("client":"admin-client")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("client":"invalid-token")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"admin-client","clinic":"default")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"operator-client","clinic":"-")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"invalid-token","clinic":"-")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("client":"anonymous","clinic":"-")"), std::string::npos) << log;
+}
+
+// The role table itself, for every method the services declare: the operator reaches no
+// PlanService method (it reads no patient data), of RulesAdmin only GetStatus, and the platform's
+// own service, which no clinic's role reaches.
+TEST(RoleTableTest, TheOperatorReadsNoPatientDataAndNoClinicRunsThePlatform) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  size_t checked = 0;
+  for (const char* service : {"modalis.v1.PlanService", "modalis.v1.RulesAdmin"}) {
+    const google::protobuf::ServiceDescriptor* descriptor = pool->FindServiceByName(service);
+    ASSERT_NE(descriptor, nullptr) << service;
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      const std::string method = "/" + std::string(service) + "/" + descriptor->method(i)->name();
+      const bool plans = std::string(service) == "modalis.v1.PlanService";
+      EXPECT_EQ(Authorizer::RoleAllows(Role::kOperator, method),
+                method == "/modalis.v1.RulesAdmin/GetStatus")
+          << method;
+      EXPECT_TRUE(Authorizer::RoleAllows(Role::kAdmin, method)) << method;
+      EXPECT_EQ(Authorizer::RoleAllows(Role::kNotes, method), plans) << method;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 10u);
+  for (const std::string method :
+       {"/modalis.v1.PlatformAdmin/CreateClinic", "/modalis.v1.PlatformAdmin/PublishRuleSet"}) {
+    EXPECT_TRUE(Authorizer::RoleAllows(Role::kOperator, method)) << method;
+    for (Role role : {Role::kBooking, Role::kNotes, Role::kAdmin}) {
+      EXPECT_FALSE(Authorizer::RoleAllows(role, method)) << RoleName(role) << " " << method;
+    }
+  }
+  // Only the whole prefix: a lookalike service is nobody's.
+  EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.PlatformAdminX/Create"));
+  EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.RulesAdmin/GetStatusX"));
+  EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.PlanService/GetPlan"));
 }
 
 // Revocation as documented: token list shows who has tokens, token remove takes every token of one
@@ -269,10 +314,13 @@ TEST_F(AuthTest, TokenListAndRemoveRevokeOneClient) {
   const std::string booking = Mint(tokens, "booking-app", "booking");
   const std::string notes = Mint(tokens, "notes-app", "notes");
   const std::string admin = Mint(tokens, "admin-console", "admin");
+  Mint(tokens, "north-notes", "notes", "north-2");
+  Mint(tokens, "fleet", "operator");
   const std::string modalis = testing::BinDir() + "/modalis token ";
   const std::string listed = Shell(modalis + "list --file " + tokens);
-  for (const char* expected :
-       {"booking-app\tbooking", "notes-app\tnotes", "admin-console\tadmin"}) {
+  for (const char* expected : {"booking-app\tbooking\tdefault\tsha256 ",
+                               "notes-app\tnotes\tdefault\t", "admin-console\tadmin\tdefault\t",
+                               "north-notes\tnotes\tnorth-2\t", "fleet\toperator\t-\t"}) {
     EXPECT_NE(listed.find(expected), std::string::npos) << listed;
   }
   EXPECT_EQ(listed.find(booking), std::string::npos) << "a listing never shows a token";
@@ -287,6 +335,80 @@ TEST_F(AuthTest, TokenListAndRemoveRevokeOneClient) {
   EXPECT_EQ(CallStatus(channel, booking), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(CallStatus(channel, admin), grpc::StatusCode::OK);
   EXPECT_EQ(CallStatus(channel, notes), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// What `modalis token add` refuses, with a message saying why, and what it writes when no clinic is
+// given.
+TEST_F(AuthTest, TokenAddTakesAClinicForEveryRoleButTheOperator) {
+  const std::string tokens = dir_.file("tokens.json");
+  const std::string add = testing::BinDir() + "/modalis token add --file " + tokens + " --name x ";
+  auto refused = [&](const std::string& flags, const std::string& expected) {
+    const std::string err = dir_.file("err.txt");
+    const int status = ::system((add + flags + " >/dev/null 2>" + err).c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << flags << ": " << status;
+    EXPECT_NE(testing::ReadText(err).find(expected), std::string::npos)
+        << flags << ": " << testing::ReadText(err);
+  };
+  refused("--role operator --clinic default",
+          "modalis: an operator token belongs to no clinic; leave out --clinic");
+  refused("--role notes --clinic North_2",
+          "modalis: --clinic: clinic id 'North_2' must be 1 to 64 lower-case letters");
+  refused("--role notes --clinic ''", "modalis: --clinic: clinic id '' must be");
+  refused("--role root", "modalis: role must be booking, notes, admin or operator");
+  EXPECT_NE(::access(tokens.c_str(), F_OK), 0) << "nothing refused was written";
+
+  Mint(tokens, "booking-app", "booking");
+  Mint(tokens, "fleet", "operator");
+  const auto file = nlohmann::json::parse(testing::ReadText(tokens));
+  EXPECT_EQ(file["tokens"][0]["clinic"], "default") << file;
+  EXPECT_FALSE(file["tokens"][1].contains("clinic")) << file;
+  EXPECT_EQ(file["tokens"][1]["role"], "operator") << file;
+}
+
+// A token file written before clinics (no "clinic") still lets its clients in, as the default
+// clinic's; a file with a bad clinic stops the start, naming the file and the entry.
+TEST_F(AuthTest, AnOldTokenFileIsTheDefaultClinicsAndABadClinicStopsTheStart) {
+  const std::string old_file = dir_.file("old-tokens.json");
+  const std::string token = "mt_" + std::string(64, '7');
+  testing::WriteText(old_file, R"({"tokens": [{"name": "ops", "role": "admin", "sha256": ")" +
+                                   Sha256Hex(token) + "\"}]}\n");
+  ASSERT_EQ(::chmod(old_file.c_str(), 0600), 0);
+  EXPECT_NE(Shell(testing::BinDir() + "/modalis token list --file " + old_file)
+                .find("ops\tadmin\tdefault\t"),
+            std::string::npos);
+  {
+    testing::ServerProcess server(Args({"--token-file", old_file, "--watch-quiet-ms", "0"}));
+    ASSERT_TRUE(server.started()) << server.output();
+    auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    EXPECT_EQ(CallStatus(channel, token), grpc::StatusCode::OK);
+    server.Stop(SIGTERM);
+    EXPECT_NE(server.output().find(R"("client":"ops","clinic":"default")"), std::string::npos)
+        << server.output();
+  }
+
+  const std::string bad = dir_.file("bad-tokens.json");
+  testing::WriteText(bad,
+                     R"({"tokens": [{"name": "ops", "role": "admin", "clinic": "North Clinic",)"
+                     R"( "sha256": ")" +
+                         Sha256Hex(token) + "\"}]}\n");
+  ASSERT_EQ(::chmod(bad.c_str(), 0600), 0);
+  testing::ServerProcess refused(Args({"--token-file", bad}));
+  EXPECT_FALSE(refused.started());
+  EXPECT_EQ(refused.Stop(SIGTERM), 2);
+  EXPECT_NE(refused.output().find(bad + ": tokens[0] ('ops'): clinic id 'North Clinic' must be"),
+            std::string::npos)
+      << refused.output();
+}
+
+// Without a token file every caller is the local admin of the default clinic, and is logged so.
+TEST_F(AuthTest, DevelopmentModeIsTheDefaultClinic) {
+  testing::ServerProcess server(Args({}));
+  ASSERT_TRUE(server.started()) << server.output();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(CallStatus(channel, ""), grpc::StatusCode::OK);
+  server.Stop(SIGTERM);
+  EXPECT_NE(server.output().find(R"("client":"local","clinic":"default")"), std::string::npos)
+      << server.output();
 }
 
 // gRPC's own lines join the same JSON log from its first use on, so a log shipper reads one format
