@@ -28,6 +28,7 @@
 #include "server/auth.h"
 #include "server/file_checks.h"
 #include "server/plan_service.h"
+#include "server/platform_admin_service.h"
 #include "server/rules_admin_service.h"
 #include "server/rules_watcher.h"
 
@@ -225,6 +226,7 @@ int Run(const modalis::ServerOptions& options) {
   };
   modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload, options.max_rule_checks,
                                              [&] { return (*store)->write_health(); });
+  modalis::PlatformAdminServiceImpl platform_admin(**store, auth);
   std::unique_ptr<modalis::RulesWatcher> watcher;
   if (options.watch_quiet_ms > 0) {
     watcher = std::make_unique<modalis::RulesWatcher>(
@@ -250,6 +252,7 @@ int Run(const modalis::ServerOptions& options) {
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&plan_service);
   builder.RegisterService(&rules_admin);
+  builder.RegisterService(&platform_admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::cerr << "modalisd: cannot listen on " << options.listen << "\n";
@@ -259,6 +262,7 @@ int Run(const modalis::ServerOptions& options) {
   health->SetServingStatus(true);
   health->SetServingStatus(modalis::v1::PlanService::service_full_name(), true);
   health->SetServingStatus(modalis::v1::RulesAdmin::service_full_name(), true);
+  health->SetServingStatus(modalis::v1::PlatformAdmin::service_full_name(), true);
   modalis::StoreHealthMonitor store_health(**store, health, log,
                                            std::chrono::milliseconds(options.db_probe_ms));
 
