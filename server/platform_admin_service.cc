@@ -24,11 +24,6 @@ grpc::ServerUnaryReactor* PlatformAdminServiceImpl::CreateClinic(
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  if (request->name().size() > 200) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "name is longer than 200 bytes"));
-    return reactor;
-  }
   ClinicRecord clinic{request->clinic_id(), request->name(),
                       std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())

@@ -164,7 +164,19 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServerContext* context,
                                                              const v1::ReloadRulesRequest* request,
                                                              v1::ReloadRulesResponse* response) {
-  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ReloadRules")) return denied;
+  // Every clinic on this server is planned with the rules directory's set, so reloading it is
+  // not one clinic's decision: only the default clinic's admin (the single-clinic install's)
+  // may.
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ReloadRules");
+  if (!caller.ok() || caller->clinic_id != kDefaultClinic) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(!caller.ok() ? ToGrpcStatus(caller.status())
+                                 : grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                                "the rules directory serves every clinic on this "
+                                                "server; only an admin of the clinic 'default' "
+                                                "may reload it"));
+    return reactor;
+  }
   return OffThread(context, [this, request, response] {
     const auto before = engine_.rules();
     auto rules = engine_.Reload(request->expected_sha256());

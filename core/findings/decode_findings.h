@@ -24,6 +24,14 @@ std::string FormatNumber(double d);
 // A value as JSON in a message: cut to 40 characters.
 std::string DescribeJson(const nlohmann::json& v);
 
+// "" when the list `v` is within the limit on items; otherwise what is wrong.
+template <class V>
+std::string ListTooLong(const V& v, const FindingsLimits& limits) {
+  if (v.size() <= limits.max_list_items) return {};
+  return "has " + std::to_string(v.size()) + " items; the limit is " +
+         std::to_string(limits.max_list_items);
+}
+
 // Decodes one value; returns a description of the problem, or "" when it is fine.
 template <class V>
 std::string DecodeOne(const FindingDef& def, const V& v, const FindingsLimits& limits,
@@ -65,10 +73,7 @@ std::string DecodeOne(const FindingDef& def, const V& v, const FindingsLimits& l
     }
     case FindingType::kSet: {
       if (!v.is_list()) return "expected a list of values, got " + v.Describe();
-      if (v.size() > limits.max_list_items) {
-        return "has " + std::to_string(v.size()) + " items; the limit is " +
-               std::to_string(limits.max_list_items);
-      }
+      if (std::string error = ListTooLong(v, limits); !error.empty()) return error;
       uint64_t bits = 0;
       for (size_t i = 0; i < v.size(); ++i) {
         const auto item = v.item(i);
@@ -86,10 +91,7 @@ std::string DecodeOne(const FindingDef& def, const V& v, const FindingsLimits& l
     }
     case FindingType::kTextList: {
       if (!v.is_list()) return "expected a list of texts, got " + v.Describe();
-      if (v.size() > limits.max_list_items) {
-        return "has " + std::to_string(v.size()) + " items; the limit is " +
-               std::to_string(limits.max_list_items);
-      }
+      if (std::string error = ListTooLong(v, limits); !error.empty()) return error;
       std::vector<std::string> texts;
       for (size_t i = 0; i < v.size(); ++i) {
         const auto item = v.item(i);

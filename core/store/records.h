@@ -36,6 +36,8 @@ struct FindingsBaseline {
   std::optional<double> baseline_pain_nprs;
 };
 
+inline constexpr size_t kMaxClinicNameBytes = 200;
+
 // A tenant (platform.md §1). Clinics are created, never deleted: their audit chains stay.
 struct ClinicRecord {
   std::string clinic_id;

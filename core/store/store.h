@@ -69,7 +69,8 @@ class Store {
   virtual void ErasePatientAsync(std::string clinic_id, std::string patient_ref,
                                  std::function<void(absl::StatusOr<ErasureReport>)> done) = 0;
 
-  // INVALID_ARGUMENT for an id CheckClinicId refuses; ALREADY_EXISTS when the clinic exists.
+  // INVALID_ARGUMENT for an id CheckClinicId refuses or a name longer than kMaxClinicNameBytes;
+  // ALREADY_EXISTS when the clinic exists.
   virtual void CreateClinicAsync(ClinicRecord clinic, WriteDone done) = 0;
   // Every clinic, by id.
   virtual absl::StatusOr<std::vector<ClinicRecord>> ListClinics() = 0;

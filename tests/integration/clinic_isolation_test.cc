@@ -10,6 +10,7 @@
 #include "adapters/plan_proto.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "modalis/v1/platform_admin.grpc.pb.h"
+#include "modalis/v1/rules_admin.grpc.pb.h"
 #include "tests/support/file_util.h"
 #include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
@@ -31,6 +32,8 @@ class ClinicIsolationTest : public ::testing::Test {
     token_["north-notes"] = Mint("--clinic north --role notes --name north-notes");
     token_["south-notes"] = Mint("--clinic south --role notes --name south-notes");
     token_["south-booking"] = Mint("--clinic south --role booking --name south-booking");
+    token_["south-admin"] = Mint("--clinic south --role admin --name south-admin");
+    token_["default-admin"] = Mint("--role admin --name owner");
     token_["west-notes"] = Mint("--clinic west --role notes --name west-notes");
     token_["operator"] = Mint("--role operator --name platform-ops");
     server_ = std::make_unique<testing::ServerProcess>(
@@ -40,6 +43,7 @@ class ClinicIsolationTest : public ::testing::Test {
     auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
     plans_ = v1::PlanService::NewStub(channel);
     platform_ = v1::PlatformAdmin::NewStub(channel);
+    rules_ = v1::RulesAdmin::NewStub(channel);
   }
 
   std::pair<int, std::string> Cli(const std::string& args) {
@@ -85,6 +89,7 @@ class ClinicIsolationTest : public ::testing::Test {
   std::unique_ptr<testing::ServerProcess> server_;
   std::unique_ptr<v1::PlanService::Stub> plans_;
   std::unique_ptr<v1::PlatformAdmin::Stub> platform_;
+  std::unique_ptr<v1::RulesAdmin::Stub> rules_;
 };
 
 TEST_F(ClinicIsolationTest, AnotherClinicsRecordsAreNotFoundAndStayUnchanged) {
@@ -190,6 +195,26 @@ TEST_F(ClinicIsolationTest, AnOperatorManagesClinicsAndReadsNoPatientData) {
   // A clinic's own tokens cannot manage clinics.
   EXPECT_EQ(platform_->ListClinics(As("south-notes").get(), {}, &clinics).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The rules directory serves every clinic on the server: one clinic's admin may check a rule set
+// but not put one live for all; the default clinic's admin (the single-clinic install's) may.
+TEST_F(ClinicIsolationTest, OnlyTheDefaultClinicsAdminReloadsTheRulesEveryClinicIsServed) {
+  v1::ReloadRulesResponse reloaded;
+  grpc::Status s = rules_->ReloadRules(As("south-admin").get(), {}, &reloaded);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(s.error_message().find("serves every clinic"), std::string::npos) << s.error_message();
+  EXPECT_FALSE(reloaded.has_rule_set());
+
+  v1::ValidateRuleSetRequest validate;
+  validate.mutable_rules()->set_content(
+      testing::ReadText(testing::RulesDir() + "/lower-back-pain.rules.json"));
+  v1::ValidateRuleSetResponse checked;
+  s = rules_->ValidateRuleSet(As("south-admin").get(), validate, &checked);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+
+  s = rules_->ReloadRules(As("default-admin").get(), {}, &reloaded);
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 TEST_F(ClinicIsolationTest, ATokenOfAClinicNobodyCreatedStoresNothingUntilItIsCreated) {

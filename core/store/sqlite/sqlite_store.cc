@@ -117,6 +117,10 @@ class SqliteStore final : public Store {
 
   void CreateClinicAsync(ClinicRecord clinic, WriteDone done) override {
     if (absl::Status s = CheckClinicId(clinic.clinic_id); !s.ok()) return done(s);
+    if (clinic.name.size() > kMaxClinicNameBytes) {
+      return done(absl::InvalidArgumentError("a clinic's name is at most " +
+                                             std::to_string(kMaxClinicNameBytes) + " bytes"));
+    }
     if (clinic.created_at_ms == 0) clinic.created_at_ms = NowMs();
     writer_.Enqueue(BatchWriter::Item{[c = std::move(clinic)](WriterConnection& w) {
                                         return store_sqlite::ApplyCreateClinic(w, c);

@@ -152,6 +152,8 @@ TEST_F(SqliteClinicsTest, WritesForAClinicNobodyCreatedAreRefused) {
 TEST_F(SqliteClinicsTest, ClinicsAreCreatedOnceWithAPlainId) {
   EXPECT_EQ(store_->CreateClinic({"north", "again", 0}).code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->CreateClinic({"North Side", "", 0}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateClinic({"east", std::string(kMaxClinicNameBytes + 1, 'x'), 0}).code(),
+            absl::StatusCode::kInvalidArgument);
   auto clinics = store_->ListClinics();
   ASSERT_TRUE(clinics.ok());
   ASSERT_EQ(clinics->size(), 3u);
