@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,6 +44,39 @@ struct ClinicRecord {
   std::string clinic_id;
   std::string name;  // for people; may be empty
   int64_t created_at_ms = 0;
+};
+
+// Whose a published rule set is: a clinic's own (its admin published it) or the platform's
+// (published by the operator, usable by every clinic).
+inline constexpr std::string_view kPlatformOwner = "";
+
+// A rule set published for use (platform.md §2): it compiled and passed its golden cases when it
+// was published. Its content is kept once per sha256 (in `rule_set`); each owner that published
+// it has its own record.
+struct PublishedRuleSet {
+  RuleSetRecord rule_set;  // canonical_source may be null in listings
+  std::string owner;       // a clinic_id, or kPlatformOwner
+  std::string author;      // who published it (the token's name)
+  std::string comment;
+  int64_t published_at_ms = 0;
+};
+
+// `sha256` went live for (clinic_id, condition). The store keeps every activation, so the
+// history is complete and a rollback is an activation of an earlier hash.
+struct RuleSetActivation {
+  int64_t seq = 0;  // assigned by the store, increasing
+  std::string clinic_id;
+  std::string condition;  // the rule set's id, e.g. "lower-back-pain"
+  std::string sha256;
+  // Optimistic concurrency: the hash the caller saw live ("" for none). When set, the activation
+  // is refused (ABORTED) unless it is still the live one. nullopt activates unconditionally (the
+  // rules directory at start and on reload: the files are the truth there).
+  std::optional<std::string> expected_live;
+  // Filled in by the store: the hash that was live before ("" when none).
+  std::string replaced_sha256;
+  std::string author;
+  std::string comment;
+  int64_t activated_at_ms = 0;
 };
 
 struct StoredPlan {

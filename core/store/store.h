@@ -81,6 +81,35 @@ class Store {
   // The rule set most recently put live, with its content; nullopt when none was recorded.
   virtual absl::StatusOr<std::optional<RuleSetRecord>> LastServedRuleSet() = 0;
 
+  // Publishes a rule set (its content stored once by hash) for its owner. Publishing a hash the
+  // owner already published is a no-op: the first record stands, and `done` gets false (true when
+  // newly published). FAILED_PRECONDITION when the owner is a clinic that does not exist, or the
+  // record has no content. The caller has compiled it and run its golden cases.
+  virtual void PublishRuleSetAsync(PublishedRuleSet rule_set,
+                                   std::function<void(absl::StatusOr<bool>)> done) = 0;
+  // Makes a published rule set live for (clinic, condition), appending to the clinic's history,
+  // and returns the stored activation (seq, replaced_sha256). ABORTED when expected_live is set
+  // and is not the hash live now (the message names both); NOT_FOUND when the hash was not
+  // published by the clinic or the platform (the same answer as a hash that does not exist);
+  // FAILED_PRECONDITION for a clinic that does not exist; INVALID_ARGUMENT when the rule set's
+  // id is not the condition.
+  virtual void ActivateRuleSetAsync(RuleSetActivation activation,
+                                    std::function<void(absl::StatusOr<RuleSetActivation>)> done) = 0;
+  // The rule sets the clinic may activate (its own and the platform's), newest first, without
+  // their content.
+  virtual absl::StatusOr<std::vector<PublishedRuleSet>> ListPublishedRuleSets(
+      const std::string& clinic_id) = 0;
+  // The clinic's activations, newest first.
+  virtual absl::StatusOr<std::vector<RuleSetActivation>> ListActivations(
+      const std::string& clinic_id) = 0;
+  // The live activation of every (clinic, condition), ordered by clinic then condition: what a
+  // starting server puts live.
+  virtual absl::StatusOr<std::vector<RuleSetActivation>> LiveActivations() = 0;
+  // A rule set the clinic may use (published by it or the platform), with its content. NOT_FOUND
+  // otherwise, or when its content was never kept.
+  virtual absl::StatusOr<RuleSetRecord> GetPublishedRuleSet(const std::string& clinic_id,
+                                                            const std::string& sha256) = 0;
+
   // NOT_FOUND when the clinic has no such plan.
   virtual absl::StatusOr<StoredPlan> GetPlan(const std::string& clinic_id,
                                              const std::string& plan_id) = 0;
@@ -135,6 +164,14 @@ class Store {
     return Wait<absl::StatusOr<ErasureReport>>([&](auto done) {
       ErasePatientAsync(std::move(clinic_id), std::move(patient_ref), std::move(done));
     });
+  }
+  absl::StatusOr<bool> PublishRuleSet(PublishedRuleSet rule_set) {
+    return Wait<absl::StatusOr<bool>>(
+        [&](auto done) { PublishRuleSetAsync(std::move(rule_set), std::move(done)); });
+  }
+  absl::StatusOr<RuleSetActivation> ActivateRuleSet(RuleSetActivation activation) {
+    return Wait<absl::StatusOr<RuleSetActivation>>(
+        [&](auto done) { ActivateRuleSetAsync(std::move(activation), std::move(done)); });
   }
   absl::Status CreateClinic(ClinicRecord clinic) {
     return Wait<absl::Status>(
