@@ -41,6 +41,9 @@ std::string RequestHash(const v1::SuggestPlanRequest& request) {
   AppendDeterministic(request.findings(), &encoded);
   AppendPart("findings", encoded, &bytes);
   AppendPart("session_minutes", std::to_string(request.session_minutes()), &bytes);
+  // Only when named, so the hash of a request that names none is the one stored before
+  // conditions existed.
+  if (!request.condition().empty()) AppendPart("condition", request.condition(), &bytes);
   if (request.has_practitioner()) {
     encoded.clear();
     AppendDeterministic(request.practitioner(), &encoded);

@@ -48,6 +48,8 @@ void AddClinicCommands(CLI::App& app, Common* common, Runner* run);  // clinic .
 void AddTokenCommands(CLI::App& app, Common* common, Runner* run);   // token add
 // rules test; after AddRulesCommands, which creates "rules".
 void AddGoldenCommands(CLI::App& app, Common* common, Runner* run);
+// rules publish | history | rollback (ask modalisd); after AddRulesCommands.
+void AddRuleSetCommands(CLI::App& app, Common* common, Runner* run);
 void AddExplainCommands(CLI::App& app, Common* common, Runner* run);  // explain
 void AddStatusCommand(CLI::App& app, Common* common, Runner* run);    // status (asks modalisd)
 

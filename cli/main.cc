@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   modalis::cli::AddPlanCommands(app, &common, &run);
   modalis::cli::AddRulesCommands(app, &common, &run);
   modalis::cli::AddGoldenCommands(app, &common, &run);
+  modalis::cli::AddRuleSetCommands(app, &common, &run);
   modalis::cli::AddPluginCommands(app, &common, &run);
   modalis::cli::AddTokenCommands(app, &common, &run);
   modalis::cli::AddDbCommands(app, &common, &run);

@@ -11,66 +11,20 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/remote.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
 
 namespace modalis::cli {
 namespace {
 
 struct StatusArgs {
-  std::string address;
-  std::string token;
-  std::string ca, cert, key;
+  RemoteArgs remote;
   bool json = false;
-  int timeout_ms = 5000;
 };
-
-bool ReadWhole(const std::string& flag, const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (in) text << in.rdbuf();
-  if (!in) {
-    std::cerr << "modalis: " << flag << ": cannot read " << path << "\n";
-    return false;
-  }
-  *out = text.str();
-  return true;
-}
-
-std::shared_ptr<grpc::ChannelCredentials> Credentials(const StatusArgs& a, bool* ok) {
-  *ok = true;
-  if (a.ca.empty()) {
-    if (!a.cert.empty() || !a.key.empty()) {
-      std::cerr << "modalis: --cert and --key need --ca (the CA that signed the server's "
-                   "certificate)\n";
-      *ok = false;
-    }
-    return grpc::InsecureChannelCredentials();
-  }
-  if (a.cert.empty() != a.key.empty()) {
-    std::cerr << "modalis: mutual TLS needs both --cert and --key\n";
-    *ok = false;
-    return nullptr;
-  }
-  grpc::SslCredentialsOptions tls;
-  *ok = ReadWhole("--ca", a.ca, &tls.pem_root_certs) &&
-        (a.cert.empty() || (ReadWhole("--cert", a.cert, &tls.pem_cert_chain) &&
-                            ReadWhole("--key", a.key, &tls.pem_private_key)));
-  return grpc::SslCredentials(tls);
-}
-
-std::string Utc(int64_t ms) {
-  if (ms <= 0) return "never";
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
 
 void PrintReadable(const StatusArgs& a, const v1::GetStatusResponse& s) {
   const v1::RuleSetRef& rules = s.rule_set();
-  std::cout << "modalisd at " << a.address << "\n"
+  std::cout << "modalisd at " << a.remote.address << "\n"
             << "rules       " << rules.id() << " " << rules.version() << " (sha256 "
             << rules.sha256().substr(0, 12) << "…), live since " << Utc(s.activated_at_ms())
             << "\n";
@@ -101,26 +55,25 @@ void PrintReadable(const StatusArgs& a, const v1::GetStatusResponse& s) {
   for (const v1::PluginRefusal& r : s.refused_plugins()) {
     std::cout << "refused     " << r.path() << ": " << r.reason() << "\n";
   }
+  for (const v1::LiveRuleSet& live : s.live()) {
+    std::cout << "serving     clinic " << live.clinic_id() << ", " << live.condition() << ": ";
+    if (!live.error().empty()) {
+      std::cout << "REFUSED, " << live.error() << "\n";
+      continue;
+    }
+    std::cout << live.rule_set().version() << " (sha256 " << live.rule_set().sha256().substr(0, 12)
+              << "…)" << (live.from_platform() ? ", the platform's" : "") << "\n";
+  }
 }
 
 int Status(const StatusArgs& a) {
-  bool credentials_ok = false;
-  auto credentials = Credentials(a, &credentials_ok);
-  if (!credentials_ok) return 2;
-  auto channel = grpc::CreateChannel(a.address, credentials);
+  auto channel = Connect(a.remote);
+  if (channel == nullptr) return 2;
   auto stub = v1::RulesAdmin::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(a.timeout_ms));
-  if (!a.token.empty()) context.AddMetadata("authorization", "Bearer " + a.token);
   v1::GetStatusResponse reply;
-  grpc::Status rpc = stub->GetStatus(&context, v1::GetStatusRequest(), &reply);
+  grpc::Status rpc = stub->GetStatus(CallContext(a.remote).get(), v1::GetStatusRequest(), &reply);
   if (!rpc.ok()) {
-    std::cerr << "modalis: cannot get the status of modalisd at " << a.address << ": "
-              << (rpc.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                          rpc.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
-                      ? "not reachable (is it running, and on this address?): "
-                      : "")
-              << rpc.error_message() << " (gRPC code " << rpc.error_code() << ")\n";
+    PrintRpcError(a.remote, "get the status of modalisd", rpc);
     return 1;
   }
   if (a.json) {
@@ -139,31 +92,16 @@ int Status(const StatusArgs& a) {
   return reply.serving_last_good() ? 3 : 0;
 }
 
-std::string FromEnv(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
 }  // namespace
 
 void AddStatusCommand(CLI::App& app, Common*, Runner* run) {
   auto args = std::make_shared<StatusArgs>();
-  args->address = FromEnv("MODALIS_ADDRESS", "127.0.0.1:50051");
-  args->token = FromEnv("MODALIS_TOKEN", "");
   CLI::App* sub = app.add_subcommand(
       "status",
       "what a running modalisd serves: rule set, whether it fell back to the last good one and "
       "why, whether it can store plans, plugins (exit 4 when the database cannot be written, 3 "
       "when serving the last good rule set)");
-  sub->add_option("--address", args->address, "HOST:PORT of modalisd ($MODALIS_ADDRESS)")
-      ->capture_default_str();
-  sub->add_option("--token", args->token, "bearer token of an admin ($MODALIS_TOKEN)");
-  sub->add_option("--ca", args->ca, "TLS: the CA that signed the server's certificate");
-  sub->add_option("--cert", args->cert, "mutual TLS: this client's certificate");
-  sub->add_option("--key", args->key, "mutual TLS: this client's key");
-  sub->add_option("--timeout-ms", args->timeout_ms, "give up after this long")
-      ->check(CLI::Range(1, 600000))
-      ->capture_default_str();
+  AddRemoteOptions(sub, &args->remote, "an admin");
   sub->add_flag("--json", args->json, "print GetStatus as the API returns it");
   sub->callback([args, run] { *run = [args] { return Status(*args); }; });
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/common/clinic_id.h"
 #include "core/common/status_macros.h"
 #include "core/plan/golden_cases.h"
 
@@ -48,9 +49,28 @@ std::string RuleSetCandidate::Describe() const {
 
 Engine::Engine(EngineConfig config, std::shared_ptr<const PluginRegistry> plugins,
                std::shared_ptr<const CompiledRuleSet> rules)
-    : config_(std::move(config)), plugins_(std::move(plugins)) {
+    : config_(std::move(config)), plugins_(std::move(plugins)), live_(rules->id) {
+  live_.Put(std::string(kDefaultClinic), rules);
   status_.rules = std::move(rules);
   status_.activated_at_ms = NowMs();
+}
+
+absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::CompilePublished(
+    const std::string& sha256, const RuleSource& source) const {
+  if (auto shared = live_.FindCompiled(sha256)) return shared;
+  std::vector<Diagnostic> diagnostics;
+  auto rules = CompileRuleSet(source, *plugins_, &diagnostics);
+  RefuseMissingModalities(config_, *plugins_, &diagnostics, 0);
+  if (rules == nullptr || HasErrors(diagnostics)) {
+    return absl::FailedPreconditionError("rule set " + sha256 +
+                                         " cannot be served with the plugins loaded:\n" +
+                                         FormatDiagnostics(diagnostics));
+  }
+  if (rules->sha256 != sha256) {
+    return absl::DataLossError("the content kept for rule set " + sha256 + " has hash " +
+                               rules->sha256);
+  }
+  return rules;
 }
 
 RuleSetCandidate Engine::Validate(const RuleSource& source) const {
@@ -82,6 +102,7 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::Reload(
   // requests keep the snapshot they share and the activation time stays when it really changed.
   if ((*result)->sha256 == status_.rules->sha256) return status_.rules;
   status_.rules = *result;
+  live_.Put(std::string(kDefaultClinic), *result);
   status_.activated_at_ms = status_.last_reload_at_ms;
   return result;
 }

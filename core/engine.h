@@ -23,6 +23,7 @@
 #include "core/plan/planner.h"
 #include "core/plugins/plugin_host.h"
 #include "core/rules/compiler.h"
+#include "core/rules/live_rule_sets.h"
 
 namespace modalis {
 
@@ -109,7 +110,24 @@ class Engine {
   absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Reload(
       const std::string& expected_sha256 = "");
 
+  // The rules directory's set (what Reload and status() are about).
   std::shared_ptr<const CompiledRuleSet> rules() const;
+
+  // What serves each clinic and condition: the rules directory's set is live for clinic
+  // "default" and its condition from creation on, and again after each Reload that changes it;
+  // published rule sets are put live here when activated.
+  LiveRuleSets& live() { return live_; }
+  const LiveRuleSets& live() const { return live_; }
+  // The snapshot serving `clinic_id` for `condition` ("" for the default): see LiveRuleSets.
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Resolve(
+      const std::string& clinic_id, const std::string& condition) const {
+    return live_.Resolve(clinic_id, condition);
+  }
+  // A published rule set (whose golden cases passed when it was published) compiled to be put
+  // live, or the live copy with the same hash. FAILED_PRECONDITION with every problem when it no
+  // longer compiles against the loaded plugins.
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompilePublished(
+      const std::string& sha256, const RuleSource& source) const;
   EngineStatus status() const;
   const PluginRegistry& plugins() const { return *plugins_; }
   const EngineConfig& config() const { return config_; }
@@ -126,6 +144,7 @@ class Engine {
   absl::Mutex reload_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   EngineStatus status_ ABSL_GUARDED_BY(mu_);
+  LiveRuleSets live_;
 };
 
 }  // namespace modalis

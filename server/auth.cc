@@ -8,6 +8,7 @@ namespace {
 constexpr std::string_view kPlanService = "/modalis.v1.PlanService/";
 // Clinics, platform rule sets and the fleet: the operator's, and no clinic's.
 constexpr std::string_view kPlatformAdmin = "/modalis.v1.PlatformAdmin/";
+constexpr std::string_view kRulesAdmin = "/modalis.v1.RulesAdmin/";
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -21,13 +22,16 @@ bool Authorizer::RoleAllows(Role role, std::string_view method) {
       // A clinic's admin must not create clinics or change what every clinic runs.
       return !StartsWith(method, kPlatformAdmin);
     case Role::kNotes:
-      return method.substr(0, kPlanService.size()) == kPlanService;
+      return StartsWith(method, kPlanService);
     case Role::kBooking:
       return method == "/modalis.v1.PlanService/SuggestPlan" ||
              method == "/modalis.v1.PlanService/GetPlan" ||
              method == "/modalis.v1.PlanService/ListPlans";
     case Role::kOperator:
-      return StartsWith(method, kPlatformAdmin) || method == "/modalis.v1.RulesAdmin/GetStatus";
+      // Clinics, platform rule sets and the fleet's status; never a patient's plan. Reloading
+      // the rules directory is the default clinic's (it is that clinic's files).
+      return StartsWith(method, kPlatformAdmin) ||
+             (StartsWith(method, kRulesAdmin) && method != "/modalis.v1.RulesAdmin/ReloadRules");
   }
   return false;
 }

@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 #include "core/engine.h"
+#include "core/publishing/rule_set_publisher.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/options.h"
@@ -204,6 +205,21 @@ int Run(const modalis::ServerOptions& options) {
   } else {
     record_served(*status.rules);
   }
+  // What the store says is live for every clinic and condition (the rules directory's set, when
+  // its files changed since they last went live, is recorded first).
+  {
+    modalis::RuleSetPublisher publisher(**engine, **store);
+    auto problems = publisher.StartServing();
+    if (!problems.ok()) {
+      std::cerr << "modalisd: cannot read the rule sets live in " << options.db << ": "
+                << problems.status().message() << "\n";
+      return 1;
+    }
+    for (const std::string& problem : *problems) {
+      modalis::LogEvent(*log, true, "rule_set_not_served", problem);
+      std::cerr << "modalisd: " << problem << "\n";
+    }
+  }
   modalis::SetPluginErrorLogger(&LogPluginError);
   modalis::PlanServiceImpl plan_service(**engine, **store, auth);
   auto on_reload = [&](const absl::Status& status,
@@ -211,6 +227,15 @@ int Run(const modalis::ServerOptions& options) {
     const auto rules = (*engine)->rules();
     if (status.ok()) {
       record_served(*rules);
+      if (before->sha256 != rules->sha256) {
+        modalis::RuleSetPublisher(**engine, **store)
+            .RecordDirectorySet(rules, [log](absl::Status s) {
+              if (!s.ok()) {
+                modalis::LogEvent(*log, true, "rules_activation_not_recorded",
+                                  std::string(s.message()));
+              }
+            });
+      }
       // Old -> new, so the log shows what changed even when the version was not bumped.
       modalis::LogEvent(*log, false, "rules_reloaded",
                         before->id + " " + before->version + " sha256 " + before->sha256 + " -> " +
@@ -224,7 +249,8 @@ int Run(const modalis::ServerOptions& options) {
                         "previous rules keep serving: " + std::string(status.message()));
     }
   };
-  modalis::RulesAdminServiceImpl rules_admin(**engine, auth, on_reload, options.max_rule_checks,
+  modalis::RulesAdminServiceImpl rules_admin(**engine, **store, auth, on_reload,
+                                             options.max_rule_checks,
                                              [&] { return (*store)->write_health(); });
   modalis::PlatformAdminServiceImpl platform_admin(**store, auth);
   std::unique_ptr<modalis::RulesWatcher> watcher;

@@ -186,7 +186,13 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   // One rule-set snapshot for the whole call, so the findings are decoded against the vocabulary
   // that plans them and the audit names exactly the rules that decided, even when a reload swaps
   // the active set meanwhile.
-  const std::shared_ptr<const CompiledRuleSet> rules = engine_.rules();
+  if (request.condition().size() > kMaxRefBytes) {
+    return absl::InvalidArgumentError("condition must be at most " + std::to_string(kMaxRefBytes) +
+                                      " bytes, the id of a rule set");
+  }
+  auto resolved = engine_.Resolve(caller.clinic_id, request.condition());
+  if (!resolved.ok()) return resolved.status();
+  const std::shared_ptr<const CompiledRuleSet> rules = *std::move(resolved);
   auto input = ReadSuggestRequest(request, rules->vocabulary, engine_.config().findings_limits);
   if (!input.ok()) return input.status();
   const Findings& findings = input->findings;
@@ -286,8 +292,11 @@ grpc::Status PlanServiceImpl::Progress(const Caller& caller, const v1::GetProgre
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "patient_ref must be a pseudonymous reference (never a name)");
   }
-  auto progress = store_.GetProgress(caller.clinic_id, request.patient_ref(),
-                                     PolicyFor(engine_.rules()->progress));
+  // Improvement as the rule set serving the clinic's default condition measures it.
+  auto rules = engine_.Resolve(caller.clinic_id, "");
+  if (!rules.ok()) return ToGrpcStatus(rules.status());
+  auto progress =
+      store_.GetProgress(caller.clinic_id, request.patient_ref(), PolicyFor((*rules)->progress));
   if (!progress.ok()) return ToGrpcStatus(progress.status());
   auto change = [](const MeasureChange& in, v1::MeasureChange* out) {
     if (in.baseline) out->set_baseline(*in.baseline);

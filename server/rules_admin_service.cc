@@ -4,6 +4,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/common/clinic_id.h"
 #include "server/grpc_status.h"
 
 namespace modalis {
@@ -30,6 +31,33 @@ void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out) {
   out->set_version(rules.version);
   out->set_sha256(rules.sha256);
 }
+
+void ToProto(const LiveEntry& entry, v1::LiveRuleSet* out) {
+  out->set_clinic_id(entry.clinic_id);
+  out->set_condition(entry.condition);
+  if (entry.rules != nullptr) ToProto(*entry.rules, out->mutable_rule_set());
+  out->set_from_platform(entry.from_platform);
+  out->set_error(entry.error);
+}
+
+void ToProto(const RuleSetActivation& a, v1::RuleSetActivation* out) {
+  out->set_seq(a.seq);
+  out->set_clinic_id(a.clinic_id);
+  out->set_condition(a.condition);
+  out->set_sha256(a.sha256);
+  out->set_replaced_sha256(a.replaced_sha256);
+  out->set_author(a.author);
+  out->set_comment(a.comment);
+  out->set_activated_at_ms(a.activated_at_ms);
+}
+
+// The clinic whose rule sets a caller publishes, activates and lists: an admin's own; the
+// operator's are the platform's, which clinic "default" serves to every clinic without its own.
+std::string RuleSetClinic(const Caller& caller) {
+  return caller.role == Role::kOperator ? std::string(kDefaultClinic) : caller.clinic_id;
+}
+
+constexpr size_t kMaxCommentBytes = 1000;
 
 // Finishes the call with the authorization failure, if any; returns the reactor to hand back.
 grpc::ServerUnaryReactor* Denied(grpc::CallbackServerContext* context, const Authorizer& auth,
@@ -66,7 +94,12 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::OffThread(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerContext* context,
                                                            const v1::GetStatusRequest*,
                                                            v1::GetStatusResponse* response) {
-  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/GetStatus")) return denied;
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/GetStatus");
+  if (!caller.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   EngineStatus status = engine_.status();
   ToProto(*status.rules, response->mutable_rule_set());
   response->set_activated_at_ms(status.activated_at_ms);
@@ -83,6 +116,10 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
   const WriteHealth store = store_health_ ? store_health_() : WriteHealth{};
   response->set_store_writable(store.writable);
   response->set_store_error(std::string(store.cause.message()));
+  for (const LiveEntry& entry :
+       engine_.live().List(caller->role == Role::kOperator ? "" : caller->clinic_id)) {
+    ToProto(entry, response->add_live());
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -107,33 +144,38 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ValidateRuleSet(
   return OffThread(context, [this, request, response] { return Validate(*request, response); });
 }
 
-grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& request,
-                                             v1::ValidateRuleSetResponse* response) {
-  size_t total = request.rules().content().size() + request.vocabulary().content().size();
-  for (const auto& c : request.cases()) total += c.content().size();
+absl::StatusOr<RuleSource> RulesAdminServiceImpl::CandidateSource(
+    const v1::RuleFile& rules, const v1::RuleFile& vocabulary, bool has_vocabulary,
+    const google::protobuf::RepeatedPtrField<v1::RuleFile>& cases) const {
+  size_t total = rules.content().size() + vocabulary.content().size();
+  for (const auto& c : cases) total += c.content().size();
   if (total > kMaxRuleFileBytes) {
-    return grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        "candidate rule files exceed " + std::to_string(kMaxRuleFileBytes) + " bytes");
+    return absl::ResourceExhaustedError("candidate rule files exceed " +
+                                        std::to_string(kMaxRuleFileBytes) + " bytes");
   }
-  if (request.rules().content().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "rules.content is required");
-  }
+  if (rules.content().empty()) return absl::InvalidArgumentError("rules.content is required");
   RuleSource source;
   auto name = [](const v1::RuleFile& f, const char* fallback) {
     return f.name().empty() ? std::string(fallback) : f.name();
   };
-  source.rules = {name(request.rules(), "rules.json"), request.rules().content()};
-  if (request.has_vocabulary() && !request.vocabulary().content().empty()) {
-    source.vocabulary = {name(request.vocabulary(), "vocabulary.json"),
-                         request.vocabulary().content()};
+  source.rules = {name(rules, "rules.json"), rules.content()};
+  if (has_vocabulary && !vocabulary.content().empty()) {
+    source.vocabulary = {name(vocabulary, "vocabulary.json"), vocabulary.content()};
   } else {
     auto active = ReadRuleSource(engine_.config().rules_dir);
-    if (!active.ok()) return ToGrpcStatus(active.status());
+    if (!active.ok()) return active.status();
     source.vocabulary = active->vocabulary;
   }
-  for (const auto& c : request.cases())
-    source.cases.push_back({name(c, "cases.json"), c.content()});
+  for (const auto& c : cases) source.cases.push_back({name(c, "cases.json"), c.content()});
+  return source;
+}
+
+grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& request,
+                                             v1::ValidateRuleSetResponse* response) {
+  auto read = CandidateSource(request.rules(), request.vocabulary(), request.has_vocabulary(),
+                              request.cases());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const RuleSource& source = *read;
 
   RuleSetCandidate candidate = engine_.Validate(source);
   response->set_valid(candidate.ok());
@@ -185,6 +227,108 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServe
     ToProto(**rules, response->mutable_rule_set());
     return grpc::Status::OK;
   });
+}
+
+}  // namespace modalis
+
+namespace modalis {
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::PublishRuleSet(
+    grpc::CallbackServerContext* context, const v1::PublishRuleSetRequest* request,
+    v1::PublishRuleSetResponse* response) {
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/PublishRuleSet");
+  if (!caller.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  return OffThread(context, [this, caller = *caller, request, response] {
+    if (request->comment().size() > kMaxCommentBytes) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes");
+    }
+    auto source = CandidateSource(request->rules(), request->vocabulary(),
+                                  request->has_vocabulary(), request->cases());
+    if (!source.ok()) return ToGrpcStatus(source.status());
+    const std::string owner =
+        caller.role == Role::kOperator ? std::string(kPlatformOwner) : caller.clinic_id;
+    auto published = publisher_.Publish(owner, caller.client, request->comment(), *source);
+    if (!published.ok()) return ToGrpcStatus(published.status());
+    ToProto(*published->rules, response->mutable_rule_set());
+    response->set_newly_published(published->newly_published);
+    response->set_cases_passed(static_cast<uint32_t>(published->cases_passed));
+    response->set_report(published->warnings);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::ActivateRuleSet(
+    grpc::CallbackServerContext* context, const v1::ActivateRuleSetRequest* request,
+    v1::ActivateRuleSetResponse* response) {
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ActivateRuleSet");
+  if (!caller.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  return OffThread(context, [this, caller = *caller, request, response] {
+    if (request->sha256().size() != 64 || request->expected_live_sha256().size() > 64 ||
+        request->condition().size() > 64) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "sha256 must be a rule set's 64-digit hash (ListRuleSets shows them), "
+                          "expected_live_sha256 one or empty, and condition at most 64 bytes");
+    }
+    if (request->comment().size() > kMaxCommentBytes) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes");
+    }
+    RuleSetActivation activation;
+    activation.clinic_id = RuleSetClinic(caller);
+    activation.condition = request->condition();
+    activation.sha256 = request->sha256();
+    activation.expected_live = request->expected_live_sha256();
+    activation.author = caller.client;
+    activation.comment = request->comment();
+    auto activated = publisher_.Activate(std::move(activation));
+    if (!activated.ok()) return ToGrpcStatus(activated.status());
+    ToProto(*activated, response->mutable_activation());
+    if (auto live = engine_.Resolve(activated->clinic_id, activated->condition); live.ok()) {
+      ToProto(**live, response->mutable_rule_set());
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListRuleSets(grpc::CallbackServerContext* context,
+                                                              const v1::ListRuleSetsRequest*,
+                                                              v1::ListRuleSetsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ListRuleSets");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const std::string clinic = RuleSetClinic(*caller);
+  auto published = store_.ListPublishedRuleSets(clinic);
+  auto activations = store_.ListActivations(clinic);
+  if (!published.ok() || !activations.ok()) {
+    reactor->Finish(ToGrpcStatus(!published.ok() ? published.status() : activations.status()));
+    return reactor;
+  }
+  for (const PublishedRuleSet& p : *published) {
+    v1::PublishedRuleSet* out = response->add_published();
+    out->mutable_rule_set()->set_id(p.rule_set.id);
+    out->mutable_rule_set()->set_version(p.rule_set.version);
+    out->mutable_rule_set()->set_sha256(p.rule_set.sha256);
+    out->set_platform(p.owner == kPlatformOwner);
+    out->set_author(p.author);
+    out->set_comment(p.comment);
+    out->set_published_at_ms(p.published_at_ms);
+  }
+  for (const RuleSetActivation& a : *activations) ToProto(a, response->add_activations());
+  for (const LiveEntry& entry : engine_.live().List(clinic)) ToProto(entry, response->add_live());
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace modalis

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "core/engine.h"
+#include "core/publishing/rule_set_publisher.h"
 #include "core/store/store.h"
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "server/auth.h"
@@ -21,9 +22,12 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
  public:
   // `on_reload` runs after every reload attempt with its outcome (for logging); `store_health`
   // tells GetStatus whether the store can write (absent: always writable).
-  RulesAdminServiceImpl(Engine& engine, const Authorizer& auth, ReloadObserver on_reload = {},
-                        int max_running_checks = 4, std::function<WriteHealth()> store_health = {})
+  RulesAdminServiceImpl(Engine& engine, Store& store, const Authorizer& auth,
+                        ReloadObserver on_reload = {}, int max_running_checks = 4,
+                        std::function<WriteHealth()> store_health = {})
       : engine_(engine),
+        store_(store),
+        publisher_(engine, store),
         auth_(auth),
         on_reload_(std::move(on_reload)),
         max_running_checks_(max_running_checks),
@@ -41,6 +45,15 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   grpc::ServerUnaryReactor* ListModalities(grpc::CallbackServerContext* context,
                                            const v1::ListModalitiesRequest* request,
                                            v1::ListModalitiesResponse* response) override;
+  grpc::ServerUnaryReactor* PublishRuleSet(grpc::CallbackServerContext* context,
+                                           const v1::PublishRuleSetRequest* request,
+                                           v1::PublishRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* ActivateRuleSet(grpc::CallbackServerContext* context,
+                                            const v1::ActivateRuleSetRequest* request,
+                                            v1::ActivateRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* ListRuleSets(grpc::CallbackServerContext* context,
+                                         const v1::ListRuleSetsRequest* request,
+                                         v1::ListRuleSetsResponse* response) override;
 
  private:
   grpc::Status Validate(const v1::ValidateRuleSetRequest& request,
@@ -50,7 +63,15 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   grpc::ServerUnaryReactor* OffThread(grpc::CallbackServerContext* context,
                                       std::function<grpc::Status()> work);
 
+  // The candidate's files as a RuleSource (the rules directory's vocabulary when it sends none);
+  // INVALID_ARGUMENT or RESOURCE_EXHAUSTED for files that cannot be one.
+  absl::StatusOr<RuleSource> CandidateSource(
+      const v1::RuleFile& rules, const v1::RuleFile& vocabulary, bool has_vocabulary,
+      const google::protobuf::RepeatedPtrField<v1::RuleFile>& cases) const;
+
   Engine& engine_;
+  Store& store_;
+  RuleSetPublisher publisher_;
   const Authorizer& auth_;
   ReloadObserver on_reload_;
   const int max_running_checks_;

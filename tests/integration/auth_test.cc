@@ -203,7 +203,7 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
          v1::GetStatusResponse r;
          return admin->GetStatus(c, {}, &r);
        }},
-      {"RulesAdmin/ValidateRuleSet", admins,
+      {"RulesAdmin/ValidateRuleSet", admins_and_operator,
        [&](grpc::ClientContext* c) {
          v1::ValidateRuleSetResponse r;
          return admin->ValidateRuleSet(c, validate, &r);
@@ -213,10 +213,15 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
          v1::ReloadRulesResponse r;
          return admin->ReloadRules(c, {}, &r);
        }},
-      {"RulesAdmin/ListModalities", admins,
+      {"RulesAdmin/ListModalities", admins_and_operator,
        [&](grpc::ClientContext* c) {
          v1::ListModalitiesResponse r;
          return admin->ListModalities(c, {}, &r);
+       }},
+      {"RulesAdmin/ListRuleSets", admins_and_operator,
+       [&](grpc::ClientContext* c) {
+         v1::ListRuleSetsResponse r;
+         return admin->ListRuleSets(c, {}, &r);
        }},
   };
   // Each caller: the authorization header it sends ("" for none) and its role ("" for none).
@@ -275,8 +280,8 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
 }
 
 // The role table itself, for every method the services declare: the operator reaches no
-// PlanService method (it reads no patient data), of RulesAdmin only GetStatus, and the platform's
-// own service, which no clinic's role reaches.
+// PlanService method (it reads no patient data), RulesAdmin but the default clinic's reload of its
+// files, and the platform's own service, which no clinic's role reaches.
 TEST(RoleTableTest, TheOperatorReadsNoPatientDataAndNoClinicRunsThePlatform) {
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   size_t checked = 0;
@@ -291,7 +296,7 @@ TEST(RoleTableTest, TheOperatorReadsNoPatientDataAndNoClinicRunsThePlatform) {
       const bool plans = std::string(service) == "modalis.v1.PlanService";
       const bool platform = std::string(service) == "modalis.v1.PlatformAdmin";
       EXPECT_EQ(Authorizer::RoleAllows(Role::kOperator, method),
-                platform || method == "/modalis.v1.RulesAdmin/GetStatus")
+                platform || (!plans && method != "/modalis.v1.RulesAdmin/ReloadRules"))
           << method;
       EXPECT_EQ(Authorizer::RoleAllows(Role::kAdmin, method), !platform) << method;
       EXPECT_EQ(Authorizer::RoleAllows(Role::kNotes, method), plans) << method;

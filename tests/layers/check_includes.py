@@ -24,6 +24,9 @@ CORE_LAYERS = {
     "store/sqlite": ["common/", "rules/care.h", "plan/plan.h", "plan/plan_json.h", "store/"],
     "plugins": ["common/", "findings/", "modality/"],
     ".": ["common/", "findings/", "modality/", "rules/", "plan/", "plugins/"],  # core/engine.*
+    # Publishing joins the engine (what serves) and the store (what was published and activated).
+    "publishing": ["common/", "findings/", "modality/", "rules/", "plan/", "plugins/", "engine.h",
+                   "store/"],
 }
 
 # Third-party headers and the only places that may use them.

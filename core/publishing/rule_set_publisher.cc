@@ -1,0 +1,141 @@
+#include "core/publishing/rule_set_publisher.h"
+
+#include <chrono>
+#include <future>
+
+#include "core/common/clinic_id.h"
+#include "core/common/status_macros.h"
+
+namespace modalis {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Shares the compiled set's canonical text instead of copying it.
+RuleSetRecord RecordOf(const std::shared_ptr<const CompiledRuleSet>& rules) {
+  return RuleSetRecord{rules->sha256, rules->id, rules->version,
+                       std::shared_ptr<const std::string>(rules, &rules->canonical_source)};
+}
+
+}  // namespace
+
+absl::StatusOr<PublishOutcome> RuleSetPublisher::Publish(const std::string& owner,
+                                                         const std::string& author,
+                                                         const std::string& comment,
+                                                         const RuleSource& source) {
+  RuleSetCandidate candidate = engine_.Validate(source);
+  if (!candidate.ok()) {
+    return absl::FailedPreconditionError("the rule set was not published:\n" +
+                                         candidate.Describe());
+  }
+  PublishOutcome outcome;
+  outcome.rules = candidate.rules;
+  outcome.cases_passed = candidate.golden.passed();
+  outcome.warnings = FormatDiagnostics(candidate.diagnostics);
+  ASSIGN_OR_RETURN(outcome.newly_published,
+                   store_.PublishRuleSet(PublishedRuleSet{RecordOf(candidate.rules), owner, author,
+                                                          comment, NowMs()}));
+  return outcome;
+}
+
+absl::StatusOr<RuleSetActivation> RuleSetPublisher::Activate(RuleSetActivation activation) {
+  ASSIGN_OR_RETURN(RuleSetRecord record,
+                   store_.GetPublishedRuleSet(activation.clinic_id, activation.sha256));
+  if (activation.condition.empty()) activation.condition = record.id;
+  if (activation.condition != record.id) {
+    return absl::InvalidArgumentError("rule set " + record.sha256 + " is for the condition '" +
+                                      record.id + "', not '" + activation.condition + "'");
+  }
+  ASSIGN_OR_RETURN(
+      RuleSource source,
+      RuleSourceFromCanonical(*record.canonical_source, "rule set " + record.sha256.substr(0, 12)));
+  ASSIGN_OR_RETURN(auto rules, engine_.CompilePublished(record.sha256, source));
+  if (activation.activated_at_ms == 0) activation.activated_at_ms = NowMs();
+  // Put live in the store's commit order (its callbacks run in that order on its writer
+  // thread), so two activations racing for one clinic end with the later commit serving.
+  std::promise<absl::StatusOr<RuleSetActivation>> promise;
+  auto result = promise.get_future();
+  store_.ActivateRuleSetAsync(std::move(activation), [&](absl::StatusOr<RuleSetActivation> stored) {
+    if (stored.ok()) engine_.live().Put(stored->clinic_id, rules);
+    promise.set_value(std::move(stored));
+  });
+  return result.get();
+}
+
+void RuleSetPublisher::RecordDirectorySet(std::shared_ptr<const CompiledRuleSet> rules,
+                                          std::function<void(absl::Status)> done) {
+  const int64_t now = NowMs();
+  // Both callbacks run on the store's writer thread, in this order.
+  auto published = std::make_shared<absl::Status>();
+  store_.PublishRuleSetAsync(
+      PublishedRuleSet{RecordOf(rules), std::string(kPlatformOwner),
+                       std::string(kRulesDirectoryAuthor), engine_.config().rules_dir, now},
+      [published](absl::StatusOr<bool> s) { *published = s.status(); });
+  // Queued after the publication, so it commits after it (or fails with it, NOT_FOUND).
+  RuleSetActivation activation;
+  activation.clinic_id = std::string(kDefaultClinic);
+  activation.condition = rules->id;
+  activation.sha256 = rules->sha256;
+  activation.author = std::string(kRulesDirectoryAuthor);
+  activation.comment = engine_.config().rules_dir;
+  activation.activated_at_ms = now;
+  store_.ActivateRuleSetAsync(std::move(activation), [published, done = std::move(done)](
+                                                         absl::StatusOr<RuleSetActivation> stored) {
+    done(published->ok() ? stored.status() : *published);
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
+  std::vector<std::string> problems;
+  const std::string platform(kDefaultClinic);
+  const EngineStatus status = engine_.status();
+  if (!status.serving_last_good) {
+    // The files went live when they differ from what the directory last activated; otherwise
+    // what is live in the store stands (an activation or rollback made since survives a restart).
+    ASSIGN_OR_RETURN(auto history, store_.ListActivations(platform));
+    const RuleSetActivation* last_from_files = nullptr;
+    for (const auto& a : history) {
+      if (a.author == kRulesDirectoryAuthor && a.condition == status.rules->id) {
+        last_from_files = &a;
+        break;
+      }
+    }
+    if (last_from_files == nullptr || last_from_files->sha256 != status.rules->sha256) {
+      std::promise<absl::Status> recorded;
+      RecordDirectorySet(status.rules, [&](absl::Status s) { recorded.set_value(std::move(s)); });
+      if (absl::Status s = recorded.get_future().get(); !s.ok()) return s;
+    }
+  }
+  ASSIGN_OR_RETURN(auto live, store_.LiveActivations());
+  for (const RuleSetActivation& a : live) {
+    auto record = store_.GetPublishedRuleSet(a.clinic_id, a.sha256);
+    absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> rules = record.status();
+    if (record.ok()) {
+      auto source =
+          RuleSourceFromCanonical(*record->canonical_source, "rule set " + a.sha256.substr(0, 12));
+      rules = source.ok() ? engine_.CompilePublished(a.sha256, *source)
+                          : absl::StatusOr<std::shared_ptr<const CompiledRuleSet>>(source.status());
+    }
+    if (rules.ok()) {
+      engine_.live().Put(a.clinic_id, *rules);
+      continue;
+    }
+    const std::string what = "the rule set live for clinic '" + a.clinic_id + "', condition '" +
+                             a.condition + "' (" + a.sha256 + ") cannot be served";
+    const std::string cause = std::string(rules.status().message());
+    if (a.clinic_id == platform && a.condition == status.rules->id) {
+      problems.push_back(what + "; the rules directory's set serves instead: " + cause);
+      continue;
+    }
+    std::string why = what + ", so plans for it are refused until another is activated: " + cause;
+    problems.push_back(why);
+    engine_.live().PutBroken(a.clinic_id, a.condition, std::move(why));
+  }
+  return problems;
+}
+
+}  // namespace modalis

@@ -1,0 +1,62 @@
+// Publishing rule sets and putting them live per clinic and condition (platform.md §2): the store
+// keeps what was published and every activation; the engine's LiveRuleSets serves them.
+//
+// The rules directory is one way to publish: its set is published for the platform and activated
+// for clinic "default" at start (when the files changed since they last went live) and after each
+// reload that changes it, so single-clinic installs keep their workflow and their history.
+//
+// Thread-safe; the blocking calls must not run on the store's writer thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/engine.h"
+#include "core/store/store.h"
+
+namespace modalis {
+
+// The author recorded for what the rules directory publishes and activates.
+inline constexpr std::string_view kRulesDirectoryAuthor = "rules directory";
+
+struct PublishOutcome {
+  std::shared_ptr<const CompiledRuleSet> rules;
+  bool newly_published = false;
+  size_t cases_passed = 0;
+  std::string warnings;  // compiler style; empty when none
+};
+
+class RuleSetPublisher {
+ public:
+  RuleSetPublisher(Engine& engine, Store& store) : engine_(engine), store_(store) {}
+
+  // Compiles `source`, runs its golden cases and, when both pass, stores it for `owner` (a clinic,
+  // or kPlatformOwner). FAILED_PRECONDITION with every problem, located, otherwise; nothing is
+  // stored then.
+  absl::StatusOr<PublishOutcome> Publish(const std::string& owner, const std::string& author,
+                                         const std::string& comment, const RuleSource& source);
+
+  // Activates a published rule set (an empty condition is the set's id) and, once the store has
+  // committed it, puts it live. Errors as Store::ActivateRuleSetAsync, and FAILED_PRECONDITION
+  // when the set no longer compiles with the loaded plugins (nothing is activated then).
+  absl::StatusOr<RuleSetActivation> Activate(RuleSetActivation activation);
+
+  // At start, after the engine read the rules directory: records the directory's set when it is
+  // new or changed, then puts live what the store says is live for every clinic and condition.
+  // Returns the problems to log (a stored set that cannot be served is refused for its clinic,
+  // never replaced by the platform's). An error when the store cannot be read.
+  absl::StatusOr<std::vector<std::string>> StartServing();
+
+  // Publishes and activates the rules directory's set for the platform and clinic "default".
+  void RecordDirectorySet(std::shared_ptr<const CompiledRuleSet> rules,
+                          std::function<void(absl::Status)> done);
+
+ private:
+  Engine& engine_;
+  Store& store_;
+};
+
+}  // namespace modalis

@@ -1,0 +1,73 @@
+// Which compiled rule set serves each (clinic, condition) now (platform.md §2).
+//
+// A clinic without its own rule set for a condition is served the platform's: the one live for
+// clinic "default". A clinic whose own rule set cannot be served (it no longer compiles with the
+// plugins installed) is refused rather than given the platform's: its admin chose other rules, and
+// the engine says less instead of silently planning under rules nobody chose for it.
+//
+// Compiled sets are shared by content hash, so a hundred clinics on one platform set hold one
+// copy, and a request pins the snapshot it resolved: replacing one clinic's entry never disturbs
+// another clinic's requests, nor its own requests already under way.
+//
+// Thread-safe. Lookups take a reader lock for a map look-up and a shared_ptr copy.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/rules/rule_set.h"
+
+namespace modalis {
+
+struct LiveEntry {
+  std::string clinic_id;
+  std::string condition;
+  std::shared_ptr<const CompiledRuleSet> rules;  // null when `error` says why it cannot serve
+  std::string error;
+  bool from_platform = false;  // set by Resolve and List for a clinic served the platform's
+};
+
+class LiveRuleSets {
+ public:
+  // `default_condition` serves requests that name none.
+  explicit LiveRuleSets(std::string default_condition);
+
+  // Makes `rules` live for (clinic, condition) (condition is rules->id).
+  void Put(const std::string& clinic_id, std::shared_ptr<const CompiledRuleSet> rules);
+  // The rule set live for (clinic, condition) cannot be served; requests for it get `error`.
+  void PutBroken(const std::string& clinic_id, const std::string& condition, std::string error);
+
+  // The snapshot serving a request of `clinic_id` for `condition` ("" for the default one).
+  // FAILED_PRECONDITION when neither the clinic nor the platform has a rule set for it (the
+  // message names the conditions the clinic has), or when the clinic's own cannot be served.
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Resolve(
+      const std::string& clinic_id, const std::string& condition) const;
+
+  // A compiled set with this hash that something live still holds, or null: compiled sets are
+  // shared by content rather than compiled once per clinic.
+  std::shared_ptr<const CompiledRuleSet> FindCompiled(const std::string& sha256) const;
+
+  // What serves `clinic_id`, per condition (its own entries, then the platform's it inherits);
+  // every clinic's own entries, and the platform's, when `clinic_id` is empty.
+  std::vector<LiveEntry> List(const std::string& clinic_id) const;
+
+  const std::string& default_condition() const { return default_condition_; }
+
+ private:
+  using Key = std::pair<std::string, std::string>;  // (clinic, condition)
+  const std::string default_condition_;
+  mutable absl::Mutex mu_;
+  std::map<Key, LiveEntry> live_ ABSL_GUARDED_BY(mu_);
+  // Weak: a compiled set lives exactly as long as something serves it (or a request holds it).
+  absl::flat_hash_map<std::string, std::weak_ptr<const CompiledRuleSet>> by_hash_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace modalis
