@@ -41,6 +41,23 @@ absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db,
   return out;
 }
 
+// The columns ActivationFromRow reads, in its order.
+constexpr char kActivationColumns[] =
+    "seq, clinic_id, condition, sha256, replaced_sha256, author, comment, activated_at_ms";
+
+RuleSetActivation ActivationFromRow(SQLite::Statement& q) {
+  RuleSetActivation a;
+  a.seq = q.getColumn(0).getInt64();
+  a.clinic_id = q.getColumn(1).getString();
+  a.condition = q.getColumn(2).getString();
+  a.sha256 = q.getColumn(3).getString();
+  a.replaced_sha256 = q.getColumn(4).getString();
+  a.author = q.getColumn(5).getString();
+  a.comment = q.getColumn(6).getString();
+  a.activated_at_ms = q.getColumn(7).getInt64();
+  return a;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Database& db) {
@@ -199,6 +216,68 @@ absl::StatusOr<std::vector<ClinicRecord>> ReadClinics(SQLite::Database& db) {
   return out;
 }
 
+absl::StatusOr<std::vector<PublishedRuleSet>> ReadPublishedRuleSets(SQLite::Database& db,
+                                                                    const std::string& clinic_id) {
+  SQLite::Statement q(db,
+                      "SELECT r.sha256, r.id, r.version, p.owner, p.author, p.comment, "
+                      "p.published_at_ms FROM published_rule_sets p "
+                      "JOIN rule_sets r ON r.sha256 = p.sha256 WHERE p.owner IN (?, '') "
+                      "ORDER BY p.published_at_ms DESC, p.rowid DESC");
+  q.bind(1, clinic_id);
+  std::vector<PublishedRuleSet> out;
+  while (q.executeStep()) {
+    PublishedRuleSet p;
+    p.rule_set.sha256 = q.getColumn(0).getString();
+    p.rule_set.id = q.getColumn(1).getString();
+    p.rule_set.version = q.getColumn(2).getString();
+    p.owner = q.getColumn(3).getString();
+    p.author = q.getColumn(4).getString();
+    p.comment = q.getColumn(5).getString();
+    p.published_at_ms = q.getColumn(6).getInt64();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+absl::StatusOr<RuleSetRecord> ReadPublishedRuleSet(SQLite::Database& db,
+                                                   const std::string& clinic_id,
+                                                   const std::string& sha256) {
+  SQLite::Statement q(db,
+                      "SELECT r.sha256, r.id, r.version, r.canonical_source FROM rule_sets r "
+                      "WHERE r.sha256 = ? AND r.canonical_source IS NOT NULL AND EXISTS "
+                      "(SELECT 1 FROM published_rule_sets p WHERE p.sha256 = r.sha256 "
+                      "AND p.owner IN (?, ''))");
+  q.bind(1, sha256);
+  q.bind(2, clinic_id);
+  if (!q.executeStep()) return NoPublishedRuleSet(clinic_id, sha256);
+  return RuleSetRecord{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                       q.getColumn(2).getString(),
+                       std::make_shared<const std::string>(q.getColumn(3).getString())};
+}
+
+absl::StatusOr<std::vector<RuleSetActivation>> ReadActivations(SQLite::Database& db,
+                                                               const std::string& clinic_id) {
+  static const std::string kSql = std::string("SELECT ") + kActivationColumns +
+                                  " FROM activations WHERE clinic_id = ? ORDER BY seq DESC";
+  SQLite::Statement q(db, kSql);
+  q.bind(1, clinic_id);
+  std::vector<RuleSetActivation> out;
+  while (q.executeStep()) out.push_back(ActivationFromRow(q));
+  return out;
+}
+
+absl::StatusOr<std::vector<RuleSetActivation>> ReadLiveActivations(SQLite::Database& db) {
+  static const std::string kSql =
+      std::string("SELECT ") + kActivationColumns +
+      " FROM activations a WHERE seq = (SELECT max(seq) FROM activations b "
+      "WHERE b.clinic_id = a.clinic_id AND b.condition = a.condition) "
+      "ORDER BY clinic_id, condition";
+  SQLite::Statement q(db, kSql);
+  std::vector<RuleSetActivation> out;
+  while (q.executeStep()) out.push_back(ActivationFromRow(q));
+  return out;
+}
+
 absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db) {
   IntegrityReport report;
   {
@@ -228,7 +307,11 @@ absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db) {
         "SELECT 'outcomes', clinic_id, count(*) FROM outcomes WHERE clinic_id NOT IN "
         "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
         "SELECT 'audit', clinic_id, count(*) FROM audit WHERE clinic_id NOT IN "
-        "(SELECT clinic_id FROM clinics) GROUP BY clinic_id");
+        "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+        // A publication's owner is a clinic or '' (the platform): no foreign key (schema
+        // version 6).
+        "SELECT 'published_rule_sets', owner, count(*) FROM published_rule_sets "
+        "WHERE owner <> '' AND owner NOT IN (SELECT clinic_id FROM clinics) GROUP BY owner");
     while (orphans.executeStep()) {
       report.problems.push_back(orphans.getColumn(2).getString() + " row(s) of " +
                                 orphans.getColumn(0).getString() + " name the clinic '" +

@@ -1,6 +1,6 @@
 // The store's reads, each on a read-only connection of the pool: plans, a patient's progress and
-// record, the rule set last served, and the check of the file and the audit chain. Each throws
-// SQLite::Exception for the caller to turn into a status.
+// record, the rule set last served, the rule sets published and activated, and the check of the
+// file and the audit chain. Each throws SQLite::Exception for the caller to turn into a status.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -31,6 +31,18 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
                                           const std::string& clinic_id, const std::string& ref);
 absl::StatusOr<std::vector<ClinicRecord>> ReadClinics(SQLite::Database& db);
+// Rule sets published by the clinic or the platform, newest first, without their content.
+absl::StatusOr<std::vector<PublishedRuleSet>> ReadPublishedRuleSets(SQLite::Database& db,
+                                                                    const std::string& clinic_id);
+// With its content; NOT_FOUND unless the clinic or the platform published it.
+absl::StatusOr<RuleSetRecord> ReadPublishedRuleSet(SQLite::Database& db,
+                                                   const std::string& clinic_id,
+                                                   const std::string& sha256);
+// The clinic's activations, newest first.
+absl::StatusOr<std::vector<RuleSetActivation>> ReadActivations(SQLite::Database& db,
+                                                               const std::string& clinic_id);
+// The latest activation of each (clinic, condition), by clinic then condition.
+absl::StatusOr<std::vector<RuleSetActivation>> ReadLiveActivations(SQLite::Database& db);
 // Checks each clinic's chain on its own, and that every row names a clinic that exists.
 absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db);
 

@@ -1,5 +1,6 @@
 // Binding values to statements and reading rows back, as both the writer and the reads do it:
-// empty texts and absent numbers are NULL, and a plan's row is read the same way everywhere.
+// empty texts and absent numbers are NULL, and a plan's row is read (and a rule set the clinic may
+// not use refused) the same way everywhere.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -36,5 +37,9 @@ void BindPlanData(SQLite::Statement& s, int index, const std::string& bytes);
 // (DecodeStoredPlan). DATA_LOSS when its plan cannot be read back, FAILED_PRECONDITION when it is
 // stored in a format neither JSON nor `codec`'s.
 absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& codec);
+
+// NOT_FOUND for a rule set the clinic may not use: the same answer whether another clinic
+// published it or nobody did, so it tells nothing of other clinics.
+absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256);
 
 }  // namespace modalis::store_sqlite

@@ -196,6 +196,33 @@ constexpr const char* kMigrations[] = {
         OR NEW.hash IS NOT OLD.hash OR NEW.clinic_id IS NOT OLD.clinic_id
       BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
     )sql",
+    // 6: rule sets published per owner and activated per clinic and condition (platform.md §2).
+    // Their content stays in rule_sets, once per hash. A publication's owner is a clinic or ''
+    // for the platform, so it cannot reference clinics: the writer and Verify check it. Every
+    // activation is kept: the latest one of a (clinic, condition) is the one live, and a
+    // rollback is a new activation of an earlier hash. Activations are not in the audit chain.
+    R"sql(
+    CREATE TABLE published_rule_sets (
+      sha256          TEXT NOT NULL REFERENCES rule_sets(sha256),
+      owner           TEXT NOT NULL,  -- a clinic_id, or '' for the platform
+      author          TEXT NOT NULL,
+      comment         TEXT NOT NULL,
+      published_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (sha256, owner)
+    ) STRICT;
+
+    CREATE TABLE activations (
+      seq             INTEGER PRIMARY KEY,
+      clinic_id       TEXT NOT NULL REFERENCES clinics(clinic_id),
+      condition       TEXT NOT NULL,
+      sha256          TEXT NOT NULL REFERENCES rule_sets(sha256),
+      replaced_sha256 TEXT NOT NULL,
+      author          TEXT NOT NULL,
+      comment         TEXT NOT NULL,
+      activated_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX activations_live ON activations(clinic_id, condition, seq);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

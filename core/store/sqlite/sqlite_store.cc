@@ -140,6 +140,66 @@ class SqliteStore final : public Store {
                                       std::move(done), "recording the rule set served"});
   }
 
+  void PublishRuleSetAsync(PublishedRuleSet rule_set,
+                           std::function<void(absl::StatusOr<bool>)> done) override {
+    if (rule_set.rule_set.sha256.empty() || rule_set.rule_set.id.empty()) {
+      return done(absl::InvalidArgumentError("a published rule set needs its sha256 and its id"));
+    }
+    if (rule_set.published_at_ms == 0) rule_set.published_at_ms = NowMs();
+    auto added = std::make_shared<bool>(false);
+    writer_.Enqueue(BatchWriter::Item{[r = std::move(rule_set), added](WriterConnection& w) {
+                                        return store_sqlite::ApplyPublishRuleSet(w, r, added.get());
+                                      },
+                                      [added, done = std::move(done)](absl::Status s) {
+                                        if (s.ok()) {
+                                          done(*added);
+                                        } else {
+                                          done(s);
+                                        }
+                                      },
+                                      "publishing a rule set"});
+  }
+
+  void ActivateRuleSetAsync(RuleSetActivation activation,
+                            std::function<void(absl::StatusOr<RuleSetActivation>)> done) override {
+    if (activation.activated_at_ms == 0) activation.activated_at_ms = NowMs();
+    auto shared = std::make_shared<RuleSetActivation>(std::move(activation));
+    writer_.Enqueue(BatchWriter::Item{
+        [shared](WriterConnection& w) { return store_sqlite::ApplyActivateRuleSet(w, *shared); },
+        [shared, done = std::move(done)](absl::Status s) {
+          if (s.ok()) {
+            done(std::move(*shared));
+          } else {
+            done(s);
+          }
+        },
+        "activating a rule set"});
+  }
+
+  absl::StatusOr<std::vector<PublishedRuleSet>> ListPublishedRuleSets(
+      const std::string& clinic_id) override {
+    return Read("listing published rule sets", [&](SQLite::Database& db) {
+      return store_sqlite::ReadPublishedRuleSets(db, clinic_id);
+    });
+  }
+
+  absl::StatusOr<std::vector<RuleSetActivation>> ListActivations(
+      const std::string& clinic_id) override {
+    return Read("listing rule set activations",
+                [&](SQLite::Database& db) { return store_sqlite::ReadActivations(db, clinic_id); });
+  }
+
+  absl::StatusOr<std::vector<RuleSetActivation>> LiveActivations() override {
+    return Read("reading the live rule sets", store_sqlite::ReadLiveActivations);
+  }
+
+  absl::StatusOr<RuleSetRecord> GetPublishedRuleSet(const std::string& clinic_id,
+                                                    const std::string& sha256) override {
+    return Read("reading rule set " + sha256, [&](SQLite::Database& db) {
+      return store_sqlite::ReadPublishedRuleSet(db, clinic_id, sha256);
+    });
+  }
+
   void ProbeWriteAsync(WriteDone done) override {
     // Rewrites a header field with its own value: a real transaction, WAL append and fsync, that
     // no reader can tell happened.

@@ -318,4 +318,92 @@ absl::Status ApplyCreateClinic(WriterConnection& w, const ClinicRecord& clinic) 
   return absl::OkStatus();
 }
 
+absl::Status ApplyPublishRuleSet(WriterConnection& w, const PublishedRuleSet& published,
+                                 bool* added) {
+  const RuleSetRecord& r = published.rule_set;
+  if (published.owner != kPlatformOwner) {
+    if (absl::Status s = RequireClinic(w, published.owner); !s.ok()) return s;
+  }
+  if (r.canonical_source == nullptr || r.canonical_source->empty()) {
+    return absl::FailedPreconditionError("rule set " + r.sha256 +
+                                         " cannot be published without its canonical content");
+  }
+  // The content once by hash; a hash kept without content (plans stored before rule sets were)
+  // gets it now.
+  SQLite::Statement& content = w.Prepare(
+      "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
+      "canonical_source = excluded.canonical_source, "
+      "id = CASE WHEN rule_sets.id = '' THEN excluded.id ELSE rule_sets.id END, "
+      "version = CASE WHEN rule_sets.version = '' THEN excluded.version ELSE rule_sets.version END "
+      "WHERE rule_sets.canonical_source IS NULL");
+  content.bind(1, r.sha256);
+  content.bind(2, r.id);
+  content.bind(3, r.version);
+  // Bound without a copy: the string outlives the statement's use.
+  content.bindNoCopy(4, *r.canonical_source);
+  content.bind(5, published.published_at_ms);
+  content.exec();
+  SQLite::Statement& add = w.Prepare(
+      "INSERT INTO published_rule_sets (sha256, owner, author, comment, published_at_ms) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256, owner) DO NOTHING");
+  add.bind(1, r.sha256);
+  add.bind(2, published.owner);
+  add.bind(3, published.author);
+  add.bind(4, published.comment);
+  add.bind(5, published.published_at_ms);
+  *added = add.exec() > 0;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyActivateRuleSet(WriterConnection& w, RuleSetActivation& activation) {
+  RuleSetActivation& a = activation;
+  if (absl::Status s = RequireClinic(w, a.clinic_id); !s.ok()) return s;
+  // The same answer for another clinic's rule set as for one that does not exist.
+  SQLite::Statement& usable = w.Prepare(
+      "SELECT r.id FROM rule_sets r WHERE r.sha256 = ? AND EXISTS (SELECT 1 FROM "
+      "published_rule_sets p WHERE p.sha256 = r.sha256 AND p.owner IN (?, ''))");
+  usable.bind(1, a.sha256);
+  usable.bind(2, a.clinic_id);
+  const bool published = usable.executeStep();
+  const std::string id = published ? usable.getColumn(0).getString() : "";
+  usable.tryReset();
+  if (!published) return NoPublishedRuleSet(a.clinic_id, a.sha256);
+  if (id != a.condition) {
+    return absl::InvalidArgumentError("rule set " + a.sha256 + " is for the condition '" + id +
+                                      "', not '" + a.condition + "'");
+  }
+  // Read and appended in one transaction that holds the write lock: no activation can come
+  // between the check and the append.
+  SQLite::Statement& live = w.Prepare(
+      "SELECT sha256 FROM activations WHERE clinic_id = ? AND condition = ? "
+      "ORDER BY seq DESC LIMIT 1");
+  live.bind(1, a.clinic_id);
+  live.bind(2, a.condition);
+  const std::string live_sha256 = live.executeStep() ? live.getColumn(0).getString() : "";
+  live.tryReset();
+  if (a.expected_live.has_value() && *a.expected_live != live_sha256) {
+    auto name = [](const std::string& sha256) { return sha256.empty() ? "none" : sha256; };
+    return absl::AbortedError("the rule set live for clinic '" + a.clinic_id + "', condition '" +
+                              a.condition + "' is now " + name(live_sha256) + ", not " +
+                              name(*a.expected_live) +
+                              ": someone activated another since; reload the history and try "
+                              "again");
+  }
+  SQLite::Statement& add = w.Prepare(
+      "INSERT INTO activations (clinic_id, condition, sha256, replaced_sha256, author, comment, "
+      "activated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  add.bind(1, a.clinic_id);
+  add.bind(2, a.condition);
+  add.bind(3, a.sha256);
+  add.bind(4, live_sha256);
+  add.bind(5, a.author);
+  add.bind(6, a.comment);
+  add.bind(7, a.activated_at_ms);
+  add.exec();
+  a.seq = w.db().getLastInsertRowid();
+  a.replaced_sha256 = live_sha256;
+  return absl::OkStatus();
+}
+
 }  // namespace modalis::store_sqlite

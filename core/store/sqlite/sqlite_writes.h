@@ -1,7 +1,7 @@
 // The store's writes, each applied by the writer thread inside its batch's transaction: plans
 // (with the rule set they name and their audit record), feedback, outcomes, the rule sets served,
-// and a patient's erasure. Each runs in a savepoint of its own (BatchWriter), so an error status or
-// an exception undoes only its own changes.
+// published and activated, and a patient's erasure. Each runs in a savepoint of its own
+// (BatchWriter), so an error status or an exception undoes only its own changes.
 #pragma once
 
 #include <cstdint>
@@ -41,5 +41,14 @@ absl::Status ApplyErase(WriterConnection& w, const std::string& clinic_id, const
                         ErasureReport* report);
 absl::Status ApplyCreateClinic(WriterConnection& w, const ClinicRecord& clinic);
 absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms);
+// Publishes the rule set for its owner, storing its content once by hash (and filling in the
+// content of a hash stored without it). `*added` is false when the owner had published it before:
+// that first record stands.
+absl::Status ApplyPublishRuleSet(WriterConnection& w, const PublishedRuleSet& published,
+                                 bool* added);
+// Puts a rule set the clinic or the platform published live for (clinic, condition), unless
+// `activation.expected_live` is set and another hash is live now. Fills in its seq and
+// replaced_sha256.
+absl::Status ApplyActivateRuleSet(WriterConnection& w, RuleSetActivation& activation);
 
 }  // namespace modalis::store_sqlite

@@ -446,10 +446,13 @@ TEST(SqliteStoreTest, EraseRemovesThePatientAndTheChainStillVerifies) {
             "erasure");
 }
 
-// Takes a current database back to schema version 4 (before clinics), for tests that fake an older
-// database from a current one. The v4 file kept in tests/data/store/ is the real thing.
+// Takes a current database back to schema version 4 (before clinics, and before the rule sets
+// published and activated per clinic), for tests that fake an older database from a current one.
+// The v4 file kept in tests/data/store/ is the real thing.
 void UndoClinicsMigration(SQLite::Database& db) {
   db.exec(R"sql(
+    DROP TABLE activations;
+    DROP TABLE published_rule_sets;
     DROP INDEX audit_chain;
     DROP TRIGGER audit_redact_only;
     ALTER TABLE audit DROP COLUMN clinic_id;
@@ -517,7 +520,7 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan_id, "pl_old");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v5").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v6").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain) {
@@ -558,7 +561,7 @@ TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain)
   EXPECT_EQ(db.execAndGet("SELECT plan_format || ' ' || typeof(plan_data) FROM plans").getString(),
             "json blob");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v5").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v6").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, RefusesDatabaseFromNewerVersion) {
