@@ -90,8 +90,20 @@ int Publish(const PublishArgs& a) {
   v1::PublishRuleSetResponse reply;
   grpc::Status rpc = stub->PublishRuleSet(CallContext(a.remote).get(), request, &reply);
   if (!rpc.ok()) {
-    // A refused rule set: the message lists every problem, located, as `rules check` does.
     PrintRpcError(a.remote, "publish " + a.directory, rpc);
+    if (rpc.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      // The status message is bounded; the server's own check of the same files lists every
+      // problem, located, as `rules check` does.
+      v1::ValidateRuleSetRequest validate;
+      *validate.mutable_rules() = request.rules();
+      *validate.mutable_vocabulary() = request.vocabulary();
+      *validate.mutable_cases() = request.cases();
+      v1::ValidateRuleSetResponse report;
+      if (stub->ValidateRuleSet(CallContext(a.remote).get(), validate, &report).ok() &&
+          !report.valid()) {
+        std::cerr << "every problem, as modalisd found them:\n" << report.report();
+      }
+    }
     return 1;
   }
   if (!reply.report().empty()) std::cerr << reply.report();

@@ -1,15 +1,34 @@
 #include "server/grpc_status.h"
 
+#include <algorithm>
+
 #include "core/findings/findings.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace modalis {
 
+namespace {
+
+// The message travels in a trailer, and clients refuse trailers beyond their metadata limit
+// (gRPC's default is 8 KiB), turning a rule set's long list of problems into "metadata size
+// exceeds limit" with none of them. Whole lines are kept, and the count of those left out.
+std::string Bounded(std::string_view message) {
+  if (message.size() <= kMaxStatusMessageBytes) return std::string(message);
+  size_t cut = message.rfind('\n', kMaxStatusMessageBytes);
+  if (cut == std::string_view::npos) cut = kMaxStatusMessageBytes;
+  size_t more = 0;
+  for (size_t i = cut; i < message.size(); ++i) more += message[i] == '\n' ? 1 : 0;
+  return std::string(message.substr(0, cut)) + "\n… and " +
+         std::to_string(std::max<size_t>(more, 1)) + " more lines, left out of this message";
+}
+
+}  // namespace
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
-  std::string message(status.message());
+  std::string message = Bounded(std::string_view(status.message().data(), status.message().size()));
   const std::vector<FieldViolation> violations = FieldViolationsOf(status);
   if (violations.empty()) return grpc::Status(code, message);
 

@@ -29,8 +29,10 @@ absl::StatusOr<PublishOutcome> RuleSetPublisher::Publish(const std::string& owne
                                                          const RuleSource& source) {
   RuleSetCandidate candidate = engine_.Validate(source);
   if (!candidate.ok()) {
-    return absl::FailedPreconditionError("the rule set was not published:\n" +
-                                         candidate.Describe());
+    return absl::FailedPreconditionError(
+        "the rule set was not published (ValidateRuleSet, or `modalis rules check`, reports every "
+        "problem):\n" +
+        candidate.Describe());
   }
   PublishOutcome outcome;
   outcome.rules = candidate.rules;
@@ -89,6 +91,14 @@ void RuleSetPublisher::RecordDirectorySet(std::shared_ptr<const CompiledRuleSet>
   });
 }
 
+absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> RuleSetPublisher::CompileStored(
+    const std::string& clinic_id, const std::string& sha256) {
+  ASSIGN_OR_RETURN(RuleSetRecord record, store_.GetPublishedRuleSet(clinic_id, sha256));
+  ASSIGN_OR_RETURN(RuleSource source, RuleSourceFromCanonical(*record.canonical_source,
+                                                              "rule set " + sha256.substr(0, 12)));
+  return engine_.CompilePublished(sha256, source);
+}
+
 absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
   std::vector<std::string> problems;
   const std::string platform(kDefaultClinic);
@@ -112,14 +122,7 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
   }
   ASSIGN_OR_RETURN(auto live, store_.LiveActivations());
   for (const RuleSetActivation& a : live) {
-    auto record = store_.GetPublishedRuleSet(a.clinic_id, a.sha256);
-    absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> rules = record.status();
-    if (record.ok()) {
-      auto source =
-          RuleSourceFromCanonical(*record->canonical_source, "rule set " + a.sha256.substr(0, 12));
-      rules = source.ok() ? engine_.CompilePublished(a.sha256, *source)
-                          : absl::StatusOr<std::shared_ptr<const CompiledRuleSet>>(source.status());
-    }
+    auto rules = CompileStored(a.clinic_id, a.sha256);
     if (rules.ok()) {
       engine_.live().Put(a.clinic_id, *rules);
       continue;

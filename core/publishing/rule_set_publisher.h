@@ -55,6 +55,10 @@ class RuleSetPublisher {
                           std::function<void(absl::Status)> done);
 
  private:
+  // A rule set the clinic may use, from the store, compiled (or shared with a live copy).
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompileStored(const std::string& clinic_id,
+                                                                       const std::string& sha256);
+
   Engine& engine_;
   Store& store_;
 };

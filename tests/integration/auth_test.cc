@@ -313,7 +313,7 @@ TEST(RoleTableTest, TheOperatorReadsNoPatientDataAndNoClinicRunsThePlatform) {
   }
   // Only the whole prefix: a lookalike service is nobody's.
   EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.PlatformAdminX/Create"));
-  EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.RulesAdmin/GetStatusX"));
+  EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.RulesAdminX/GetStatus"));
   EXPECT_FALSE(Authorizer::RoleAllows(Role::kOperator, "/modalis.v1.PlanService/GetPlan"));
 }
 
