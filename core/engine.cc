@@ -103,6 +103,7 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> Engine::Reload(
   if ((*result)->sha256 == status_.rules->sha256) return status_.rules;
   status_.rules = *result;
   live_.Put(std::string(kDefaultClinic), *result);
+  live_.SetDefaultCondition((*result)->id);
   status_.activated_at_ms = status_.last_reload_at_ms;
   return result;
 }

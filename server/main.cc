@@ -203,7 +203,13 @@ int Run(const modalis::ServerOptions& options) {
     modalis::LogEvent(*log, true, "rules_files_broken", status.last_reload_error);
     std::cerr << "modalisd: " << status.last_reload_error << "\n";
   } else {
-    record_served(*status.rules);
+    // Waited for, so the writes of the start (and their queue) are done one after another.
+    if (absl::Status s = (*store)->RecordServedRuleSet(modalis::RuleSetRecord{
+            status.rules->sha256, status.rules->id, status.rules->version,
+            std::make_shared<const std::string>(status.rules->canonical_source)});
+        !s.ok()) {
+      modalis::LogEvent(*log, true, "rules_served_not_recorded", std::string(s.message()));
+    }
   }
   // What the store says is live for every clinic and condition (the rules directory's set, when
   // its files changed since they last went live, is recorded first).

@@ -71,13 +71,6 @@ absl::StatusOr<RuleSetActivation> RuleSetPublisher::Activate(RuleSetActivation a
 void RuleSetPublisher::RecordDirectorySet(std::shared_ptr<const CompiledRuleSet> rules,
                                           std::function<void(absl::Status)> done) {
   const int64_t now = NowMs();
-  // Both callbacks run on the store's writer thread, in this order.
-  auto published = std::make_shared<absl::Status>();
-  store_.PublishRuleSetAsync(
-      PublishedRuleSet{RecordOf(rules), std::string(kPlatformOwner),
-                       std::string(kRulesDirectoryAuthor), engine_.config().rules_dir, now},
-      [published](absl::StatusOr<bool> s) { *published = s.status(); });
-  // Queued after the publication, so it commits after it (or fails with it, NOT_FOUND).
   RuleSetActivation activation;
   activation.clinic_id = std::string(kDefaultClinic);
   activation.condition = rules->id;
@@ -85,10 +78,24 @@ void RuleSetPublisher::RecordDirectorySet(std::shared_ptr<const CompiledRuleSet>
   activation.author = std::string(kRulesDirectoryAuthor);
   activation.comment = engine_.config().rules_dir;
   activation.activated_at_ms = now;
-  store_.ActivateRuleSetAsync(std::move(activation), [published, done = std::move(done)](
-                                                         absl::StatusOr<RuleSetActivation> stored) {
-    done(published->ok() ? stored.status() : *published);
-  });
+  // The activation is queued once the publication has committed (from the store's writer thread,
+  // where queueing is allowed and waiting is not), so the two never compete for the queue.
+  Store& store = store_;
+  store_.PublishRuleSetAsync(
+      PublishedRuleSet{RecordOf(rules), std::string(kPlatformOwner),
+                       std::string(kRulesDirectoryAuthor), engine_.config().rules_dir, now},
+      [&store, activation = std::move(activation),
+       done = std::move(done)](absl::StatusOr<bool> published) mutable {
+        if (!published.ok()) {
+          done(published.status());
+          return;
+        }
+        store.ActivateRuleSetAsync(
+            std::move(activation),
+            [done = std::move(done)](absl::StatusOr<RuleSetActivation> stored) {
+              done(stored.status());
+            });
+      });
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> RuleSetPublisher::CompileStored(

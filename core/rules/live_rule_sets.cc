@@ -23,6 +23,16 @@ void LiveRuleSets::Put(const std::string& clinic_id, std::shared_ptr<const Compi
   live_[{clinic_id, condition}] = LiveEntry{clinic_id, condition, std::move(rules), "", false};
 }
 
+void LiveRuleSets::SetDefaultCondition(std::string condition) {
+  absl::MutexLock lock(&mu_);
+  default_condition_ = std::move(condition);
+}
+
+std::string LiveRuleSets::default_condition() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return default_condition_;
+}
+
 void LiveRuleSets::PutBroken(const std::string& clinic_id, const std::string& condition,
                              std::string error) {
   absl::MutexLock lock(&mu_);
@@ -31,8 +41,8 @@ void LiveRuleSets::PutBroken(const std::string& clinic_id, const std::string& co
 
 absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> LiveRuleSets::Resolve(
     const std::string& clinic_id, const std::string& condition) const {
-  const std::string& wanted = condition.empty() ? default_condition_ : condition;
   absl::ReaderMutexLock lock(&mu_);
+  const std::string& wanted = condition.empty() ? default_condition_ : condition;
   auto found = live_.find({clinic_id, wanted});
   if (found == live_.end()) found = live_.find({std::string(kDefaultClinic), wanted});
   if (found != live_.end()) {

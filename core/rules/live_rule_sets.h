@@ -31,7 +31,7 @@ struct LiveEntry {
   std::string condition;
   std::shared_ptr<const CompiledRuleSet> rules;  // null when `error` says why it cannot serve
   std::string error;
-  bool from_platform = false;  // set by Resolve and List for a clinic served the platform's
+  bool from_platform = false;  // set by List for a clinic served the platform's
 };
 
 class LiveRuleSets {
@@ -58,12 +58,14 @@ class LiveRuleSets {
   // every clinic's own entries, and the platform's, when `clinic_id` is empty.
   std::vector<LiveEntry> List(const std::string& clinic_id) const;
 
-  const std::string& default_condition() const { return default_condition_; }
+  // The rules directory's condition: it follows the directory when a reload changes its id.
+  void SetDefaultCondition(std::string condition);
+  std::string default_condition() const;
 
  private:
   using Key = std::pair<std::string, std::string>;  // (clinic, condition)
-  const std::string default_condition_;
   mutable absl::Mutex mu_;
+  std::string default_condition_ ABSL_GUARDED_BY(mu_);
   std::map<Key, LiveEntry> live_ ABSL_GUARDED_BY(mu_);
   // Weak: a compiled set lives exactly as long as something serves it (or a request holds it).
   absl::flat_hash_map<std::string, std::weak_ptr<const CompiledRuleSet>> by_hash_
