@@ -47,10 +47,16 @@ int Activate(const RemoteArgs& remote, v1::RulesAdmin::Stub& stub, const v1::Rul
              const std::string& comment, const char* verb) {
   v1::ListRuleSetsResponse list;
   if (!List(remote, stub, &list)) return 1;
+  const std::string live = LiveFromHistory(list, rules.id());
+  if (live == rules.sha256()) {
+    std::cout << rules.id() << " " << rules.version() << " (sha256 " << Short(rules.sha256())
+              << "…) is already live; nothing changed\n";
+    return 0;
+  }
   v1::ActivateRuleSetRequest request;
   request.set_condition(rules.id());
   request.set_sha256(rules.sha256());
-  request.set_expected_live_sha256(LiveFromHistory(list, rules.id()));
+  request.set_expected_live_sha256(live);
   request.set_comment(comment);
   v1::ActivateRuleSetResponse reply;
   grpc::Status rpc = stub.ActivateRuleSet(CallContext(remote).get(), request, &reply);
@@ -178,11 +184,6 @@ int Rollback(const RollbackArgs& a) {
     std::cerr << "modalis: no published rule set of this clinic has a sha256 starting with "
               << a.sha256 << " (`modalis rules history` lists them)\n";
     return 1;
-  }
-  if (LiveFromHistory(list, chosen->id()) == chosen->sha256()) {
-    std::cout << chosen->id() << " " << chosen->version() << " (sha256 " << Short(chosen->sha256())
-              << "…) is already live; nothing changed\n";
-    return 0;
   }
   return Activate(a.remote, *stub, *chosen, a.comment.empty() ? "rollback" : a.comment,
                   "activated");

@@ -250,8 +250,10 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::PublishRuleSet(
     auto source = CandidateSource(request->rules(), request->vocabulary(),
                                   request->has_vocabulary(), request->cases());
     if (!source.ok()) return ToGrpcStatus(source.status());
+    // The clinic "default" is the platform's: what its admin publishes (like the rules
+    // directory) is every clinic's to activate.
     const std::string owner =
-        caller.role == Role::kOperator ? std::string(kPlatformOwner) : caller.clinic_id;
+        RuleSetClinic(caller) == kDefaultClinic ? std::string(kPlatformOwner) : caller.clinic_id;
     auto published = publisher_.Publish(owner, caller.client, request->comment(), *source);
     if (!published.ok()) return ToGrpcStatus(published.status());
     ToProto(*published->rules, response->mutable_rule_set());
