@@ -79,6 +79,22 @@ struct RuleSetActivation {
   int64_t activated_at_ms = 0;
 };
 
+// A clinic's profile: the settings it overrides in every rule set that serves it (platform.md
+// §2), as canonical JSON. Versioned per clinic like rule sets: each change appends a version, the
+// latest is live, and going back is setting an earlier version's content again.
+struct ClinicProfileRecord {
+  int64_t version = 0;  // assigned by the store: 1, 2, … per clinic
+  std::string clinic_id;
+  std::string profile_json;  // canonical (sorted keys, no whitespace)
+  std::string sha256;        // of profile_json
+  std::string author;
+  std::string comment;
+  int64_t set_at_ms = 0;
+  // Optimistic concurrency on a write: the version the caller saw live (0 for none). When set
+  // and not the live one, the write is ABORTED. nullopt writes unconditionally.
+  std::optional<int64_t> expected_version;
+};
+
 struct StoredPlan {
   std::string plan_id;
   std::string patient_ref;  // pseudonymous; never a name

@@ -110,6 +110,22 @@ class Store {
   virtual absl::StatusOr<RuleSetRecord> GetPublishedRuleSet(const std::string& clinic_id,
                                                             const std::string& sha256) = 0;
 
+  // Appends a version of the clinic's profile and returns it as stored (version assigned).
+  // ABORTED when expected_version is set and is not the live version (the message names both);
+  // FAILED_PRECONDITION for a clinic that does not exist; INVALID_ARGUMENT for an empty profile
+  // or sha256. The caller has validated the profile.
+  virtual void SetClinicProfileAsync(
+      ClinicProfileRecord profile,
+      std::function<void(absl::StatusOr<ClinicProfileRecord>)> done) = 0;
+  // The clinic's live profile (its latest version); nullopt when it never set one.
+  virtual absl::StatusOr<std::optional<ClinicProfileRecord>> GetClinicProfile(
+      const std::string& clinic_id) = 0;
+  // Every version of the clinic's profile, newest first.
+  virtual absl::StatusOr<std::vector<ClinicProfileRecord>> ListClinicProfileVersions(
+      const std::string& clinic_id) = 0;
+  // The live profile of every clinic that has one, by clinic: what a starting server applies.
+  virtual absl::StatusOr<std::vector<ClinicProfileRecord>> LiveClinicProfiles() = 0;
+
   // NOT_FOUND when the clinic has no such plan.
   virtual absl::StatusOr<StoredPlan> GetPlan(const std::string& clinic_id,
                                              const std::string& plan_id) = 0;
@@ -172,6 +188,10 @@ class Store {
   absl::StatusOr<RuleSetActivation> ActivateRuleSet(RuleSetActivation activation) {
     return Wait<absl::StatusOr<RuleSetActivation>>(
         [&](auto done) { ActivateRuleSetAsync(std::move(activation), std::move(done)); });
+  }
+  absl::StatusOr<ClinicProfileRecord> SetClinicProfile(ClinicProfileRecord profile) {
+    return Wait<absl::StatusOr<ClinicProfileRecord>>(
+        [&](auto done) { SetClinicProfileAsync(std::move(profile), std::move(done)); });
   }
   absl::Status CreateClinic(ClinicRecord clinic) {
     return Wait<absl::Status>(
