@@ -50,6 +50,8 @@ void AddTokenCommands(CLI::App& app, Common* common, Runner* run);   // token ad
 void AddGoldenCommands(CLI::App& app, Common* common, Runner* run);
 // rules publish | history | rollback (ask modalisd); after AddRulesCommands.
 void AddRuleSetCommands(CLI::App& app, Common* common, Runner* run);
+// clinic profile show | set (ask modalisd); after AddClinicCommands.
+void AddProfileCommands(CLI::App& app, Common* common, Runner* run);
 void AddExplainCommands(CLI::App& app, Common* common, Runner* run);  // explain
 void AddStatusCommand(CLI::App& app, Common* common, Runner* run);    // status (asks modalisd)
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   modalis::cli::AddTokenCommands(app, &common, &run);
   modalis::cli::AddDbCommands(app, &common, &run);
   modalis::cli::AddClinicCommands(app, &common, &run);
+  modalis::cli::AddProfileCommands(app, &common, &run);
   modalis::cli::AddExplainCommands(app, &common, &run);
   modalis::cli::AddStatusCommand(app, &common, &run);
   CLI11_PARSE(app, argc, argv);

@@ -333,4 +333,76 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListRuleSets(grpc::CallbackServ
   return reactor;
 }
 
+namespace {
+
+void ToProto(const ClinicProfileRecord& r, v1::ClinicProfileVersion* out) {
+  out->set_version(r.version);
+  out->set_profile_json(r.profile_json);
+  out->set_sha256(r.sha256);
+  out->set_author(r.author);
+  out->set_comment(r.comment);
+  out->set_set_at_ms(r.set_at_ms);
+}
+
+constexpr size_t kMaxProfileBytes = 256 * 1024;
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetClinicProfile(
+    grpc::CallbackServerContext* context, const v1::GetClinicProfileRequest* request,
+    v1::GetClinicProfileResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/GetClinicProfile");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const std::string clinic = RuleSetClinic(*caller);
+  auto live = store_.GetClinicProfile(clinic);
+  if (!live.ok()) {
+    reactor->Finish(ToGrpcStatus(live.status()));
+    return reactor;
+  }
+  if (live->has_value()) ToProto(**live, response->mutable_live());
+  if (request->history()) {
+    auto versions = store_.ListClinicProfileVersions(clinic);
+    if (!versions.ok()) {
+      response->Clear();
+      reactor->Finish(ToGrpcStatus(versions.status()));
+      return reactor;
+    }
+    for (const auto& v : *versions) ToProto(v, response->add_history());
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::SetClinicProfile(
+    grpc::CallbackServerContext* context, const v1::SetClinicProfileRequest* request,
+    v1::SetClinicProfileResponse* response) {
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/SetClinicProfile");
+  if (!caller.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  return OffThread(context, [this, caller = *caller, request, response] {
+    if (request->profile_json().size() > kMaxProfileBytes) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "profile_json exceeds " + std::to_string(kMaxProfileBytes) + " bytes");
+    }
+    if (request->comment().size() > kMaxCommentBytes || request->expected_version() < 0) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "comment must be at most " + std::to_string(kMaxCommentBytes) +
+                              " bytes and expected_version 0 or more");
+    }
+    auto stored =
+        publisher_.SetProfile(RuleSetClinic(caller), request->profile_json(),
+                              request->expected_version(), caller.client, request->comment());
+    if (!stored.ok()) return ToGrpcStatus(stored.status());
+    ToProto(*stored, response->mutable_profile());
+    return grpc::Status::OK;
+  });
+}
+
 }  // namespace modalis

@@ -51,6 +51,12 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   grpc::ServerUnaryReactor* ActivateRuleSet(grpc::CallbackServerContext* context,
                                             const v1::ActivateRuleSetRequest* request,
                                             v1::ActivateRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* GetClinicProfile(grpc::CallbackServerContext* context,
+                                             const v1::GetClinicProfileRequest* request,
+                                             v1::GetClinicProfileResponse* response) override;
+  grpc::ServerUnaryReactor* SetClinicProfile(grpc::CallbackServerContext* context,
+                                             const v1::SetClinicProfileRequest* request,
+                                             v1::SetClinicProfileResponse* response) override;
   grpc::ServerUnaryReactor* ListRuleSets(grpc::CallbackServerContext* context,
                                          const v1::ListRuleSetsRequest* request,
                                          v1::ListRuleSetsResponse* response) override;

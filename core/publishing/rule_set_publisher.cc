@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/common/clinic_id.h"
+#include "core/common/sha256.h"
 #include "core/common/status_macros.h"
 
 namespace modalis {
@@ -68,6 +69,42 @@ absl::StatusOr<RuleSetActivation> RuleSetPublisher::Activate(RuleSetActivation a
   return result.get();
 }
 
+absl::StatusOr<ClinicProfileRecord> RuleSetPublisher::SetProfile(const std::string& clinic_id,
+                                                                 std::string_view text,
+                                                                 int64_t expected_version,
+                                                                 const std::string& author,
+                                                                 const std::string& comment) {
+  const std::string file = "clinic profile";
+  std::vector<Diagnostic> diagnostics;
+  std::optional<ClinicProfile> parsed = ParseClinicProfile(text, file, &diagnostics);
+  if (parsed)
+    diagnostics = CheckProfileAgainst(*parsed, file, engine_.live().Unprofiled(clinic_id));
+  if (!parsed || HasErrors(diagnostics)) {
+    return absl::InvalidArgumentError("the clinic profile was not set:\n" +
+                                      FormatDiagnostics(diagnostics));
+  }
+  ClinicProfileRecord record;
+  record.clinic_id = clinic_id;
+  record.profile_json = parsed->canonical;
+  record.sha256 = Sha256Hex(parsed->canonical);
+  record.author = author;
+  record.comment = comment;
+  record.set_at_ms = NowMs();
+  record.expected_version = expected_version;
+  // Applied from the commit callback, in commit order, as activations are.
+  std::promise<absl::StatusOr<ClinicProfileRecord>> promise;
+  auto result = promise.get_future();
+  store_.SetClinicProfileAsync(std::move(record), [&](absl::StatusOr<ClinicProfileRecord> stored) {
+    if (stored.ok()) {
+      auto profile = std::make_shared<ClinicProfile>(*parsed);
+      profile->version = stored->version;
+      engine_.live().SetProfile(clinic_id, std::move(profile));
+    }
+    promise.set_value(std::move(stored));
+  });
+  return result.get();
+}
+
 void RuleSetPublisher::RecordDirectorySet(std::shared_ptr<const CompiledRuleSet> rules,
                                           std::function<void(absl::Status)> done) {
   const int64_t now = NowMs();
@@ -126,6 +163,26 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
       RecordDirectorySet(status.rules, [&](absl::Status s) { recorded.set_value(std::move(s)); });
       if (absl::Status s = recorded.get_future().get(); !s.ok()) return s;
     }
+  }
+  ASSIGN_OR_RETURN(auto profiles, store_.LiveClinicProfiles());
+  for (const ClinicProfileRecord& record : profiles) {
+    std::vector<Diagnostic> diagnostics;
+    auto profile = ParseClinicProfile(
+        record.profile_json, "the profile of clinic '" + record.clinic_id + "'", &diagnostics);
+    if (!profile) {
+      // It was checked when it was set (a later release may check more); planning without
+      // the settings its owner chose could suggest what the clinic cannot give.
+      std::string why = "the profile of clinic '" + record.clinic_id + "' (version " +
+                        std::to_string(record.version) +
+                        ") cannot be read, so its plans are refused until a profile is set: " +
+                        FormatDiagnostics(diagnostics);
+      problems.push_back(why);
+      engine_.live().RefuseClinic(record.clinic_id, std::move(why));
+      continue;
+    }
+    profile->version = record.version;
+    engine_.live().SetProfile(record.clinic_id,
+                              std::make_shared<const ClinicProfile>(*std::move(profile)));
   }
   ASSIGN_OR_RETURN(auto live, store_.LiveActivations());
   for (const RuleSetActivation& a : live) {

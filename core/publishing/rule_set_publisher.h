@@ -50,6 +50,14 @@ class RuleSetPublisher {
   // never replaced by the platform's). An error when the store cannot be read.
   absl::StatusOr<std::vector<std::string>> StartServing();
 
+  // Checks a clinic profile (its text, then each code it names against the rule sets serving the
+  // clinic), stores it as the clinic's next version unless `expected_version` is stale (ABORTED),
+  // and applies it once committed. INVALID_ARGUMENT with every problem, located, otherwise.
+  absl::StatusOr<ClinicProfileRecord> SetProfile(const std::string& clinic_id,
+                                                 std::string_view text, int64_t expected_version,
+                                                 const std::string& author,
+                                                 const std::string& comment);
+
   // Publishes and activates the rules directory's set for the platform and clinic "default".
   void RecordDirectorySet(std::shared_ptr<const CompiledRuleSet> rules,
                           std::function<void(absl::Status)> done);

@@ -314,5 +314,100 @@ TEST_F(RuleSetsTest, WhatIsLiveSurvivesARestartAndTheUnchangedDirectoryDoesNotOv
   EXPECT_EQ(list.activations(0).author(), "platform-ops");
 }
 
+// What a clinic's profile changes, and what it can never change.
+class ClinicProfileTest : public RuleSetsTest {
+ protected:
+  std::pair<int, std::string> SetProfile(const std::string& who, const nlohmann::json& profile) {
+    const std::string file = dir_.file("profile-" + std::to_string(++files_) + ".json");
+    testing::WriteText(file, profile.dump(2));
+    return Cli("clinic profile set " + file + " --server " + server_->address() + " --token " +
+               token_.at(who));
+  }
+  v1::SuggestPlanRequest Patient(const std::string& data_file) {
+    v1::SuggestPlanRequest request = DeskWorker();
+    *request.mutable_findings() =
+        *JsonToStruct(nlohmann::json::parse(testing::ReadText(testing::DataFile(data_file))));
+    return request;
+  }
+  int files_ = 0;
+};
+
+TEST_F(ClinicProfileTest, AProfileChangesOneClinicsSettingsAndIsVersioned) {
+  auto [code, out] = SetProfile(
+      "south-admin", {{"modality_minutes", {{"stretching_active_release", 5}}},
+                      {"advice_texts", {{"desk_setup", "Ask reception for the desk leaflet."}}}});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("clinic profile version 1 set and applied"), std::string::npos) << out;
+  v1::Plan south, north;
+  ASSERT_TRUE(Suggest("south-notes", DeskWorker(), &south).ok());
+  ASSERT_TRUE(Suggest("north-notes", DeskWorker(), &north).ok());
+  EXPECT_EQ(StretchingMinutes(south), 5u);
+  EXPECT_EQ(south.rule_set().version(), "0.3.0+profile.1");
+  EXPECT_EQ(south.rule_set().sha256(), north.rule_set().sha256());
+  EXPECT_EQ(StretchingMinutes(north), 10u);
+  EXPECT_EQ(north.rule_set().version(), "0.3.0");
+  bool leaflet = false;
+  for (const auto& a : south.advice()) leaflet |= a.text() == "Ask reception for the desk leaflet.";
+  EXPECT_TRUE(leaflet) << south.DebugString();
+
+  // North sees no profile of its own; a stale version is refused and changes nothing.
+  v1::GetClinicProfileResponse north_profile;
+  ASSERT_TRUE(rules_->GetClinicProfile(As("north-admin").get(), {}, &north_profile).ok());
+  EXPECT_FALSE(north_profile.has_live());
+  v1::SetClinicProfileRequest stale;
+  stale.set_profile_json(R"({"session_minutes": 30})");
+  stale.set_expected_version(0);
+  v1::SetClinicProfileResponse ignored;
+  EXPECT_EQ(rules_->SetClinicProfile(As("south-admin").get(), stale, &ignored).error_code(),
+            grpc::StatusCode::ABORTED);
+  ASSERT_TRUE(Suggest("south-notes", DeskWorker(), &south).ok());
+  EXPECT_EQ(south.rule_set().version(), "0.3.0+profile.1");
+
+  // A misspelt modality changes nothing silently: it is refused.
+  std::tie(code, out) = SetProfile("south-admin", {{"modality_minutes", {{"streching", 5}}}});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("'streching'"), std::string::npos) << out;
+
+  // What is applied survives a restart.
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+  Start();
+  ASSERT_TRUE(Suggest("south-notes", DeskWorker(), &south).ok());
+  EXPECT_EQ(StretchingMinutes(south), 5u);
+  v1::GetClinicProfileRequest history;
+  history.set_history(true);
+  v1::GetClinicProfileResponse versions;
+  ASSERT_TRUE(rules_->GetClinicProfile(As("south-admin").get(), history, &versions).ok());
+  ASSERT_EQ(versions.history_size(), 1);
+  EXPECT_EQ(versions.history(0).author(), "south-owner");
+}
+
+TEST_F(ClinicProfileTest, NoProfileRemovesAReferralAnExclusionOrARule) {
+  // A profile cannot even say so.
+  auto [code, out] =
+      SetProfile("south-admin", {{"session_minutes", 30}, {"rules", nlohmann::json::array()}});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("can never remove a rule, an exclusion, a screen or a referral"),
+            std::string::npos)
+      << out;
+  // And the harshest settings it can set leave the safety of the plans as it was.
+  std::tie(code, out) = SetProfile(
+      "south-admin", {{"session_minutes", 5}, {"qualifications", nlohmann::json::array()}});
+  ASSERT_EQ(code, 0) << out;
+  for (const std::string data : {"cauda-equina.json", "desk-worker.json"}) {
+    SCOPED_TRACE(data);
+    v1::Plan south, north;
+    ASSERT_TRUE(Suggest("south-notes", Patient(data), &south).ok());
+    ASSERT_TRUE(Suggest("north-notes", Patient(data), &north).ok());
+    EXPECT_EQ(south.status(), north.status());
+    EXPECT_EQ(south.referral().urgency(), north.referral().urgency());
+    EXPECT_EQ(south.referral().rule_ids_size(), north.referral().rule_ids_size());
+    for (const auto& excluded : north.exclusions()) {
+      bool kept = false;
+      for (const auto& e : south.exclusions()) kept |= e.modality() == excluded.modality();
+      EXPECT_TRUE(kept) << excluded.modality();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace modalis
