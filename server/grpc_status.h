@@ -16,4 +16,9 @@ inline constexpr size_t kMaxStatusMessageBytes = 6 * 1024;
 // bad finding, in the standard grpc-status-details-bin trailer.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// Finishes a unary callback call with `status` and returns its reactor, for the handler to return:
+// `if (!caller.ok()) return FinishedWith(context, caller.status());`.
+grpc::ServerUnaryReactor* FinishedWith(grpc::CallbackServerContext* context,
+                                       const absl::Status& status);
+
 }  // namespace modalis

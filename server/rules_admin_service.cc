@@ -59,16 +59,6 @@ std::string RuleSetClinic(const Caller& caller) {
 
 constexpr size_t kMaxCommentBytes = 1000;
 
-// Finishes the call with the authorization failure, if any; returns the reactor to hand back.
-grpc::ServerUnaryReactor* Denied(grpc::CallbackServerContext* context, const Authorizer& auth,
-                                 const char* method) {
-  auto caller = auth.Authorize(*context, method);
-  if (caller.ok()) return nullptr;
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(caller.status()));
-  return reactor;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::OffThread(grpc::CallbackServerContext* context,
@@ -95,11 +85,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
                                                            const v1::GetStatusRequest*,
                                                            v1::GetStatusResponse* response) {
   auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/GetStatus");
-  if (!caller.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
+  if (!caller.ok()) return FinishedWith(context, caller.status());
   EngineStatus status = engine_.status();
   ToProto(*status.rules, response->mutable_rule_set());
   response->set_activated_at_ms(status.activated_at_ms);
@@ -128,7 +114,8 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListModalities(
     grpc::CallbackServerContext* context, const v1::ListModalitiesRequest*,
     v1::ListModalitiesResponse* response) {
-  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ListModalities")) return denied;
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ListModalities");
+  if (!caller.ok()) return FinishedWith(context, caller.status());
   for (const auto& m : engine_.plugins().modalities())
     ToProto(m->info(), response->add_modalities());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -139,8 +126,8 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListModalities(
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ValidateRuleSet(
     grpc::CallbackServerContext* context, const v1::ValidateRuleSetRequest* request,
     v1::ValidateRuleSetResponse* response) {
-  if (auto* denied = Denied(context, auth_, "/modalis.v1.RulesAdmin/ValidateRuleSet"))
-    return denied;
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ValidateRuleSet");
+  if (!caller.ok()) return FinishedWith(context, caller.status());
   return OffThread(context, [this, request, response] { return Validate(*request, response); });
 }
 
@@ -237,11 +224,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::PublishRuleSet(
     grpc::CallbackServerContext* context, const v1::PublishRuleSetRequest* request,
     v1::PublishRuleSetResponse* response) {
   auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/PublishRuleSet");
-  if (!caller.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
+  if (!caller.ok()) return FinishedWith(context, caller.status());
   return OffThread(context, [this, caller = *caller, request, response] {
     if (request->comment().size() > kMaxCommentBytes) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -268,11 +251,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ActivateRuleSet(
     grpc::CallbackServerContext* context, const v1::ActivateRuleSetRequest* request,
     v1::ActivateRuleSetResponse* response) {
   auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ActivateRuleSet");
-  if (!caller.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
+  if (!caller.ok()) return FinishedWith(context, caller.status());
   return OffThread(context, [this, caller = *caller, request, response] {
     if (request->sha256().size() != 64 || request->expected_live_sha256().size() > 64 ||
         request->condition().size() > 64) {
@@ -381,11 +360,7 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::SetClinicProfile(
     grpc::CallbackServerContext* context, const v1::SetClinicProfileRequest* request,
     v1::SetClinicProfileResponse* response) {
   auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/SetClinicProfile");
-  if (!caller.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
+  if (!caller.ok()) return FinishedWith(context, caller.status());
   return OffThread(context, [this, caller = *caller, request, response] {
     if (request->profile_json().size() > kMaxProfileBytes) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
