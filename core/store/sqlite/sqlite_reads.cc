@@ -58,6 +58,22 @@ RuleSetActivation ActivationFromRow(SQLite::Statement& q) {
   return a;
 }
 
+// The columns ProfileFromRow reads, in its order.
+constexpr char kProfileColumns[] =
+    "version, clinic_id, profile_json, sha256, author, comment, set_at_ms";
+
+ClinicProfileRecord ProfileFromRow(SQLite::Statement& q) {
+  ClinicProfileRecord p;
+  p.version = q.getColumn(0).getInt64();
+  p.clinic_id = q.getColumn(1).getString();
+  p.profile_json = q.getColumn(2).getString();
+  p.sha256 = q.getColumn(3).getString();
+  p.author = q.getColumn(4).getString();
+  p.comment = q.getColumn(5).getString();
+  p.set_at_ms = q.getColumn(6).getInt64();
+  return p;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<RuleSetRecord>> ReadLastServedRuleSet(SQLite::Database& db) {
@@ -275,6 +291,39 @@ absl::StatusOr<std::vector<RuleSetActivation>> ReadLiveActivations(SQLite::Datab
   SQLite::Statement q(db, kSql);
   std::vector<RuleSetActivation> out;
   while (q.executeStep()) out.push_back(ActivationFromRow(q));
+  return out;
+}
+
+absl::StatusOr<std::optional<ClinicProfileRecord>> ReadClinicProfile(SQLite::Database& db,
+                                                                     const std::string& clinic_id) {
+  static const std::string kSql = std::string("SELECT ") + kProfileColumns +
+                                  " FROM clinic_profiles WHERE clinic_id = ? "
+                                  "ORDER BY version DESC LIMIT 1";
+  SQLite::Statement q(db, kSql);
+  q.bind(1, clinic_id);
+  if (!q.executeStep()) return std::optional<ClinicProfileRecord>();
+  return std::optional<ClinicProfileRecord>(ProfileFromRow(q));
+}
+
+absl::StatusOr<std::vector<ClinicProfileRecord>> ReadClinicProfileVersions(
+    SQLite::Database& db, const std::string& clinic_id) {
+  static const std::string kSql = std::string("SELECT ") + kProfileColumns +
+                                  " FROM clinic_profiles WHERE clinic_id = ? ORDER BY version DESC";
+  SQLite::Statement q(db, kSql);
+  q.bind(1, clinic_id);
+  std::vector<ClinicProfileRecord> out;
+  while (q.executeStep()) out.push_back(ProfileFromRow(q));
+  return out;
+}
+
+absl::StatusOr<std::vector<ClinicProfileRecord>> ReadLiveClinicProfiles(SQLite::Database& db) {
+  static const std::string kSql =
+      std::string("SELECT ") + kProfileColumns +
+      " FROM clinic_profiles p WHERE version = (SELECT max(version) FROM clinic_profiles q "
+      "WHERE q.clinic_id = p.clinic_id) ORDER BY clinic_id";
+  SQLite::Statement q(db, kSql);
+  std::vector<ClinicProfileRecord> out;
+  while (q.executeStep()) out.push_back(ProfileFromRow(q));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The store's reads, each on a read-only connection of the pool: plans, a patient's progress and
-// record, the rule set last served, the rule sets published and activated, and the check of the
-// file and the audit chain. Each throws SQLite::Exception for the caller to turn into a status.
+// record, the rule set last served, the rule sets published and activated, clinic profiles, and
+// the check of the file and the audit chain. Each throws SQLite::Exception for the caller to turn
+// into a status.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -43,6 +44,14 @@ absl::StatusOr<std::vector<RuleSetActivation>> ReadActivations(SQLite::Database&
                                                                const std::string& clinic_id);
 // The latest activation of each (clinic, condition), by clinic then condition.
 absl::StatusOr<std::vector<RuleSetActivation>> ReadLiveActivations(SQLite::Database& db);
+// The clinic's latest profile; nullopt when it has none.
+absl::StatusOr<std::optional<ClinicProfileRecord>> ReadClinicProfile(SQLite::Database& db,
+                                                                     const std::string& clinic_id);
+// Every version of the clinic's profile, newest first.
+absl::StatusOr<std::vector<ClinicProfileRecord>> ReadClinicProfileVersions(
+    SQLite::Database& db, const std::string& clinic_id);
+// The latest profile of each clinic that has one, by clinic.
+absl::StatusOr<std::vector<ClinicProfileRecord>> ReadLiveClinicProfiles(SQLite::Database& db);
 // Checks each clinic's chain on its own, and that every row names a clinic that exists.
 absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db);
 

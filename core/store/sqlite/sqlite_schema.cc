@@ -196,11 +196,15 @@ constexpr const char* kMigrations[] = {
         OR NEW.hash IS NOT OLD.hash OR NEW.clinic_id IS NOT OLD.clinic_id
       BEGIN SELECT RAISE(ABORT, 'audit records are append-only (an erasure may only redact)'); END;
     )sql",
-    // 6: rule sets published per owner and activated per clinic and condition (platform.md §2).
+    // 6: rule sets published per owner and activated per clinic and condition, and each clinic's
+    // profile (platform.md §2).
     // Their content stays in rule_sets, once per hash. A publication's owner is a clinic or ''
     // for the platform, so it cannot reference clinics: the writer and Verify check it. Every
     // activation is kept: the latest one of a (clinic, condition) is the one live, and a
     // rollback is a new activation of an earlier hash. Activations are not in the audit chain.
+    // A clinic's profile is versioned the same way: every version is kept, the highest is live,
+    // going back is setting an earlier version's content again; profiles are not in the audit
+    // chain either.
     R"sql(
     CREATE TABLE published_rule_sets (
       sha256          TEXT NOT NULL REFERENCES rule_sets(sha256),
@@ -222,6 +226,17 @@ constexpr const char* kMigrations[] = {
       activated_at_ms INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX activations_live ON activations(clinic_id, condition, seq);
+
+    CREATE TABLE clinic_profiles (
+      clinic_id    TEXT NOT NULL REFERENCES clinics(clinic_id),
+      version      INTEGER NOT NULL CHECK (version >= 1),
+      profile_json TEXT NOT NULL,
+      sha256       TEXT NOT NULL,
+      author       TEXT NOT NULL,
+      comment      TEXT NOT NULL,
+      set_at_ms    INTEGER NOT NULL,
+      PRIMARY KEY (clinic_id, version)
+    ) STRICT;
     )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

@@ -200,6 +200,45 @@ class SqliteStore final : public Store {
     });
   }
 
+  void SetClinicProfileAsync(
+      ClinicProfileRecord profile,
+      std::function<void(absl::StatusOr<ClinicProfileRecord>)> done) override {
+    if (profile.profile_json.empty() || profile.sha256.empty()) {
+      return done(
+          absl::InvalidArgumentError("a clinic's profile needs its content and its sha256"));
+    }
+    if (profile.set_at_ms == 0) profile.set_at_ms = NowMs();
+    auto shared = std::make_shared<ClinicProfileRecord>(std::move(profile));
+    writer_.Enqueue(BatchWriter::Item{
+        [shared](WriterConnection& w) { return store_sqlite::ApplySetClinicProfile(w, *shared); },
+        [shared, done = std::move(done)](absl::Status s) {
+          if (s.ok()) {
+            done(std::move(*shared));
+          } else {
+            done(s);
+          }
+        },
+        "setting a clinic's profile"});
+  }
+
+  absl::StatusOr<std::optional<ClinicProfileRecord>> GetClinicProfile(
+      const std::string& clinic_id) override {
+    return Read("reading the profile of clinic " + clinic_id, [&](SQLite::Database& db) {
+      return store_sqlite::ReadClinicProfile(db, clinic_id);
+    });
+  }
+
+  absl::StatusOr<std::vector<ClinicProfileRecord>> ListClinicProfileVersions(
+      const std::string& clinic_id) override {
+    return Read("listing the profile versions of clinic " + clinic_id, [&](SQLite::Database& db) {
+      return store_sqlite::ReadClinicProfileVersions(db, clinic_id);
+    });
+  }
+
+  absl::StatusOr<std::vector<ClinicProfileRecord>> LiveClinicProfiles() override {
+    return Read("reading the live clinic profiles", store_sqlite::ReadLiveClinicProfiles);
+  }
+
   void ProbeWriteAsync(WriteDone done) override {
     // Rewrites a header field with its own value: a real transaction, WAL append and fsync, that
     // no reader can tell happened.

@@ -406,4 +406,36 @@ absl::Status ApplyActivateRuleSet(WriterConnection& w, RuleSetActivation& activa
   return absl::OkStatus();
 }
 
+absl::Status ApplySetClinicProfile(WriterConnection& w, ClinicProfileRecord& profile) {
+  ClinicProfileRecord& p = profile;
+  if (absl::Status s = RequireClinic(w, p.clinic_id); !s.ok()) return s;
+  // Read and appended in one transaction that holds the write lock: no other version can come
+  // between the check and the append.
+  SQLite::Statement& live =
+      w.Prepare("SELECT coalesce(max(version), 0) FROM clinic_profiles WHERE clinic_id = ?");
+  live.bind(1, p.clinic_id);
+  const int64_t live_version = live.executeStep() ? live.getColumn(0).getInt64() : 0;
+  live.tryReset();
+  if (p.expected_version.has_value() && *p.expected_version != live_version) {
+    return absl::AbortedError("the profile of clinic '" + p.clinic_id + "' is now at version " +
+                              std::to_string(live_version) + ", not " +
+                              std::to_string(*p.expected_version) +
+                              ": someone changed it since; read it again and try again");
+  }
+  SQLite::Statement& add = w.Prepare(
+      "INSERT INTO clinic_profiles (clinic_id, version, profile_json, sha256, author, comment, "
+      "set_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  add.bind(1, p.clinic_id);
+  add.bind(2, live_version + 1);
+  // Bound without a copy: the record outlives the statement's use.
+  add.bindNoCopy(3, p.profile_json);
+  add.bind(4, p.sha256);
+  add.bind(5, p.author);
+  add.bind(6, p.comment);
+  add.bind(7, p.set_at_ms);
+  add.exec();
+  p.version = live_version + 1;
+  return absl::OkStatus();
+}
+
 }  // namespace modalis::store_sqlite

@@ -1,7 +1,7 @@
 // The store's writes, each applied by the writer thread inside its batch's transaction: plans
 // (with the rule set they name and their audit record), feedback, outcomes, the rule sets served,
-// published and activated, and a patient's erasure. Each runs in a savepoint of its own
-// (BatchWriter), so an error status or an exception undoes only its own changes.
+// published and activated, clinic profiles, and a patient's erasure. Each runs in a savepoint of
+// its own (BatchWriter), so an error status or an exception undoes only its own changes.
 #pragma once
 
 #include <cstdint>
@@ -50,5 +50,8 @@ absl::Status ApplyPublishRuleSet(WriterConnection& w, const PublishedRuleSet& pu
 // `activation.expected_live` is set and another hash is live now. Fills in its seq and
 // replaced_sha256.
 absl::Status ApplyActivateRuleSet(WriterConnection& w, RuleSetActivation& activation);
+// Appends the next version of the clinic's profile, unless `profile.expected_version` is set and
+// another version is live now. Fills in its version.
+absl::Status ApplySetClinicProfile(WriterConnection& w, ClinicProfileRecord& profile);
 
 }  // namespace modalis::store_sqlite

@@ -460,6 +460,7 @@ TEST(SqliteRuleSetsMigrationTest, AStoreOfSchemaVersion5GetsTheRuleSetTables) {
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec(R"sql(
+      DROP TABLE clinic_profiles;
       DROP TABLE activations;
       DROP TABLE published_rule_sets;
       PRAGMA user_version = 5;)sql");

@@ -447,10 +447,11 @@ TEST(SqliteStoreTest, EraseRemovesThePatientAndTheChainStillVerifies) {
 }
 
 // Takes a current database back to schema version 4 (before clinics, and before the rule sets
-// published and activated per clinic), for tests that fake an older database from a current one.
-// The v4 file kept in tests/data/store/ is the real thing.
+// published and activated per clinic and the clinics' profiles), for tests that fake an older
+// database from a current one. The v4 file kept in tests/data/store/ is the real thing.
 void UndoClinicsMigration(SQLite::Database& db) {
   db.exec(R"sql(
+    DROP TABLE clinic_profiles;
     DROP TABLE activations;
     DROP TABLE published_rule_sets;
     DROP INDEX audit_chain;
