@@ -59,7 +59,7 @@ TEST(LiveRuleSetsTest, CompiledSetsAreSharedByHashWhileSomethingServesThem) {
   live.Put("default", platform);
   for (int i = 0; i < 100; ++i) live.Put("clinic-" + std::to_string(i), live.FindCompiled("p1"));
   EXPECT_EQ(live.FindCompiled("p1").get(), platform.get());
-  EXPECT_EQ(platform.use_count(), 1 + 101);  // ours, and the 101 live entries
+  EXPECT_EQ(platform.use_count(), 1 + 2 * 101);  // ours, and the 101 entries (served and base)
   EXPECT_EQ(live.FindCompiled("nope"), nullptr);
   // Replaced everywhere and released by its last holder: no longer found.
   std::weak_ptr<const CompiledRuleSet> weak = platform;
