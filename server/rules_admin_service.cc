@@ -193,18 +193,18 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServerContext* context,
                                                              const v1::ReloadRulesRequest* request,
                                                              v1::ReloadRulesResponse* response) {
-  // Every clinic on this server is planned with the rules directory's set, so reloading it is
-  // not one clinic's decision: only the default clinic's admin (the single-clinic install's)
-  // may.
+  // The rules directory is the platform's rule set, served to every clinic without its own, so
+  // reloading it is not one clinic's decision: only the default clinic's admin (the
+  // single-clinic install's) may. Other clinics publish and activate their own.
   auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ReloadRules");
-  if (!caller.ok() || caller->clinic_id != kDefaultClinic) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(!caller.ok() ? ToGrpcStatus(caller.status())
-                                 : grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                                                "the rules directory serves every clinic on this "
-                                                "server; only an admin of the clinic 'default' "
-                                                "may reload it"));
-    return reactor;
+  if (!caller.ok()) return FinishedWith(context, caller.status());
+  if (caller->clinic_id != kDefaultClinic) {
+    return FinishedWith(context,
+                        absl::PermissionDeniedError(
+                            "the rules directory is the platform's rule set, served to every "
+                            "clinic without its own; only an admin of the clinic 'default' may "
+                            "reload it (publish and activate your clinic's own with "
+                            "PublishRuleSet and ActivateRuleSet)"));
   }
   return OffThread(context, [this, request, response] {
     const auto before = engine_.rules();
