@@ -60,12 +60,16 @@ absl::StatusOr<RuleSetActivation> RuleSetPublisher::Activate(RuleSetActivation a
   if (activation.activated_at_ms == 0) activation.activated_at_ms = NowMs();
   // Put live in the store's commit order (its callbacks run in that order on its writer
   // thread), so two activations racing for one clinic end with the later commit serving.
-  std::promise<absl::StatusOr<RuleSetActivation>> promise;
-  auto result = promise.get_future();
-  store_.ActivateRuleSetAsync(std::move(activation), [&](absl::StatusOr<RuleSetActivation> stored) {
-    if (stored.ok()) engine_.live().Put(stored->clinic_id, rules);
-    promise.set_value(std::move(stored));
-  });
+  // The promise is shared with the callback, so the waiter's return cannot destroy it while the
+  // writer thread is still inside set_value.
+  auto promise = std::make_shared<std::promise<absl::StatusOr<RuleSetActivation>>>();
+  auto result = promise->get_future();
+  LiveRuleSets& live = engine_.live();
+  store_.ActivateRuleSetAsync(std::move(activation),
+                              [promise, &live, rules](absl::StatusOr<RuleSetActivation> stored) {
+                                if (stored.ok()) live.Put(stored->clinic_id, rules);
+                                promise->set_value(std::move(stored));
+                              });
   return result.get();
 }
 
@@ -92,16 +96,18 @@ absl::StatusOr<ClinicProfileRecord> RuleSetPublisher::SetProfile(const std::stri
   record.set_at_ms = NowMs();
   record.expected_version = expected_version;
   // Applied from the commit callback, in commit order, as activations are.
-  std::promise<absl::StatusOr<ClinicProfileRecord>> promise;
-  auto result = promise.get_future();
-  store_.SetClinicProfileAsync(std::move(record), [&](absl::StatusOr<ClinicProfileRecord> stored) {
-    if (stored.ok()) {
-      auto profile = std::make_shared<ClinicProfile>(*parsed);
-      profile->version = stored->version;
-      engine_.live().SetProfile(clinic_id, std::move(profile));
-    }
-    promise.set_value(std::move(stored));
-  });
+  auto promise = std::make_shared<std::promise<absl::StatusOr<ClinicProfileRecord>>>();
+  auto result = promise->get_future();
+  LiveRuleSets& live = engine_.live();
+  store_.SetClinicProfileAsync(std::move(record),
+                               [promise, &live, profile = std::make_shared<ClinicProfile>(*parsed)](
+                                   absl::StatusOr<ClinicProfileRecord> stored) {
+                                 if (stored.ok()) {
+                                   profile->version = stored->version;
+                                   live.SetProfile(stored->clinic_id, profile);
+                                 }
+                                 promise->set_value(std::move(stored));
+                               });
   return result.get();
 }
 
@@ -159,9 +165,11 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
       }
     }
     if (last_from_files == nullptr || last_from_files->sha256 != status.rules->sha256) {
-      std::promise<absl::Status> recorded;
-      RecordDirectorySet(status.rules, [&](absl::Status s) { recorded.set_value(std::move(s)); });
-      if (absl::Status s = recorded.get_future().get(); !s.ok()) return s;
+      auto recorded = std::make_shared<std::promise<absl::Status>>();
+      auto result = recorded->get_future();
+      RecordDirectorySet(status.rules,
+                         [recorded](absl::Status s) { recorded->set_value(std::move(s)); });
+      if (absl::Status s = result.get(); !s.ok()) return s;
     }
   }
   ASSIGN_OR_RETURN(auto profiles, store_.LiveClinicProfiles());
