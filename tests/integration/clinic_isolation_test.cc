@@ -197,13 +197,15 @@ TEST_F(ClinicIsolationTest, AnOperatorManagesClinicsAndReadsNoPatientData) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
-// The rules directory serves every clinic on the server: one clinic's admin may check a rule set
-// but not put one live for all; the default clinic's admin (the single-clinic install's) may.
+// The rules directory is the platform's rule set, served to every clinic without its own: one
+// clinic's admin may check a rule set but not put one live for all; the default clinic's admin
+// (the single-clinic install's) may.
 TEST_F(ClinicIsolationTest, OnlyTheDefaultClinicsAdminReloadsTheRulesEveryClinicIsServed) {
   v1::ReloadRulesResponse reloaded;
   grpc::Status s = rules_->ReloadRules(As("south-admin").get(), {}, &reloaded);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_NE(s.error_message().find("serves every clinic"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("served to every clinic without its own"), std::string::npos)
+      << s.error_message();
   EXPECT_FALSE(reloaded.has_rule_set());
 
   v1::ValidateRuleSetRequest validate;
