@@ -9,9 +9,10 @@
 namespace modalis {
 
 // SHA-256 over the request's deterministic protobuf encoding of everything that shapes the plan
-// and whose it is (patient_ref, findings, session_minutes, practitioner, condition when named), so neither the order of
-// the findings' keys nor the order of the fields on the wire matters. request_id (the key itself)
-// and dry_run (never stored) are left out. Prefixed "pb1:" to tell it from the older form below.
+// and whose it is (patient_ref, findings, session_minutes, practitioner, condition when named), so
+// neither the order of the findings' keys nor the order of the fields on the wire matters.
+// request_id (the key itself) and dry_run (never stored) are left out. Prefixed "pb1:" to tell it
+// from the older form below.
 std::string RequestHash(const v1::SuggestPlanRequest& request);
 
 // The hash as releases before "pb1:" computed it (canonical JSON of the same parts), so a retry

@@ -93,8 +93,9 @@ class Store {
   // published by the clinic or the platform (the same answer as a hash that does not exist);
   // FAILED_PRECONDITION for a clinic that does not exist; INVALID_ARGUMENT when the rule set's
   // id is not the condition.
-  virtual void ActivateRuleSetAsync(RuleSetActivation activation,
-                                    std::function<void(absl::StatusOr<RuleSetActivation>)> done) = 0;
+  virtual void ActivateRuleSetAsync(
+      RuleSetActivation activation,
+      std::function<void(absl::StatusOr<RuleSetActivation>)> done) = 0;
   // The rule sets the clinic may activate (its own and the platform's), newest first, without
   // their content.
   virtual absl::StatusOr<std::vector<PublishedRuleSet>> ListPublishedRuleSets(
