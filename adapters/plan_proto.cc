@@ -43,20 +43,6 @@ v1::ExclusionSeverity ToProto(Exclusion::Severity s) {
   return v1::EXCLUSION_SEVERITY_UNSPECIFIED;
 }
 
-v1::Frequency ToProto(Frequency f) {
-  switch (f) {
-    case Frequency::kTwiceWeekly:
-      return v1::TWICE_WEEKLY;
-    case Frequency::kWeekly:
-      return v1::WEEKLY;
-    case Frequency::kFortnightly:
-      return v1::FORTNIGHTLY;
-    case Frequency::kMonthly:
-      return v1::MONTHLY;
-  }
-  return v1::FREQUENCY_UNSPECIFIED;
-}
-
 template <class Repeated>
 void Copy(const std::vector<std::string>& from, Repeated* to) {
   for (const std::string& s : from) to->Add(std::string(s));
@@ -169,6 +155,20 @@ absl::StatusOr<nlohmann::json> ValueToJson(const google::protobuf::Value& v, int
 }
 
 }  // namespace
+
+v1::Frequency ToProto(Frequency f) {
+  switch (f) {
+    case Frequency::kTwiceWeekly:
+      return v1::TWICE_WEEKLY;
+    case Frequency::kWeekly:
+      return v1::WEEKLY;
+    case Frequency::kFortnightly:
+      return v1::FORTNIGHTLY;
+    case Frequency::kMonthly:
+      return v1::MONTHLY;
+  }
+  return v1::FREQUENCY_UNSPECIFIED;
+}
 
 v1::Urgency ToProto(Urgency u) {
   switch (u) {

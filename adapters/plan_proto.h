@@ -13,6 +13,7 @@
 namespace modalis {
 
 v1::Urgency ToProto(Urgency urgency);
+v1::Frequency ToProto(Frequency frequency);
 void PlanToProto(const Plan& plan, v1::Plan* out);
 // The inverse of PlanToProto: PlanToProto(*ProtoToPlan(m)) is m for every m it wrote.
 // INVALID_ARGUMENT naming the field for an enum value the engine has no name for (unspecified or

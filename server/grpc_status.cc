@@ -29,11 +29,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
   std::string message = Bounded(std::string_view(status.message().data(), status.message().size()));
-  const std::vector<FieldViolation> violations = FieldViolationsOf(status);
-  if (violations.empty()) return grpc::Status(code, message);
+  const std::vector<FieldViolation> findings = FieldViolationsOf(status);
+  const std::vector<FieldViolation> fields = RequestFieldViolationsOf(status);
+  if (findings.empty() && fields.empty()) return grpc::Status(code, message);
 
   google::rpc::BadRequest bad_request;
-  for (const FieldViolation& v : violations) {
+  for (const FieldViolation& v : fields) {
+    auto* out = bad_request.add_field_violations();
+    out->set_field(v.field);
+    out->set_description(v.description);
+  }
+  for (const FieldViolation& v : findings) {
     auto* out = bad_request.add_field_violations();
     out->set_field(v.field == "findings" ? "findings" : "findings." + v.field);
     out->set_description(v.description);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/evidence_proto.h"
 #include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
 #include "adapters/request_hash.h"
@@ -112,6 +113,14 @@ grpc::ServerUnaryReactor* PlanServiceImpl::GetProgress(grpc::CallbackServerConte
   reactor->Finish(caller.ok() ? Progress(*caller, *request, response)
                               : ToGrpcStatus(caller.status()));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanServiceImpl::GetEvidence(grpc::CallbackServerContext* context,
+                                                       const v1::GetEvidenceRequest* request,
+                                                       v1::GetEvidenceResponse* response) {
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetEvidence");
+  if (!caller.ok()) return FinishedWith(context, caller.status());
+  return FinishedWith(context, Evidence(*caller, *request, response));
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::RecordFeedback(grpc::CallbackServerContext* context,
@@ -316,6 +325,27 @@ grpc::Status PlanServiceImpl::Progress(const Caller& caller, const v1::GetProgre
   response->set_referral_due(progress->referral_due);
   response->set_latest_referral(ToProto(progress->latest_referral));
   return grpc::Status::OK;
+}
+
+absl::Status PlanServiceImpl::Evidence(const Caller& caller, const v1::GetEvidenceRequest& request,
+                                       v1::GetEvidenceResponse* response) {
+  auto query = EvidenceQueryFromProto(request);
+  if (!query.ok()) return query.status();
+  // The minimal important change as the rule set serving the clinic's default condition
+  // measures it, as GetProgress does.
+  auto rules = engine_.Resolve(caller.clinic_id, "");
+  if (!rules.ok()) return rules.status();
+  EvidencePolicy policy;
+  policy.progress = PolicyFor((*rules)->progress);
+  if (request.min_follow_ups() > 0) policy.min_follow_ups = request.min_follow_ups();
+  auto inputs = store_.ReadEvidence(caller.clinic_id, *query);
+  if (!inputs.ok()) return inputs.status();
+  EvidenceToProto(ComputeEvidence(*query, *inputs, policy), caller.clinic_id, response);
+  v1::RuleSetRef* from = response->mutable_thresholds_from();
+  from->set_id((*rules)->id);
+  from->set_version((*rules)->version);
+  from->set_sha256((*rules)->sha256);
+  return absl::OkStatus();
 }
 
 }  // namespace modalis

@@ -41,6 +41,9 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
   grpc::ServerUnaryReactor* GetProgress(grpc::CallbackServerContext* context,
                                         const v1::GetProgressRequest* request,
                                         v1::GetProgressResponse* response) override;
+  grpc::ServerUnaryReactor* GetEvidence(grpc::CallbackServerContext* context,
+                                        const v1::GetEvidenceRequest* request,
+                                        v1::GetEvidenceResponse* response) override;
 
  private:
   // Validates and plans (inline: microseconds of CPU); the plan and its audit facts to store.
@@ -51,6 +54,8 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
                     v1::ListPlansResponse* response);
   grpc::Status Progress(const Caller& caller, const v1::GetProgressRequest& request,
                         v1::GetProgressResponse* response);
+  absl::Status Evidence(const Caller& caller, const v1::GetEvidenceRequest& request,
+                        v1::GetEvidenceResponse* response);
 
   const Engine& engine_;
   Store& store_;

@@ -22,6 +22,28 @@ std::string decode::DescribeJson(const nlohmann::json& v) {
 namespace {
 
 constexpr char kViolationsPayload[] = "type.modalis.dev/field-violations";
+constexpr char kRequestViolationsPayload[] = "type.modalis.dev/request-field-violations";
+
+absl::Status WithViolations(absl::Status status, const char* type,
+                            const std::vector<FieldViolation>& violations) {
+  nlohmann::json payload = nlohmann::json::array();
+  for (const FieldViolation& v : violations) {
+    payload.push_back({{"field", v.field}, {"description", v.description}});
+  }
+  status.SetPayload(
+      type, absl::Cord(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  return status;
+}
+
+std::vector<FieldViolation> ViolationsOf(const absl::Status& status, const char* type) {
+  std::vector<FieldViolation> out;
+  auto payload = status.GetPayload(type);
+  if (!payload) return out;
+  auto j = nlohmann::json::parse(std::string(*payload), nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j) out.push_back({v.value("field", ""), v.value("description", "")});
+  return out;
+}
 
 // The findings decoder's view of a nlohmann::json document (see decode_findings.h).
 class JsonValueView {
@@ -124,26 +146,22 @@ absl::StatusOr<Findings> DecodeFindings(const nlohmann::json& object,
 
 absl::Status InvalidFindings(const std::vector<FieldViolation>& violations) {
   std::string message = "invalid findings: ";
-  nlohmann::json payload = nlohmann::json::array();
   for (size_t i = 0; i < violations.size(); ++i) {
     message += (i ? "; " : "") + violations[i].field + ": " + violations[i].description;
-    payload.push_back({{"field", violations[i].field}, {"description", violations[i].description}});
   }
-  absl::Status status = absl::InvalidArgumentError(message);
-  status.SetPayload(
-      kViolationsPayload,
-      absl::Cord(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-  return status;
+  return WithViolations(absl::InvalidArgumentError(message), kViolationsPayload, violations);
+}
+
+absl::Status InvalidFields(std::string message, const std::vector<FieldViolation>& violations) {
+  return WithViolations(absl::InvalidArgumentError(message), kRequestViolationsPayload, violations);
 }
 
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
-  std::vector<FieldViolation> out;
-  auto payload = status.GetPayload(kViolationsPayload);
-  if (!payload) return out;
-  auto j = nlohmann::json::parse(std::string(*payload), nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& v : j) out.push_back({v.value("field", ""), v.value("description", "")});
-  return out;
+  return ViolationsOf(status, kViolationsPayload);
+}
+
+std::vector<FieldViolation> RequestFieldViolationsOf(const absl::Status& status) {
+  return ViolationsOf(status, kRequestViolationsPayload);
 }
 
 }  // namespace modalis

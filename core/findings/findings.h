@@ -70,4 +70,9 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 // before decoding (nesting, in the API adapter) reaches the client the same way.
 absl::Status InvalidFindings(const std::vector<FieldViolation>& violations);
 
+// INVALID_ARGUMENT with `message` that carries `violations` the way InvalidFindings does, for a
+// request field other than findings (`field` is then the request's field name).
+absl::Status InvalidFields(std::string message, const std::vector<FieldViolation>& violations);
+std::vector<FieldViolation> RequestFieldViolationsOf(const absl::Status& status);
+
 }  // namespace modalis

@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/store/evidence.h"
 #include "core/store/progress.h"
 #include "core/store/records.h"
 
@@ -140,6 +141,10 @@ class Store {
                                                const ProgressPolicy& policy) = 0;
   virtual absl::StatusOr<PatientRecord> ExportPatient(const std::string& clinic_id,
                                                       const std::string& patient_ref) = 0;
+  // The clinic's plans that `query` covers (oldest first), their steps' feedback and their
+  // patients' outcomes, read in one snapshot, for ComputeEvidence.
+  virtual absl::StatusOr<EvidenceInputs> ReadEvidence(const std::string& clinic_id,
+                                                      const EvidenceQuery& query) = 0;
 
   // Checks every clinic's audit chain, the storage's own integrity and referential integrity. A
   // report with problems is still OK as a status; an error status means the check could not run.

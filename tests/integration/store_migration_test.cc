@@ -54,7 +54,7 @@ TEST_F(StoreMigrationTest, EverythingBecomesClinicDefaultsAndTheChainStillVerifi
   const auto [added, add_out] = Cli("clinic add north --db " + db_);
   ASSERT_EQ(added, 0) << add_out;
   struct stat st {};
-  EXPECT_EQ(::stat((db_ + ".pre-v6").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((db_ + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
 
   const auto [verified, verify_out] = Cli("db verify --db " + db_);
   ASSERT_EQ(verified, 0) << verify_out;

@@ -2,6 +2,7 @@
 // committed meanwhile is seen in all of them or in none.
 #include "core/store/sqlite/sqlite_reads.h"
 
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -39,6 +40,13 @@ absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db,
     out.push_back(std::move(o));
   }
   return out;
+}
+
+// The inverse of StepDecisionName; the column's CHECK admits only these three.
+StepDecision DecisionFromName(const std::string& name) {
+  return name == "modified"   ? StepDecision::kModified
+         : name == "declined" ? StepDecision::kDeclined
+                              : StepDecision::kAccepted;
 }
 
 // The columns ActivationFromRow reads, in its order.
@@ -162,6 +170,84 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
   return ComputeProgress(ref, in, policy);
 }
 
+absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCodec& codec,
+                                            const std::string& clinic_id,
+                                            const EvidenceQuery& query) {
+  SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+  // The covered plans, through plans_clinic_time; the same condition selects their feedback and
+  // their patients below.
+  const std::string covered =
+      " p.clinic_id = ?1 AND p.created_at_ms >= ?2 AND p.created_at_ms < ?3" +
+      std::string(query.rule_set_sha256.empty() ? "" : " AND p.rule_set_sha256 = ?4");
+  auto bind = [&](SQLite::Statement& q) {
+    q.bind(1, clinic_id);
+    q.bind(2, query.since_ms);
+    q.bind(3, query.until_ms > 0 ? query.until_ms : std::numeric_limits<int64_t>::max());
+    if (!query.rule_set_sha256.empty()) q.bind(4, query.rule_set_sha256);
+  };
+  EvidenceInputs in;
+  SQLite::Statement plans(
+      db,
+      "SELECT p.plan_id, p.patient_ref, p.created_at_ms, p.rule_set_sha256, p.plan_data, "
+      "p.plan_format FROM plans p "
+      "WHERE" +
+          covered + " ORDER BY p.created_at_ms, p.rowid");
+  bind(plans);
+  while (plans.executeStep()) {
+    EvidencePlan e;
+    e.plan_id = plans.getColumn(0).getString();
+    e.patient_ref = plans.getColumn(1).getString();
+    e.created_at_ms = plans.getColumn(2).getInt64();
+    e.rule_set_sha256 = plans.getColumn(3).getString();
+    auto plan =
+        DecodeStoredPlan(codec, plans.getColumn(5).getString(), BlobColumn(plans.getColumn(4)));
+    if (!plan.ok()) {
+      return WithContext(plan.status(), "plan '" + e.plan_id + "' is unreadable");
+    }
+    e.steps.reserve(plan->steps.size());
+    for (PlanStep& step : plan->steps) {
+      e.steps.push_back(EvidenceStep{std::move(step.modality), std::move(step.rule_ids)});
+    }
+    e.course = plan->course;
+    in.plans.push_back(std::move(e));
+  }
+  SQLite::Statement feedback(db,
+                             "SELECT f.plan_id, f.step_index, f.decision, f.reason FROM feedback f "
+                             "JOIN plans p ON p.plan_id = f.plan_id WHERE f.clinic_id = ?1 AND" +
+                                 covered + " ORDER BY f.feedback_id");
+  bind(feedback);
+  while (feedback.executeStep()) {
+    EvidenceFeedback f;
+    f.plan_id = feedback.getColumn(0).getString();
+    f.step_index = static_cast<uint32_t>(feedback.getColumn(1).getInt64());
+    f.decision = DecisionFromName(feedback.getColumn(2).getString());
+    f.reason = feedback.getColumn(3).getString();
+    in.feedback.push_back(std::move(f));
+  }
+  SQLite::Statement outcomes(
+      db,
+      "SELECT o.patient_ref, o.session_number, o.pain_nprs, o.pain_days_per_week, o.odi_percent, "
+      "o.rmdq, o.psfs_avg, o.client, o.recorded_at_ms FROM outcomes o "
+      "WHERE o.clinic_id = ?1 AND o.patient_ref IN (SELECT p.patient_ref FROM plans p WHERE" +
+          covered + ") ORDER BY o.patient_ref, o.session_number");
+  bind(outcomes);
+  while (outcomes.executeStep()) {
+    SessionOutcome o;
+    o.clinic_id = clinic_id;
+    o.patient_ref = outcomes.getColumn(0).getString();
+    o.session_number = static_cast<uint32_t>(outcomes.getColumn(1).getInt64());
+    o.pain_nprs = outcomes.getColumn(2).getDouble();
+    o.pain_days_per_week = outcomes.getColumn(3).getDouble();
+    o.odi_percent = OptionalColumn(outcomes.getColumn(4));
+    o.rmdq = OptionalColumn(outcomes.getColumn(5));
+    o.psfs_avg = OptionalColumn(outcomes.getColumn(6));
+    o.client = outcomes.getColumn(7).getString();
+    o.recorded_at_ms = outcomes.getColumn(8).getInt64();
+    in.outcomes.push_back(std::move(o));
+  }
+  return in;
+}
+
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
                                           const std::string& clinic_id, const std::string& ref) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
@@ -191,10 +277,7 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
     f.clinic_id = clinic_id;
     f.plan_id = feedback.getColumn(0).getString();
     f.step_index = static_cast<uint32_t>(feedback.getColumn(1).getInt64());
-    const std::string decision = feedback.getColumn(2).getString();
-    f.decision = decision == "modified"   ? StepDecision::kModified
-                 : decision == "declined" ? StepDecision::kDeclined
-                                          : StepDecision::kAccepted;
+    f.decision = DecisionFromName(feedback.getColumn(2).getString());
     f.reason = feedback.getColumn(3).getString();
     f.client = feedback.getColumn(4).getString();
     f.recorded_at_ms = feedback.getColumn(5).getInt64();

@@ -31,6 +31,10 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
                                       const ProgressPolicy& policy);
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
                                           const std::string& clinic_id, const std::string& ref);
+// The plans `query` covers with their feedback and their patients' outcomes (Store::ReadEvidence).
+absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCodec& codec,
+                                            const std::string& clinic_id,
+                                            const EvidenceQuery& query);
 absl::StatusOr<std::vector<ClinicRecord>> ReadClinics(SQLite::Database& db);
 // Rule sets published by the clinic or the platform, newest first, without their content.
 absl::StatusOr<std::vector<PublishedRuleSet>> ReadPublishedRuleSets(SQLite::Database& db,

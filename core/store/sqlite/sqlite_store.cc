@@ -291,6 +291,13 @@ class SqliteStore final : public Store {
     });
   }
 
+  absl::StatusOr<EvidenceInputs> ReadEvidence(const std::string& clinic_id,
+                                              const EvidenceQuery& query) override {
+    return Read("reading the evidence", [&](SQLite::Database& db) {
+      return store_sqlite::ReadEvidence(db, *codec_, clinic_id, query);
+    });
+  }
+
   absl::StatusOr<IntegrityReport> Verify() override {
     return Read("verifying the store", store_sqlite::VerifyDatabase);
   }

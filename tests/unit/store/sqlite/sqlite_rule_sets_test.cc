@@ -460,6 +460,7 @@ TEST(SqliteRuleSetsMigrationTest, AStoreOfSchemaVersion5GetsTheRuleSetTables) {
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec(R"sql(
+      DROP INDEX plans_clinic_time;
       DROP TABLE clinic_profiles;
       DROP TABLE activations;
       DROP TABLE published_rule_sets;
@@ -468,9 +469,9 @@ TEST(SqliteRuleSetsMigrationTest, AStoreOfSchemaVersion5GetsTheRuleSetTables) {
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v6").c_str(), &st), 0) << "no copy taken before migrating";
-  EXPECT_EQ(SchemaVersion(path), 6);
-  EXPECT_EQ(SchemaVersion(path + ".pre-v6"), 5);
+  EXPECT_EQ(::stat((path + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(SchemaVersion(path), 7);
+  EXPECT_EQ(SchemaVersion(path + ".pre-v7"), 5);
   EXPECT_TRUE(store->GetPlan("default", "pl_1").ok());
   auto report = store->Verify();
   ASSERT_TRUE(report.ok()) << report.status();
@@ -500,8 +501,8 @@ TEST(SqliteRuleSetsMigrationTest, TheSchemaVersion4StoreMigratesToTheCurrentSche
 
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(SchemaVersion(path), 6);
-  EXPECT_EQ(SchemaVersion(path + ".pre-v6"), 4);
+  EXPECT_EQ(SchemaVersion(path), 7);
+  EXPECT_EQ(SchemaVersion(path + ".pre-v7"), 4);
   auto report = store->Verify();
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];

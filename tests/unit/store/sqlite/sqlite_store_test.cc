@@ -451,6 +451,7 @@ TEST(SqliteStoreTest, EraseRemovesThePatientAndTheChainStillVerifies) {
 // database from a current one. The v4 file kept in tests/data/store/ is the real thing.
 void UndoClinicsMigration(SQLite::Database& db) {
   db.exec(R"sql(
+    DROP INDEX plans_clinic_time;
     DROP TABLE clinic_profiles;
     DROP TABLE activations;
     DROP TABLE published_rule_sets;
@@ -521,7 +522,7 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan_id, "pl_old");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v6").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain) {
@@ -562,7 +563,7 @@ TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain)
   EXPECT_EQ(db.execAndGet("SELECT plan_format || ' ' || typeof(plan_data) FROM plans").getString(),
             "json blob");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v6").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, RefusesDatabaseFromNewerVersion) {
