@@ -8,9 +8,11 @@
 namespace modalis {
 namespace {
 
+uint32_t Count(int64_t n) { return static_cast<uint32_t>(n); }
+
 void Copy(const Rate& in, v1::Rate* out) {
-  out->set_count(in.count);
-  out->set_total(in.total);
+  out->set_count(Count(in.count));
+  out->set_total(Count(in.total));
   out->set_value(in.value);
   out->set_low(in.low);
   out->set_high(in.high);
@@ -18,29 +20,29 @@ void Copy(const Rate& in, v1::Rate* out) {
 
 void Copy(const DecisionSummary& in, v1::DecisionSummary* out) {
   out->set_suppressed(in.suppressed);
-  out->set_patients(in.patients);
-  out->set_suggested(in.suggested);
-  out->set_accepted(in.accepted);
-  out->set_modified(in.modified);
-  out->set_declined(in.declined);
-  out->set_without_feedback(in.without_feedback);
+  out->set_patients(Count(in.patients));
+  out->set_suggested(Count(in.suggested));
+  out->set_accepted(Count(in.accepted));
+  out->set_modified(Count(in.modified));
+  out->set_declined(Count(in.declined));
+  out->set_without_feedback(Count(in.without_feedback));
   Copy(in.declined_rate, out->mutable_declined_rate());
   for (const ReasonCount& r : in.reasons) {
     v1::ReasonCount* reason = out->add_reasons();
     reason->set_reason(r.reason);
-    reason->set_count(r.count);
+    reason->set_count(Count(r.count));
   }
-  out->set_other_reasons(in.other_reasons);
+  out->set_other_reasons(Count(in.other_reasons));
 }
 
 void Copy(const OutcomeSummary& in, v1::OutcomeSummary* out) {
   out->set_suppressed(in.suppressed);
-  out->set_patients(in.patients);
+  out->set_patients(Count(in.patients));
   for (const OutcomeAtSession& s : in.sessions) {
     v1::OutcomeAtSession* session = out->add_sessions();
     session->set_session(s.session);
     session->set_suppressed(s.suppressed);
-    session->set_patients(s.patients);
+    session->set_patients(Count(s.patients));
     session->set_mean_pain_nprs_change(s.mean_pain_nprs_change);
     session->set_mean_pain_days_change(s.mean_pain_days_change);
     Copy(s.reaches_mic, session->mutable_reaches_mic());
@@ -61,8 +63,8 @@ bool IsSha256(const std::string& s) {
 void EvidenceToProto(const EvidenceReport& report, const std::string& clinic_id,
                      v1::GetEvidenceResponse* out) {
   out->set_clinic_id(clinic_id);
-  out->set_plans(report.plans);
-  out->set_patients(report.patients);
+  out->set_plans(Count(report.plans));
+  out->set_patients(Count(report.patients));
   out->set_min_patients(report.policy.min_patients);
   for (const RuleEvidence& r : report.rules) {
     v1::RuleEvidence* rule = out->add_rules();

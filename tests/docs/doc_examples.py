@@ -151,7 +151,10 @@ def parse_shown_json(text):
                     break
                 j += 1
             token = json.dumps(WILD_TOKEN)
-            out.append(token + ": " + token if stack and stack[-1] == "{" else token)
+            # In an object, `…` after a key is that key's value; elsewhere it is more keys.
+            is_value = "".join(out).rstrip().endswith(":")
+            more_keys = stack and stack[-1] == "{" and not is_value
+            out.append(token + ": " + token if more_keys else token)
             i = j
             continue
         out.append(c)

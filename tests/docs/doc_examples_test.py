@@ -30,6 +30,11 @@ class ShownJson(unittest.TestCase):
                                              "x": {"q": 1}, "l": []}))
         self.assertIsNotNone(self.check(shown, {"id": "xx_123", "steps": [{"m": "a"}], "x": {}, "l": []}))
 
+    def test_ellipsis_as_a_keys_value_needs_the_key(self):
+        self.assertIsNone(self.check('{"a": …, "b": 1}', {"a": [1, 2], "b": 1}))
+        self.assertIsNotNone(self.check('{"a": …, "b": 1}', {"b": 1}))
+        self.assertIsNotNone(self.check('{"a": …, "b": 1}', {"a": 0, "b": 2}))
+
     def test_lists_without_ellipsis_must_have_the_same_length(self):
         self.assertIsNotNone(self.check('{"l": [1]}', {"l": [1, 2]}))
         self.assertIsNotNone(self.check('{"l": [1, …]}', {"l": [2, 1]}))

@@ -16,6 +16,7 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/tokens.h"
 
 namespace modalis {
 namespace {
@@ -51,19 +52,9 @@ class ClinicIsolationTest : public ::testing::Test {
   }
   // The token, which `token add` prints alone on the last line (the note before it goes to
   // standard error, which RunCommand interleaves).
-  std::string Mint(const std::string& args) {
-    const auto [code, out] =
-        RunCommand(testing::BinDir() + "/modalis token add --file " + tokens_ + " " + args);
-    EXPECT_EQ(code, 0) << out;
-    std::string token = out;
-    while (!token.empty() && token.back() == '\n') token.pop_back();
-    return token.substr(token.rfind('\n') + 1);
-  }
+  std::string Mint(const std::string& args) { return testing::MintToken(tokens_, args); }
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    ctx->AddMetadata("authorization", "Bearer " + token_.at(who));
-    return ctx;
+    return testing::Bearer(token_.at(who));
   }
   static v1::SuggestPlanRequest DeskWorker(const std::string& patient,
                                            const std::string& request_id) {

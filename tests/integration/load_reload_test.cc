@@ -21,6 +21,7 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/tokens.h"
 
 namespace modalis {
 namespace {
@@ -126,12 +127,7 @@ TEST(LoadTest, OneClinicsActivationsUnderLoadNeverDisturbAnothersRequests) {
   for (const std::string clinic : {"north", "south"}) {
     ASSERT_EQ(testing::RunCommand(cli + "clinic add " + clinic + " --db " + db).first, 0);
   }
-  auto mint = [&](const std::string& args) {
-    auto [code, out] = testing::RunCommand(cli + "token add --file " + tokens + " " + args);
-    EXPECT_EQ(code, 0) << out;
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out.substr(out.rfind('\n') + 1);
-  };
+  auto mint = [&](const std::string& args) { return testing::MintToken(tokens, args); };
   const std::string north_admin = mint("--clinic north --role admin --name north-owner");
   const std::string north_notes = mint("--clinic north --role notes --name north-notes");
   const std::string south_notes = mint("--clinic south --role notes --name south-notes");

@@ -17,6 +17,7 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/tokens.h"
 
 namespace modalis {
 namespace {
@@ -67,19 +68,9 @@ class RuleSetsTest : public ::testing::Test {
   std::pair<int, std::string> Rules(const std::string& who, const std::string& args) {
     return Cli("rules " + args + " --server " + server_->address() + " --token " + token_.at(who));
   }
-  std::string Mint(const std::string& args) {
-    const auto [code, out] =
-        RunCommand(testing::BinDir() + "/modalis token add --file " + tokens_ + " " + args);
-    EXPECT_EQ(code, 0) << out;
-    std::string token = out;
-    while (!token.empty() && token.back() == '\n') token.pop_back();
-    return token.substr(token.rfind('\n') + 1);
-  }
+  std::string Mint(const std::string& args) { return testing::MintToken(tokens_, args); }
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    ctx->AddMetadata("authorization", "Bearer " + token_.at(who));
-    return ctx;
+    return testing::Bearer(token_.at(who), std::chrono::seconds(20));
   }
   static v1::SuggestPlanRequest DeskWorker(const std::string& condition = "") {
     v1::SuggestPlanRequest request;
