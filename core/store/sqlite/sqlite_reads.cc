@@ -243,16 +243,12 @@ absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCode
     e.patient_ref = plans.getColumn(1).getString();
     e.created_at_ms = plans.getColumn(2).getInt64();
     e.rule_set_sha256 = plans.getColumn(3).getString();
-    auto plan =
-        DecodeStoredPlan(codec, plans.getColumn(5).getString(), BlobColumn(plans.getColumn(4)));
-    if (!plan.ok()) {
-      return WithContext(plan.status(), "plan '" + e.plan_id + "' is unreadable");
+    // Only the steps and the course: the codec may skip the rest of the plan.
+    if (absl::Status s = DecodeStoredEvidence(codec, plans.getColumn(5).getString(),
+                                              BlobColumn(plans.getColumn(4)), &e);
+        !s.ok()) {
+      return WithContext(s, "plan '" + e.plan_id + "' is unreadable");
     }
-    e.steps.reserve(plan->steps.size());
-    for (PlanStep& step : plan->steps) {
-      e.steps.push_back(EvidenceStep{std::move(step.modality), std::move(step.rule_ids)});
-    }
-    e.course = plan->course;
     in.plans.push_back(std::move(e));
   }
   SQLite::Statement feedback(db, sql.feedback);
