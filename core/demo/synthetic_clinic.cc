@@ -41,6 +41,17 @@ uint64_t StreamSeed(uint64_t seed, uint32_t patient, uint32_t session) {
   return SplitMix64(SplitMix64(SplitMix64(seed) ^ patient) ^ (uint64_t{session} << 32));
 }
 
+// 64-bit FNV-1a: the clinic's share of the plan ids' seed, so that two clinics generated with one
+// seed into one store have different plan ids.
+uint64_t Fnv1a(std::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
 struct Weighted {
   std::string_view value;
   double weight;
@@ -488,7 +499,8 @@ class Generator {
         store_(store),
         options_(options),
         rules_(std::move(rules)),
-        writes_(options.max_in_flight) {}
+        writes_(options.max_in_flight),
+        plan_ids_(SplitMix64(options.seed ^ Fnv1a(options.clinic_id))) {}
 
   absl::StatusOr<SyntheticClinicSummary> Run();
 
@@ -515,7 +527,7 @@ class Generator {
   Writes writes_;
   std::vector<PatientState> patients_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> agenda_;
-  int64_t plan_count_ = 0;
+  std::mt19937_64 plan_ids_;
   // Counted by the store's callbacks, read after Drain.
   int64_t plans_ = 0, feedback_ = 0, outcomes_ = 0;
 };
@@ -547,9 +559,12 @@ absl::Status Generator::Suggest(uint32_t patient, int64_t at_ms, const nlohmann:
   auto plan = engine_.SuggestUnder(*rules_, findings, request);
   if (!plan.ok()) return plan.status();
 
-  char id[24];
-  std::snprintf(id, sizeof id, "%07lld", static_cast<long long>(++plan_count_));
-  plan->plan_id = "pl_demo_" + options_.clinic_id + "_" + id;
+  // As modalisd names plans (pl_ and 128 bits in hex), from the seed and the clinic.
+  char id[40];
+  const uint64_t high = plan_ids_(), low = plan_ids_();
+  std::snprintf(id, sizeof id, "pl_%016llx%016llx", static_cast<unsigned long long>(high),
+                static_cast<unsigned long long>(low));
+  plan->plan_id = id;
   stored.clinic_id = options_.clinic_id;
   stored.plan_id = plan->plan_id;
   stored.patient_ref = PatientRef(patient);

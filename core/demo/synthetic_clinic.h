@@ -31,9 +31,9 @@
 //   noise, less for non-responders and for high stress or STarT Back risk, more with the
 //   modalities received (stretching most, auricular acupuncture not at all).
 //
-// Rows are identified only by pseudonymous references: patients `demo-000001`, plans
-// `pl_demo_<clinic>_0000001`; no names. Generate a clinic once per store (its references would
-// collide the second time).
+// Rows are identified only by pseudonymous references: patients `demo-000001`, …; plans `pl_` and
+// 32 hex digits as modalisd names them, drawn from the seed and the clinic id; no names. Generate
+// a clinic once per store (its references would collide the second time).
 #pragma once
 
 #include <cstddef>

@@ -121,6 +121,31 @@ TEST(SyntheticClinicTest, CountsMatchTheSummaryTheStoreVerifiesAndOtherClinicsSe
   EXPECT_TRUE(b->outcomes.empty());
 }
 
+TEST(SyntheticClinicTest, TwoClinicsFromOneSeedShareAStoreWithoutSharingAPlan) {
+  DemoStore demo;
+  SyntheticClinicOptions a = SmallClinic(5), b = SmallClinic(5);
+  a.patients = b.patients = 20;
+  b.clinic_id = "b";
+  const Generated in_a = Generate(demo, a);
+  const Generated in_b = Generate(demo, b);
+  ASSERT_FALSE(in_a.inputs.plans.empty());
+  EXPECT_EQ(in_a.summary.plans, in_b.summary.plans);
+  std::set<std::string> ids;
+  for (const Generated* g : {&in_a, &in_b}) {
+    for (const EvidencePlan& p : g->inputs.plans) {
+      // As modalisd names plans: pl_ and 32 hex digits.
+      EXPECT_EQ(p.plan_id.size(), 35u) << p.plan_id;
+      EXPECT_EQ(p.plan_id.rfind("pl_", 0), 0u) << p.plan_id;
+      EXPECT_EQ(p.plan_id.find_first_not_of("0123456789abcdef", 3), std::string::npos) << p.plan_id;
+      EXPECT_TRUE(ids.insert(p.plan_id).second) << p.plan_id;
+    }
+  }
+  auto report = demo.store->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->chains.size(), 2u);
+}
+
 TEST(SyntheticClinicTest, LooksLikeABusyLowerBackPainClinic) {
   DemoStore demo;
   const Generated g = Generate(demo, SmallClinic(3));
