@@ -112,21 +112,6 @@ absl::StatusOr<Exclusion::Severity> FromProto(v1::ExclusionSeverity s, size_t in
   }
 }
 
-absl::StatusOr<Frequency> FromProto(v1::Frequency f) {
-  switch (f) {
-    case v1::TWICE_WEEKLY:
-      return Frequency::kTwiceWeekly;
-    case v1::WEEKLY:
-      return Frequency::kWeekly;
-    case v1::FORTNIGHTLY:
-      return Frequency::kFortnightly;
-    case v1::MONTHLY:
-      return Frequency::kMonthly;
-    default:
-      return UnknownEnum("course.frequency", f);
-  }
-}
-
 absl::StatusOr<nlohmann::json> ValueToJson(const google::protobuf::Value& v, int depth) {
   if (depth <= 0) return absl::InvalidArgumentError("findings are nested too deeply");
   switch (v.kind_case()) {
@@ -155,6 +140,21 @@ absl::StatusOr<nlohmann::json> ValueToJson(const google::protobuf::Value& v, int
 }
 
 }  // namespace
+
+absl::StatusOr<Frequency> FromProto(v1::Frequency f) {
+  switch (f) {
+    case v1::TWICE_WEEKLY:
+      return Frequency::kTwiceWeekly;
+    case v1::WEEKLY:
+      return Frequency::kWeekly;
+    case v1::FORTNIGHTLY:
+      return Frequency::kFortnightly;
+    case v1::MONTHLY:
+      return Frequency::kMonthly;
+    default:
+      return UnknownEnum("course.frequency", f);
+  }
+}
 
 v1::Frequency ToProto(Frequency f) {
   switch (f) {

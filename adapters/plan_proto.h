@@ -19,6 +19,9 @@ void PlanToProto(const Plan& plan, v1::Plan* out);
 // INVALID_ARGUMENT naming the field for an enum value the engine has no name for (unspecified or
 // unknown) and for a step that names a parameter twice.
 absl::StatusOr<Plan> ProtoToPlan(const v1::Plan& message);
+// INVALID_ARGUMENT for a value the engine has no frequency for (unspecified included), as
+// ProtoToPlan reports it.
+absl::StatusOr<Frequency> FromProto(v1::Frequency frequency);
 
 // A google.protobuf.Struct as JSON; INVALID_ARGUMENT when nested deeper than `max_depth`.
 absl::StatusOr<nlohmann::json> StructToJson(const google::protobuf::Struct& s, int max_depth = 16);

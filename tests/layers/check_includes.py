@@ -27,6 +27,9 @@ CORE_LAYERS = {
     # Publishing joins the engine (what serves) and the store (what was published and activated).
     "publishing": ["common/", "findings/", "modality/", "rules/", "plan/", "plugins/", "engine.h",
                    "store/"],
+    # The synthetic clinic plans with the engine and writes through the store, as modalisd does.
+    "demo": ["common/", "findings/", "modality/", "rules/", "plan/", "plugins/", "engine.h",
+             "store/"],
 }
 
 # Third-party headers and the only places that may use them.

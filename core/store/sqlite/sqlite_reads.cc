@@ -3,7 +3,9 @@
 #include "core/store/sqlite/sqlite_reads.h"
 
 #include <limits>
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -170,52 +172,87 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
   return ComputeProgress(ref, in, policy);
 }
 
+namespace {
+
+// The SQL of ReadEvidence's three reads, which ExplainEvidence explains: ?1 is the clinic, ?2 and
+// ?3 the time range, ?4 the rule set (only when the query names one).
+struct EvidenceSql {
+  std::string plans, feedback, outcomes;
+};
+
+EvidenceSql EvidenceStatements(const EvidenceQuery& query) {
+  // The covered plans, through plans_clinic_time; the same condition selects their feedback and
+  // their patients.
+  const std::string covered =
+      " p.clinic_id = ?1 AND p.created_at_ms >= ?2 AND p.created_at_ms < ?3" +
+      std::string(query.rule_set_sha256.empty() ? "" : " AND p.rule_set_sha256 = ?4");
+  EvidenceSql sql;
+  sql.plans =
+      "SELECT p.plan_id, p.patient_ref, p.created_at_ms, p.rule_set_sha256, p.plan_data, "
+      "p.plan_format FROM plans p WHERE" +
+      covered + " ORDER BY p.created_at_ms, p.rowid";
+  sql.feedback =
+      "SELECT f.plan_id, f.step_index, f.decision, f.reason FROM feedback f "
+      "JOIN plans p ON p.plan_id = f.plan_id WHERE f.clinic_id = ?1 AND" +
+      covered + " ORDER BY f.feedback_id";
+  sql.outcomes =
+      "SELECT o.patient_ref, o.session_number, o.pain_nprs, o.pain_days_per_week, o.odi_percent, "
+      "o.rmdq, o.psfs_avg, o.client, o.recorded_at_ms FROM outcomes o "
+      "WHERE o.clinic_id = ?1 AND o.patient_ref IN (SELECT p.patient_ref FROM plans p WHERE" +
+      covered + ") ORDER BY o.patient_ref, o.session_number";
+  return sql;
+}
+
+void BindEvidence(SQLite::Statement& q, const std::string& clinic_id, const EvidenceQuery& query) {
+  q.bind(1, clinic_id);
+  q.bind(2, query.since_ms);
+  q.bind(3, query.until_ms > 0 ? query.until_ms : std::numeric_limits<int64_t>::max());
+  if (!query.rule_set_sha256.empty()) q.bind(4, query.rule_set_sha256);
+}
+
+// SQLite's plan for `sql`, one line per step, each indented two spaces per level under its parent.
+std::vector<std::string> QueryPlan(SQLite::Database& db, const std::string& sql,
+                                   const std::string& clinic_id, const EvidenceQuery& query) {
+  SQLite::Statement explain(db, "EXPLAIN QUERY PLAN " + sql);
+  BindEvidence(explain, clinic_id, query);
+  std::map<int64_t, size_t> depth;  // by step id
+  std::vector<std::string> lines;
+  while (explain.executeStep()) {
+    const int64_t id = explain.getColumn(0).getInt64();
+    auto parent = depth.find(explain.getColumn(1).getInt64());
+    const size_t level = parent == depth.end() ? 0 : parent->second + 1;
+    depth[id] = level;
+    lines.push_back(std::string(2 * level, ' ') + explain.getColumn(3).getString());
+  }
+  return lines;
+}
+
+}  // namespace
+
 absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCodec& codec,
                                             const std::string& clinic_id,
                                             const EvidenceQuery& query) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
-  // The covered plans, through plans_clinic_time; the same condition selects their feedback and
-  // their patients below.
-  const std::string covered =
-      " p.clinic_id = ?1 AND p.created_at_ms >= ?2 AND p.created_at_ms < ?3" +
-      std::string(query.rule_set_sha256.empty() ? "" : " AND p.rule_set_sha256 = ?4");
-  auto bind = [&](SQLite::Statement& q) {
-    q.bind(1, clinic_id);
-    q.bind(2, query.since_ms);
-    q.bind(3, query.until_ms > 0 ? query.until_ms : std::numeric_limits<int64_t>::max());
-    if (!query.rule_set_sha256.empty()) q.bind(4, query.rule_set_sha256);
-  };
+  const EvidenceSql sql = EvidenceStatements(query);
   EvidenceInputs in;
-  SQLite::Statement plans(
-      db,
-      "SELECT p.plan_id, p.patient_ref, p.created_at_ms, p.rule_set_sha256, p.plan_data, "
-      "p.plan_format FROM plans p "
-      "WHERE" +
-          covered + " ORDER BY p.created_at_ms, p.rowid");
-  bind(plans);
+  SQLite::Statement plans(db, sql.plans);
+  BindEvidence(plans, clinic_id, query);
   while (plans.executeStep()) {
     EvidencePlan e;
     e.plan_id = plans.getColumn(0).getString();
     e.patient_ref = plans.getColumn(1).getString();
     e.created_at_ms = plans.getColumn(2).getInt64();
     e.rule_set_sha256 = plans.getColumn(3).getString();
-    auto plan =
-        DecodeStoredPlan(codec, plans.getColumn(5).getString(), BlobColumn(plans.getColumn(4)));
-    if (!plan.ok()) {
-      return WithContext(plan.status(), "plan '" + e.plan_id + "' is unreadable");
+    // Only the steps and the course: the codec may skip the rest of the plan.
+    if (absl::Status s = DecodeStoredEvidence(codec, plans.getColumn(5).getString(),
+                                              BlobColumn(plans.getColumn(4)), &e);
+        !s.ok()) {
+      return WithContext(s, "plan '" + e.plan_id + "' is unreadable");
     }
-    e.steps.reserve(plan->steps.size());
-    for (PlanStep& step : plan->steps) {
-      e.steps.push_back(EvidenceStep{std::move(step.modality), std::move(step.rule_ids)});
-    }
-    e.course = plan->course;
     in.plans.push_back(std::move(e));
   }
-  SQLite::Statement feedback(db,
-                             "SELECT f.plan_id, f.step_index, f.decision, f.reason FROM feedback f "
-                             "JOIN plans p ON p.plan_id = f.plan_id WHERE f.clinic_id = ?1 AND" +
-                                 covered + " ORDER BY f.feedback_id");
-  bind(feedback);
+  SQLite::Statement feedback(db, sql.feedback);
+  BindEvidence(feedback, clinic_id, query);
   while (feedback.executeStep()) {
     EvidenceFeedback f;
     f.plan_id = feedback.getColumn(0).getString();
@@ -224,13 +261,8 @@ absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCode
     f.reason = feedback.getColumn(3).getString();
     in.feedback.push_back(std::move(f));
   }
-  SQLite::Statement outcomes(
-      db,
-      "SELECT o.patient_ref, o.session_number, o.pain_nprs, o.pain_days_per_week, o.odi_percent, "
-      "o.rmdq, o.psfs_avg, o.client, o.recorded_at_ms FROM outcomes o "
-      "WHERE o.clinic_id = ?1 AND o.patient_ref IN (SELECT p.patient_ref FROM plans p WHERE" +
-          covered + ") ORDER BY o.patient_ref, o.session_number");
-  bind(outcomes);
+  SQLite::Statement outcomes(db, sql.outcomes);
+  BindEvidence(outcomes, clinic_id, query);
   while (outcomes.executeStep()) {
     SessionOutcome o;
     o.clinic_id = clinic_id;
@@ -246,6 +278,17 @@ absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCode
     in.outcomes.push_back(std::move(o));
   }
   return in;
+}
+
+absl::StatusOr<EvidenceQueryPlans> ExplainEvidence(SQLite::Database& db,
+                                                   const std::string& clinic_id,
+                                                   const EvidenceQuery& query) {
+  const EvidenceSql sql = EvidenceStatements(query);
+  EvidenceQueryPlans out;
+  out.plans = QueryPlan(db, sql.plans, clinic_id, query);
+  out.feedback = QueryPlan(db, sql.feedback, clinic_id, query);
+  out.outcomes = QueryPlan(db, sql.outcomes, clinic_id, query);
+  return out;
 }
 
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/store/plan_codec.h"
@@ -35,6 +36,17 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
 absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCodec& codec,
                                             const std::string& clinic_id,
                                             const EvidenceQuery& query);
+// SQLite's EXPLAIN QUERY PLAN of each of ReadEvidence's three reads (the same SQL, bound the same
+// way), one line per step of the plan, indented two spaces per level: which indexes the report
+// uses, for the benchmark and the test that keeps them used.
+struct EvidenceQueryPlans {
+  std::vector<std::string> plans;     // the covered plans
+  std::vector<std::string> feedback;  // their feedback
+  std::vector<std::string> outcomes;  // their patients' outcomes
+};
+absl::StatusOr<EvidenceQueryPlans> ExplainEvidence(SQLite::Database& db,
+                                                   const std::string& clinic_id,
+                                                   const EvidenceQuery& query);
 absl::StatusOr<std::vector<ClinicRecord>> ReadClinics(SQLite::Database& db);
 // Rule sets published by the clinic or the platform, newest first, without their content.
 absl::StatusOr<std::vector<PublishedRuleSet>> ReadPublishedRuleSets(SQLite::Database& db,

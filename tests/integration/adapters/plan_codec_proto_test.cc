@@ -52,6 +52,24 @@ std::vector<std::pair<std::string, Plan>> GoldenCasePlans() {
   return plans;
 }
 
+// The parts the evidence report reads, read straight from the bytes, are the plan's.
+void ExpectEvidenceParts(const std::string& bytes, const Plan& plan) {
+  EvidencePlan parts;
+  ASSERT_TRUE(ProtoPlanCodec()->DecodeEvidence(bytes, &parts).ok());
+  ASSERT_EQ(parts.steps.size(), plan.steps.size());
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    EXPECT_EQ(parts.steps[i].modality, plan.steps[i].modality);
+    EXPECT_EQ(parts.steps[i].rule_ids, plan.steps[i].rule_ids);
+  }
+  ASSERT_EQ(parts.course.has_value(), plan.course.has_value());
+  if (plan.course) {
+    EXPECT_EQ(parts.course->frequency, plan.course->frequency);
+    EXPECT_EQ(parts.course->sessions_min, plan.course->sessions_min);
+    EXPECT_EQ(parts.course->sessions_max, plan.course->sessions_max);
+    EXPECT_EQ(parts.course->review_after_sessions, plan.course->review_after_sessions);
+  }
+}
+
 void ExpectRoundTrip(const Plan& plan) {
   v1::Plan message;
   PlanToProto(plan, &message);
@@ -67,6 +85,7 @@ void ExpectRoundTrip(const Plan& plan) {
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(PlanToJsonText(*decoded), PlanToJsonText(plan));
   EXPECT_EQ(codec->Encode(*decoded), bytes);
+  ExpectEvidenceParts(bytes, plan);
 }
 
 TEST(PlanCodecProtoTest, EveryGoldenCasePlanRoundTrips) {
@@ -127,6 +146,11 @@ TEST(PlanCodecProtoTest, AValueWithoutANameIsRefusedNamingTheField) {
     v1::Plan m = message;
     m.mutable_course()->set_frequency(static_cast<v1::Frequency>(7));
     EXPECT_EQ(ProtoToPlan(m).status().code(), absl::StatusCode::kInvalidArgument);
+    // The evidence report's reading refuses it as Decode does.
+    EvidencePlan parts;
+    const absl::Status s = ProtoPlanCodec()->DecodeEvidence(EncodePlanMessage(m), &parts);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+    EXPECT_NE(s.message().find("course.frequency"), std::string::npos) << s;
   }
   {
     v1::Plan m = message;
@@ -148,6 +172,12 @@ TEST(PlanCodecProtoTest, BytesThatAreNoPlanAreDataLossNamingTheFormat) {
   std::string cut = codec->Encode(testing::RichPlan("pl_1").plan.plan);
   cut.resize(cut.size() / 2);
   EXPECT_EQ(codec->Decode(cut).status().code(), absl::StatusCode::kDataLoss);
+
+  EvidencePlan parts;
+  const absl::Status not_a_plan = codec->DecodeEvidence(json, &parts);
+  EXPECT_EQ(not_a_plan.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(not_a_plan.message().find("modalis.v1.Plan"), std::string::npos) << not_a_plan;
+  EXPECT_EQ(codec->DecodeEvidence(cut, &parts).code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(PlanCodecProtoTest, StoreBehavesAsWithJson) {

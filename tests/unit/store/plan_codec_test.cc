@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 #include "tests/support/store_samples.h"
 
 namespace modalis {
@@ -63,6 +66,37 @@ TEST(PlanCodecTest, StoredPlansAreReadByTheirOwnFormat) {
   EXPECT_EQ(other.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(other.status().message().find("'modalis.v9.Plan'"), std::string::npos)
       << other.status();
+}
+
+// What the evidence report reads of a plan: by default, the whole plan decoded, chosen by the
+// stored format as DecodeStoredPlan chooses.
+TEST(PlanCodecTest, EvidencePartsAreThePlansStepsAndCourse) {
+  const Plan plan = RichPlan("pl_1").plan.plan;
+  const TaggedCodec tagged;
+  for (const auto& [format, bytes] :
+       {std::pair<std::string, std::string>{"json", JsonPlanCodec()->Encode(plan)},
+        std::pair<std::string, std::string>{"test.tagged", tagged.Encode(plan)}}) {
+    EvidencePlan parts;
+    parts.plan_id = "kept";
+    parts.steps.push_back({"left over", {}});
+    ASSERT_TRUE(DecodeStoredEvidence(tagged, format, bytes, &parts).ok()) << format;
+    EXPECT_EQ(parts.plan_id, "kept");
+    ASSERT_EQ(parts.steps.size(), plan.steps.size());
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      EXPECT_EQ(parts.steps[i].modality, plan.steps[i].modality);
+      EXPECT_EQ(parts.steps[i].rule_ids, plan.steps[i].rule_ids);
+    }
+    ASSERT_TRUE(parts.course.has_value());
+    EXPECT_EQ(parts.course->frequency, plan.course->frequency);
+    EXPECT_EQ(parts.course->sessions_min, plan.course->sessions_min);
+    EXPECT_EQ(parts.course->sessions_max, plan.course->sessions_max);
+    EXPECT_EQ(parts.course->review_after_sessions, plan.course->review_after_sessions);
+  }
+  EvidencePlan parts;
+  EXPECT_EQ(DecodeStoredEvidence(tagged, "json", "{not json", &parts).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeStoredEvidence(*JsonPlanCodec(), "test.tagged", "TAG\n{}", &parts).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,0 +1,158 @@
+// The evidence report's reads in SQLite (ReadEvidence): what a query covers, one clinic only, and
+// the indexes each of its three queries goes through (ExplainEvidence).
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/store/sqlite/sqlite_reads.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "tests/support/store_samples.h"
+#include "tests/support/temp_dir.h"
+
+namespace modalis {
+namespace {
+
+using testing::SamplePlan;
+
+class SqliteEvidenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = OpenSqliteStore(path_, {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->CreateClinic({"north", "", 0}).ok());
+    ASSERT_TRUE(store_->CreateClinic({"south", "", 0}).ok());
+  }
+
+  // A plan of `patient` in `clinic` at `at_ms`, with one step, and its feedback.
+  void Plan(const std::string& clinic, const std::string& id, const std::string& patient,
+            int64_t at_ms, const std::string& rule_set = std::string(64, 'a')) {
+    NewPlan plan = SamplePlan(id);
+    plan.plan.clinic_id = clinic;
+    plan.plan.patient_ref = patient;
+    plan.plan.created_at_ms = at_ms;
+    plan.plan.plan.rule_set.sha256 = rule_set;
+    plan.rule_set.sha256 = rule_set;
+    ASSERT_TRUE(store_->PutPlan(plan).ok());
+    StepFeedback feedback;
+    feedback.clinic_id = clinic;
+    feedback.plan_id = id;
+    feedback.decision = StepDecision::kDeclined;
+    feedback.reason = "patient prefers no needles";
+    feedback.client = "notes";
+    ASSERT_TRUE(store_->RecordFeedback(feedback).ok());
+  }
+  void Outcome(const std::string& clinic, const std::string& patient, uint32_t session) {
+    SessionOutcome o;
+    o.clinic_id = clinic;
+    o.patient_ref = patient;
+    o.session_number = session;
+    o.pain_nprs = 8 - session;
+    o.pain_days_per_week = 5;
+    o.client = "notes";
+    ASSERT_TRUE(store_->RecordOutcome(o).ok());
+  }
+
+  static std::vector<std::string> PlanIds(const EvidenceInputs& in) {
+    std::vector<std::string> ids;
+    for (const EvidencePlan& p : in.plans) ids.push_back(p.plan_id);
+    return ids;
+  }
+
+  testing::TempDir dir_;
+  const std::string path_ = dir_.file("m.db");
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteEvidenceTest, ReadsTheCoveredPlansOfOneClinicWithTheirFeedbackAndOutcomes) {
+  Plan("north", "pl_n2", "P-1", 2000);
+  Plan("north", "pl_n1", "P-2", 1000);
+  Plan("north", "pl_n3", "P-3", 3000, std::string(64, 'b'));
+  Plan("south", "pl_s1", "P-1", 1500);
+  Outcome("north", "P-1", 1);
+  Outcome("north", "P-1", 2);
+  Outcome("north", "P-3", 1);
+  Outcome("south", "P-1", 1);
+
+  auto all = store_->ReadEvidence("north", {});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(PlanIds(*all), (std::vector<std::string>{"pl_n1", "pl_n2", "pl_n3"}));  // oldest first
+  ASSERT_EQ(all->plans[0].steps.size(), 1u);
+  EXPECT_EQ(all->plans[0].steps[0].modality, "dry_needling");
+  EXPECT_EQ(all->plans[0].steps[0].rule_ids, std::vector<std::string>{"r1"});
+  ASSERT_TRUE(all->plans[0].course.has_value());
+  EXPECT_EQ(all->plans[0].course->sessions_max, 6u);
+  EXPECT_EQ(all->feedback.size(), 3u);
+  EXPECT_EQ(all->outcomes.size(), 3u);  // none of south's P-1
+  for (const SessionOutcome& o : all->outcomes) EXPECT_EQ(o.clinic_id, "north");
+
+  // From 1500 up to 3000: pl_n2 only, its feedback, and P-1's outcomes.
+  auto range = store_->ReadEvidence("north", {1500, 3000, ""});
+  ASSERT_TRUE(range.ok()) << range.status();
+  EXPECT_EQ(PlanIds(*range), std::vector<std::string>{"pl_n2"});
+  ASSERT_EQ(range->feedback.size(), 1u);
+  EXPECT_EQ(range->feedback[0].plan_id, "pl_n2");
+  EXPECT_EQ(range->feedback[0].decision, StepDecision::kDeclined);
+  EXPECT_EQ(range->feedback[0].reason, "patient prefers no needles");
+  ASSERT_EQ(range->outcomes.size(), 2u);
+  EXPECT_EQ(range->outcomes[1].patient_ref, "P-1");
+  EXPECT_EQ(range->outcomes[1].session_number, 2u);
+
+  auto by_rules = store_->ReadEvidence("north", {0, 0, std::string(64, 'b')});
+  ASSERT_TRUE(by_rules.ok()) << by_rules.status();
+  EXPECT_EQ(PlanIds(*by_rules), std::vector<std::string>{"pl_n3"});
+  EXPECT_EQ(by_rules->outcomes.size(), 1u);
+
+  auto nobody = store_->ReadEvidence("nowhere", {});
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  EXPECT_TRUE(nobody->plans.empty());
+  EXPECT_TRUE(nobody->feedback.empty());
+  EXPECT_TRUE(nobody->outcomes.empty());
+}
+
+bool Mentions(const std::vector<std::string>& lines, const std::string& text) {
+  for (const std::string& line : lines) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) out += line + "\n";
+  return out;
+}
+
+// No read of the report scans a whole table: plans are found by clinic and time, feedback
+// through its plan, outcomes through their unique (clinic, patient, session) index.
+TEST_F(SqliteEvidenceTest, EveryQueryOfTheReportGoesThroughAnIndex) {
+  Plan("north", "pl_n1", "P-1", 1000);
+  Outcome("north", "P-1", 1);
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  for (const EvidenceQuery& query : {EvidenceQuery{}, EvidenceQuery{1000, 2000, ""},
+                                     EvidenceQuery{0, 0, std::string(64, 'a')}}) {
+    auto plans = store_sqlite::ExplainEvidence(db, "north", query);
+    ASSERT_TRUE(plans.ok()) << plans.status();
+    const std::string all = "plans:\n" + Joined(plans->plans) + "feedback:\n" +
+                            Joined(plans->feedback) + "outcomes:\n" + Joined(plans->outcomes);
+    SCOPED_TRACE(all);
+
+    EXPECT_TRUE(Mentions(plans->plans, "SEARCH p USING INDEX plans_clinic_time"));
+    EXPECT_FALSE(Mentions(plans->plans, "SCAN"));
+
+    EXPECT_TRUE(Mentions(plans->feedback, "SEARCH p USING INDEX plans_clinic_time"));
+    EXPECT_TRUE(Mentions(plans->feedback, "SEARCH f USING INDEX feedback_plan (plan_id=?)"));
+    EXPECT_FALSE(Mentions(plans->feedback, "SCAN"));
+
+    EXPECT_TRUE(Mentions(plans->outcomes,
+                         "SEARCH o USING INDEX sqlite_autoindex_outcomes_1 (clinic_id=? AND "
+                         "patient_ref=?)"));
+    EXPECT_TRUE(Mentions(plans->outcomes, "SEARCH p USING INDEX plans_clinic_time"));
+    EXPECT_FALSE(Mentions(plans->outcomes, "SCAN"));
+  }
+}
+
+}  // namespace
+}  // namespace modalis
