@@ -4,11 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/common/diagnostic.h"
+#include "core/engine.h"
 #include "core/plan/planner.h"
 
 namespace modalis::cli {
@@ -40,6 +42,11 @@ bool ReadFindingsFile(const std::string& path, FindingsFile* out);
 // on standard error: the plan still prints, but the rules would not go live.
 void WarnFailingGoldenCases(const std::vector<Diagnostic>& diagnostics);
 
+// The engine over --rules and --plugins for a person to read plans from, nothing going live: a
+// modality without its plugin is allowed, failing golden cases are a warning. Null, having said
+// why on standard error, when the rules cannot be loaded.
+std::unique_ptr<Engine> EngineForReading(const Common& common);
+
 void AddPlanCommands(CLI::App& app, Common* common, Runner* run);    // suggest
 void AddRulesCommands(CLI::App& app, Common* common, Runner* run);   // rules ...
 void AddPluginCommands(CLI::App& app, Common* common, Runner* run);  // plugins ...
@@ -53,6 +60,7 @@ void AddRuleSetCommands(CLI::App& app, Common* common, Runner* run);
 // clinic profile show | set (ask modalisd); after AddClinicCommands.
 void AddProfileCommands(CLI::App& app, Common* common, Runner* run);
 void AddExplainCommands(CLI::App& app, Common* common, Runner* run);  // explain
+void AddEvidenceCommand(CLI::App& app, Common* common, Runner* run);  // evidence
 void AddStatusCommand(CLI::App& app, Common* common, Runner* run);    // status (asks modalisd)
 
 }  // namespace modalis::cli

@@ -4,6 +4,7 @@
 
 #include "adapters/paths.h"
 #include "cli/commands.h"
+#include "cli/rule_candidate.h"
 
 namespace modalis::cli {
 
@@ -22,6 +23,24 @@ void WarnFailingGoldenCases(const std::vector<Diagnostic>& diagnostics) {
   for (const Diagnostic& d : diagnostics) {
     if (d.is(diagnostic_id::kGoldenCasesFail)) std::cerr << "modalis: warning: " << d.text();
   }
+}
+
+std::unique_ptr<Engine> EngineForReading(const Common& common) {
+  // A person reads the result and nothing goes live: a modality without its plugin is a warning
+  // and shows as unavailable, so rules can be tried on a machine without every plugin.
+  EngineConfig config;
+  config.rules_dir = RulesDir(common);
+  config.plugins_dir = PluginsDir(common);
+  config.allow_missing_modalities = true;
+  config.golden_cases_advisory = true;
+  std::vector<Diagnostic> diagnostics;
+  auto engine = Engine::Create(config, &diagnostics);
+  if (!engine.ok()) {
+    std::cerr << "modalis: " << engine.status().message() << "\n";
+    return nullptr;
+  }
+  WarnFailingGoldenCases(diagnostics);
+  return *std::move(engine);
 }
 
 bool ReadFindingsFile(const std::string& path, FindingsFile* out) {

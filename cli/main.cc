@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   modalis::cli::AddClinicCommands(app, &common, &run);
   modalis::cli::AddProfileCommands(app, &common, &run);
   modalis::cli::AddExplainCommands(app, &common, &run);
+  modalis::cli::AddEvidenceCommand(app, &common, &run);
   modalis::cli::AddStatusCommand(app, &common, &run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;

@@ -17,21 +17,9 @@ int Suggest(const Common& common, const std::string& file, bool as_json) {
   if (!ReadFindingsFile(file, &input)) return 1;
   const nlohmann::json& findings = input.findings;
   const PlanRequest& request = input.request;
-  // A person reads the result here and nothing goes live: a modality without its plugin is a
-  // warning and shows as unavailable, so rules can be tried on a machine without every plugin.
-  EngineConfig config;
-  config.rules_dir = RulesDir(common);
-  config.plugins_dir = PluginsDir(common);
-  config.allow_missing_modalities = true;
-  config.golden_cases_advisory = true;
-  std::vector<Diagnostic> diagnostics;
-  auto engine = Engine::Create(config, &diagnostics);
-  if (!engine.ok()) {
-    std::cerr << "modalis: " << engine.status().message() << "\n";
-    return 1;
-  }
-  WarnFailingGoldenCases(diagnostics);
-  auto plan = (*engine)->Suggest(findings, request);
+  auto engine = EngineForReading(common);
+  if (engine == nullptr) return 1;
+  auto plan = engine->Suggest(findings, request);
   if (!plan.ok()) {
     std::cerr << "modalis: " << plan.status().message() << "\n";
     return 1;
