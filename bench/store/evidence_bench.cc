@@ -144,14 +144,14 @@ void PrintLines(const char* title, const std::vector<std::string>& lines) {
 
 int Main(int argc, char** argv) {
   std::string db;
-  uint32_t patients = 23400;
+  uint32_t patients = 22400;
   uint32_t other_patients = 2000;
   int runs = 7;
   uint64_t seed = 1;
   std::string dump;
   SyntheticClinicOptions year;
   year.start_ms = kYear2026Ms;
-  // About 50,000 plans, 200,000 feedback rows and 100,000 outcomes from 23,400 patients.
+  // About 50,000 plans, 200,000 feedback rows and 90,000 outcomes from 22,400 patients.
   year.reassess_every = 3;
   year.feedback_share = 0.92;
   CLI::App app{"the evidence report over a busy clinic's synthetic year"};
