@@ -484,6 +484,7 @@ struct PatientState {
   uint32_t sessions = 1;  // planned, including the first
   Frequency frequency = Frequency::kWeekly;
   uint32_t review_after = 0;
+  Urgency first_referral = Urgency::kNone;  // of the first plan
   bool done = false;
   std::string plan_id;             // in force
   std::vector<std::string> steps;  // its steps' modalities
@@ -633,6 +634,7 @@ absl::Status Generator::Session(const Event& event) {
     for (const PlanStep& step : plan.steps) p.steps.push_back(step.modality);
     const bool treats = !plan.steps.empty() && plan.referral.urgency < Urgency::kUrgent;
     if (s == 1) {
+      p.first_referral = plan.referral.urgency;
       if (treats && plan.course) {
         p.frequency = plan.course->frequency;
         p.review_after = plan.course->review_after_sessions;
@@ -645,8 +647,10 @@ absl::Status Generator::Session(const Event& event) {
       } else {
         p.sessions = 1;
       }
-    } else if (!treats || plan.referral.urgency != Urgency::kNone) {
-      p.done = true;  // referred at the review (not improved), or nothing left to give
+    } else if (!treats || plan.referral.urgency > p.first_referral) {
+      // Referred where the first plan did not (not improved at the review), or nothing left to
+      // give: this session is the last.
+      p.done = true;
     }
   }
 

@@ -7,9 +7,10 @@
 // that the evidence report has something to show. Never mix them with a clinic's real records.
 //
 // Reproducible: the same options (seed included) and the same rule set give exactly the same rows
-// in the same order, on any platform: every draw comes from std::mt19937_64 through transforms
-// written here (no std:: distributions, whose output differs between standard libraries; no
-// transcendental functions, whose last bit may differ between maths libraries).
+// in the same order, whatever the standard library: every draw comes from std::mt19937_64 (whose
+// output the standard fixes) through arithmetic written here (no std:: distributions, whose output
+// differs between standard libraries; no transcendental functions, whose last bit may differ
+// between maths libraries).
 //
 // What a patient's year looks like:
 // - Session 1 is the assessment: findings drawn from the shipped vocabulary (a few red flags, so
@@ -21,7 +22,8 @@
 // - Follow-ups are re-assessed, and so planned again (with sessions_completed, the baseline pain
 //   and the modalities the patient has declined so far), every `reassess_every` sessions and at
 //   the course's review point; a follow-up in between is treated under the plan in force. A plan
-//   that refers at the review (not improved) ends the patient's care after that session.
+//   that refers where the first did not (not improved at the review), or treats nothing, ends the
+//   patient's care after that session.
 // - At every session each step of the plan in force gets the therapist's decision with
 //   probability `feedback_share`: accepted mostly; modified or declined with a reason from a
 //   small realistic set (dry needling declined most often, "Patient prefers no needles"). A

@@ -32,17 +32,20 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
                                       const ProgressPolicy& policy);
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
                                           const std::string& clinic_id, const std::string& ref);
-// The plans `query` covers with their feedback and their patients' outcomes (Store::ReadEvidence).
+// The plans `query` covers with their feedback and their patients' outcomes (Store::ReadEvidence):
+// the plans in one read, then their feedback plan by plan and their outcomes patient by patient,
+// all in one snapshot.
 absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCodec& codec,
                                             const std::string& clinic_id,
                                             const EvidenceQuery& query);
-// SQLite's EXPLAIN QUERY PLAN of each of ReadEvidence's three reads (the same SQL, bound the same
-// way), one line per step of the plan, indented two spaces per level: which indexes the report
-// uses, for the benchmark and the test that keeps them used.
+// SQLite's EXPLAIN QUERY PLAN of each of ReadEvidence's three statements (the same SQL, bound the
+// same way; the feedback and outcomes statements run once per plan and once per patient with the
+// same plan), one line per step, indented two spaces per level: which indexes the report uses,
+// for the benchmark and the test that keeps them used.
 struct EvidenceQueryPlans {
   std::vector<std::string> plans;     // the covered plans
-  std::vector<std::string> feedback;  // their feedback
-  std::vector<std::string> outcomes;  // their patients' outcomes
+  std::vector<std::string> feedback;  // one plan's feedback
+  std::vector<std::string> outcomes;  // one patient's outcomes
 };
 absl::StatusOr<EvidenceQueryPlans> ExplainEvidence(SQLite::Database& db,
                                                    const std::string& clinic_id,
