@@ -240,7 +240,7 @@ TEST(EvidenceFlagTest, FlagsAModalityOnlyWhenTheIntervalsDoNotOverlap) {
   EXPECT_NE(r.flags[0].question.find("10 of 10"), std::string::npos) << r.flags[0].question;
 
   // Six of ten improving against ten of ten: the intervals overlap, so nothing is said.
-  for (int i = 0; i < 6; ++i) in.outcomes[2 * i + 1].pain_nprs = 3;
+  for (size_t i = 0; i < 6; ++i) in.outcomes[2 * i + 1].pain_nprs = 3;
   r = ComputeEvidence({}, in, {});
   EXPECT_TRUE(r.flags.empty());
 }
