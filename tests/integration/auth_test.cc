@@ -198,6 +198,11 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
          v1::GetProgressResponse r;
          return plans->GetProgress(c, progress, &r);
        }},
+      {"PlanService/GetEvidence", notes,
+       [&](grpc::ClientContext* c) {
+         v1::GetEvidenceResponse r;
+         return plans->GetEvidence(c, {}, &r);
+       }},
       {"RulesAdmin/GetStatus", admins_and_operator,
        [&](grpc::ClientContext* c) {
          v1::GetStatusResponse r;
