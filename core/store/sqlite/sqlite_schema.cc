@@ -238,7 +238,8 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (clinic_id, version)
     ) STRICT;
     )sql",
-    // 7: a clinic's plans by time, for the evidence report over a date range (core/store/evidence.h).
+    // 7: a clinic's plans by time, for the evidence report over a date range
+    // (core/store/evidence.h).
     R"sql(
     CREATE INDEX plans_clinic_time ON plans(clinic_id, created_at_ms);
     )sql",
