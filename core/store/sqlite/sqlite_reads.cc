@@ -18,30 +18,38 @@
 namespace modalis::store_sqlite {
 namespace {
 
+// A patient's outcomes, session by session (through the unique index on clinic, patient and
+// session); ?1 the clinic, ?2 the patient.
+constexpr char kPatientOutcomesSql[] =
+    "SELECT o.session_number, o.pain_nprs, o.pain_days_per_week, o.odi_percent, o.rmdq, "
+    "o.psfs_avg, o.client, o.recorded_at_ms FROM outcomes o "
+    "WHERE o.clinic_id = ?1 AND o.patient_ref = ?2 ORDER BY o.session_number";
+
+// The current row of a kPatientOutcomesSql statement.
+SessionOutcome OutcomeFromRow(SQLite::Statement& q, const std::string& clinic_id,
+                              const std::string& ref) {
+  SessionOutcome o;
+  o.clinic_id = clinic_id;
+  o.patient_ref = ref;
+  o.session_number = static_cast<uint32_t>(q.getColumn(0).getInt64());
+  o.pain_nprs = q.getColumn(1).getDouble();
+  o.pain_days_per_week = q.getColumn(2).getDouble();
+  o.odi_percent = OptionalColumn(q.getColumn(3));
+  o.rmdq = OptionalColumn(q.getColumn(4));
+  o.psfs_avg = OptionalColumn(q.getColumn(5));
+  o.client = q.getColumn(6).getString();
+  o.recorded_at_ms = q.getColumn(7).getInt64();
+  return o;
+}
+
 absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db,
                                                      const std::string& clinic_id,
                                                      const std::string& ref) {
-  SQLite::Statement q(db,
-                      "SELECT session_number, pain_nprs, pain_days_per_week, odi_percent, rmdq, "
-                      "psfs_avg, client, recorded_at_ms FROM outcomes "
-                      "WHERE clinic_id = ? AND patient_ref = ? ORDER BY session_number");
+  SQLite::Statement q(db, kPatientOutcomesSql);
   q.bind(1, clinic_id);
   q.bind(2, ref);
   std::vector<SessionOutcome> out;
-  while (q.executeStep()) {
-    SessionOutcome o;
-    o.clinic_id = clinic_id;
-    o.patient_ref = ref;
-    o.session_number = static_cast<uint32_t>(q.getColumn(0).getInt64());
-    o.pain_nprs = q.getColumn(1).getDouble();
-    o.pain_days_per_week = q.getColumn(2).getDouble();
-    o.odi_percent = OptionalColumn(q.getColumn(3));
-    o.rmdq = OptionalColumn(q.getColumn(4));
-    o.psfs_avg = OptionalColumn(q.getColumn(5));
-    o.client = q.getColumn(6).getString();
-    o.recorded_at_ms = q.getColumn(7).getInt64();
-    out.push_back(std::move(o));
-  }
+  while (q.executeStep()) out.push_back(OutcomeFromRow(q, clinic_id, ref));
   return out;
 }
 
@@ -196,10 +204,7 @@ EvidenceSql EvidenceStatements(const EvidenceQuery& query) {
   sql.feedback =
       "SELECT f.feedback_id, f.step_index, f.decision, f.reason FROM feedback f "
       "WHERE f.plan_id = ?1 AND f.clinic_id = ?2";
-  sql.outcomes =
-      "SELECT o.session_number, o.pain_nprs, o.pain_days_per_week, o.odi_percent, o.rmdq, "
-      "o.psfs_avg, o.client, o.recorded_at_ms FROM outcomes o "
-      "WHERE o.clinic_id = ?1 AND o.patient_ref = ?2 ORDER BY o.session_number";
+  sql.outcomes = kPatientOutcomesSql;
   return sql;
 }
 
@@ -311,18 +316,7 @@ absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCode
   for (const std::string* patient : patients) {
     outcomes.bindNoCopy(2, *patient);
     while (outcomes.executeStep()) {
-      SessionOutcome o;
-      o.clinic_id = clinic_id;
-      o.patient_ref = *patient;
-      o.session_number = static_cast<uint32_t>(outcomes.getColumn(0).getInt64());
-      o.pain_nprs = outcomes.getColumn(1).getDouble();
-      o.pain_days_per_week = outcomes.getColumn(2).getDouble();
-      o.odi_percent = OptionalColumn(outcomes.getColumn(3));
-      o.rmdq = OptionalColumn(outcomes.getColumn(4));
-      o.psfs_avg = OptionalColumn(outcomes.getColumn(5));
-      o.client = outcomes.getColumn(6).getString();
-      o.recorded_at_ms = outcomes.getColumn(7).getInt64();
-      in.outcomes.push_back(std::move(o));
+      in.outcomes.push_back(OutcomeFromRow(outcomes, clinic_id, *patient));
     }
     outcomes.reset();
   }
