@@ -27,7 +27,9 @@
 #include "adapters/plan_codec_proto.h"
 #include "server/access_log.h"
 #include "server/auth.h"
+#include "server/connect_gateway.h"
 #include "server/file_checks.h"
+#include "server/http_listener.h"
 #include "server/plan_service.h"
 #include "server/platform_admin_service.h"
 #include "server/rules_admin_service.h"
@@ -97,6 +99,13 @@ int Run(const modalis::ServerOptions& options) {
     std::cerr << "modalisd: refusing to listen on " << options.listen
               << ": without TLS and a token file modalisd only listens on loopback "
                  "(127.0.0.1, [::1] or localhost); give --tls-cert, --tls-key and --token-file\n";
+    return 2;
+  }
+  // The HTTP listener has no TLS of its own: off loopback, a TLS-terminating proxy goes in front.
+  if (!options.http_listen.empty() && !IsLoopback(options.http_listen)) {
+    std::cerr << "modalisd: refusing to listen for HTTP on " << options.http_listen
+              << ": the HTTP listener serves plaintext, so only on loopback (127.0.0.1, [::1] or "
+                 "localhost); put a TLS-terminating proxy in front of it (docs/http.md)\n";
     return 2;
   }
   std::string credentials_error;
@@ -298,12 +307,56 @@ int Run(const modalis::ServerOptions& options) {
   modalis::StoreHealthMonitor store_health(**store, health, log,
                                            std::chrono::milliseconds(options.db_probe_ms));
 
+  // The same services as JSON over HTTP, each call passed to this server in-process.
+  std::unique_ptr<modalis::ConnectGateway> gateway;
+  std::unique_ptr<modalis::HttpListener> http;
+  if (!options.http_listen.empty()) {
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(-1);  // replies are bounded by the server itself
+    channel_args.SetMaxSendMessageSize(options.max_message_bytes);
+    std::vector<const google::protobuf::ServiceDescriptor*> services;
+    for (const char* name : {"modalis.v1.PlanService", "modalis.v1.RulesAdmin",
+                             "modalis.v1.PlatformAdmin", "grpc.health.v1.Health"}) {
+      services.push_back(
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
+    }
+    gateway = std::make_unique<modalis::ConnectGateway>(
+        server->InProcessChannel(channel_args), services,
+        std::chrono::milliseconds(options.http_deadline_ms),
+        [log](const std::string& line) { modalis::LogEvent(*log, false, "http_refused", line); });
+    modalis::HttpLimits limits;
+    limits.max_body_bytes = static_cast<size_t>(options.max_message_bytes);
+    auto where = modalis::SplitHostPort(options.http_listen);
+    auto listener =
+        where.ok()
+            ? modalis::HttpListener::Start(where->first, where->second, limits,
+                                           [g = gateway.get()](modalis::HttpRequest request,
+                                                               modalis::HttpResponder respond) {
+                                             g->Handle(std::move(request), std::move(respond));
+                                           })
+            : absl::StatusOr<std::unique_ptr<modalis::HttpListener>>(where.status());
+    if (!listener.ok()) {
+      std::cerr << "modalisd: --http-listen: " << listener.status().message() << "\n";
+      store_health.Stop();
+      server->Shutdown();
+      (*store)->Close();
+      return 2;
+    }
+    http = *std::move(listener);
+  }
+
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   const auto rules = (*engine)->rules();
-  std::printf("modalisd listening on %s:%d (%s, %s; rules %s %s, %zu plugins, db %s)\n",
+  const std::string http_note =
+      http == nullptr
+          ? ""
+          : "; HTTP on " + options.http_listen.substr(0, options.http_listen.rfind(':')) + ":" +
+                std::to_string(http->port());
+  std::printf("modalisd listening on %s:%d (%s, %s; rules %s %s, %zu plugins, db %s)%s\n",
               host.c_str(), port, tls ? (options.client_ca.empty() ? "TLS" : "mTLS") : "plaintext",
               auth.enabled() ? "tokens required" : "development mode, no tokens", rules->id.c_str(),
-              rules->version.c_str(), (*engine)->plugins().modalities().size(), options.db.c_str());
+              rules->version.c_str(), (*engine)->plugins().modalities().size(), options.db.c_str(),
+              http_note.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -313,10 +366,14 @@ int Run(const modalis::ServerOptions& options) {
   // Tell load balancers first, then stop taking calls and let those in flight finish.
   store_health.Stop();
   health->SetServingStatus(false);
+  // HTTP first: no new calls, and those in flight answered while the server still runs.
+  if (http != nullptr) http->Close();
+  if (gateway != nullptr) gateway->Drain();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // Complete every queued write while its reactor still exists; nothing acknowledged is dropped.
   (*store)->Close();
   server->Wait();
+  http.reset();
   watcher.reset();
   return 0;
 }

@@ -48,6 +48,11 @@ std::vector<Setting> Table(ServerOptions* o) {
   std::vector<Setting> t = {
       Text("--config", &o->config, "JSON config file; flags override its settings", false),
       Text("--listen", &o->listen, "HOST:PORT to listen on (port 0 picks a free one)", true, true),
+      Text("--http-listen", &o->http_listen,
+           "HOST:PORT to also serve the API on as Connect JSON over HTTP/1.1 (port 0 picks a "
+           "free one; default: off)"),
+      Number("--http-deadline-ms", &o->http_deadline_ms, 100, 600000,
+             "longest an HTTP call may take, whatever its Connect-Timeout-Ms asks"),
       Text("--db", &o->db, "SQLite database file", true, true),
       Text("--rules", &o->rules, "rules directory (holds modalis.json)", true, true),
       Text("--plugins", &o->plugins,

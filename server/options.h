@@ -16,6 +16,8 @@ namespace modalis {
 struct ServerOptions {
   std::string config;
   std::string listen = "127.0.0.1:50051";
+  std::string http_listen;  // empty: no HTTP listener
+  int http_deadline_ms = 60000;
   std::string db = "var/modalis.db";
   std::string rules = "rules";
   std::string plugins;

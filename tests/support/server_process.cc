@@ -53,10 +53,16 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
       const ssize_t n = ::read(out[0], buffer, sizeof buffer);
       if (n <= 0) break;  // exited
       stdout_text_.append(buffer, static_cast<size_t>(n));
+      // The whole line: it ends with the HTTP listener's address when there is one.
       const auto at = stdout_text_.find(marker);
-      const auto end = at == std::string::npos ? at : stdout_text_.find(' ', at + marker.size());
-      if (end != std::string::npos) {
-        address_ = stdout_text_.substr(at + marker.size(), end - at - marker.size());
+      const auto eol = at == std::string::npos ? at : stdout_text_.find('\n', at);
+      if (eol != std::string::npos) {
+        const std::string line = stdout_text_.substr(at, eol - at);
+        address_ = line.substr(marker.size(), line.find(' ', marker.size()) - marker.size());
+        const std::string http_marker = "HTTP on ";
+        if (const auto h = line.rfind(http_marker); h != std::string::npos) {
+          http_address_ = line.substr(h + http_marker.size());
+        }
         break;
       }
     }
@@ -80,6 +86,7 @@ int ServerProcess::Stop(int signal) {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   address_.clear();
+  http_address_.clear();
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
   stdout_fd_ = -1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);

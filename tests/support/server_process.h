@@ -18,6 +18,8 @@ class ServerProcess {
 
   bool started() const { return !address_.empty(); }
   const std::string& address() const { return address_; }  // host:port
+  // host:port of the HTTP listener (--http-listen); "" without one.
+  const std::string& http_address() const { return http_address_; }
   // Everything the server wrote to stdout and stderr so far (stderr goes to a file).
   std::string output() const;
 
@@ -28,6 +30,7 @@ class ServerProcess {
   int pid_ = -1;
   int stdout_fd_ = -1;
   std::string address_;
+  std::string http_address_;
   std::string stdout_text_;
   std::string stderr_path_;
 };

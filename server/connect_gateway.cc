@@ -1,0 +1,241 @@
+#include "server/connect_gateway.h"
+
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+
+#include "core/common/did_you_mean.h"
+#include "server/connect_protocol.h"
+
+namespace modalis {
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kProto = "application/proto";
+
+HttpResponse ErrorResponse(const grpc::Status& status) {
+  HttpResponse r;
+  r.status = ConnectHttpStatus(status.error_code());
+  r.content_type = std::string(kJson);
+  r.body = ConnectErrorBody(status);
+  return r;
+}
+
+// The media type of a Content-Type header, lower case, without parameters ("; charset=utf-8").
+std::string MediaType(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return c == ' ' || c == '\t'; }),
+             type.end());
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return type;
+}
+
+// What gRPC accepts as a metadata value: printable ASCII. Anything else could not be a token.
+bool IsPrintableAscii(const std::string& value) {
+  return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+}
+
+const google::protobuf::Message* Prototype(const google::protobuf::Descriptor* type) {
+  return google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+}
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+}  // namespace
+
+struct ConnectGateway::Call {
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  const Route* route = nullptr;
+  bool json = true;
+  HttpResponder respond;
+};
+
+ConnectGateway::ConnectGateway(
+    std::shared_ptr<grpc::Channel> channel,
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services,
+    std::chrono::milliseconds max_deadline, std::function<void(const std::string&)> on_refused)
+    : channel_(std::move(channel)),
+      stub_(channel_),
+      max_deadline_(max_deadline),
+      on_refused_(std::move(on_refused)) {
+  for (const auto* service : services) {
+    if (service == nullptr) continue;  // not linked into this binary
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      if (method->client_streaming() || method->server_streaming()) continue;  // unary only
+      std::string path = "/" + service->full_name() + "/" + method->name();
+      routes_.emplace(path, Route{method, path});
+    }
+  }
+}
+
+std::vector<std::string> ConnectGateway::Paths() const {
+  std::vector<std::string> paths;
+  for (const auto& [path, route] : routes_) paths.push_back(path);
+  return paths;
+}
+
+void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  const auto route = routes_.find(path);
+  if (route == routes_.end()) {
+    HttpResponse r = ErrorResponse(grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED,
+        "no method at " + path + DidYouMeanSuffix(path, Paths()) +
+            "; every method is POST /<package.Service>/<Method>, as in the .proto files"));
+    r.status = 404;  // Connect: a route that does not exist is a 404
+    return Refuse(request, std::move(r), respond);
+  }
+  if (request.method != "POST") {
+    HttpResponse r = ErrorResponse(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                                request.method + " is not allowed here; use POST"));
+    r.status = 405;
+    r.headers.emplace_back("Allow", "POST");
+    return Refuse(request, std::move(r), respond);
+  }
+  const std::string media = MediaType(request.header("content-type"));
+  if (media != kJson && media != kProto) {
+    HttpResponse r = ErrorResponse(grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED,
+        "Content-Type '" + request.header("content-type") +
+            "' is not supported; send application/json (proto3 JSON) or application/proto"));
+    r.status = 415;
+    r.headers.emplace_back("Accept-Post", "application/json, application/proto");
+    return Refuse(request, std::move(r), respond);
+  }
+  if (const std::string& encoding = request.header("content-encoding");
+      !encoding.empty() && encoding != "identity") {
+    HttpResponse r = ErrorResponse(
+        grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                     "Content-Encoding '" + encoding + "' is not supported; send it uncompressed"));
+    r.status = 415;
+    return Refuse(request, std::move(r), respond);
+  }
+  if (const std::string& version = request.header("connect-protocol-version");
+      !version.empty() && version != "1") {
+    return Refuse(request,
+                  ErrorResponse(grpc::Status(
+                      grpc::StatusCode::INVALID_ARGUMENT,
+                      "Connect-Protocol-Version '" + version + "' is not supported; it must be 1")),
+                  respond);
+  }
+  std::chrono::milliseconds timeout = max_deadline_;
+  if (const std::string& header = request.header("connect-timeout-ms"); !header.empty()) {
+    const auto asked = ParseConnectTimeout(header);
+    if (!asked) {
+      return Refuse(request,
+                    ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                               "Connect-Timeout-Ms '" + header +
+                                                   "' is not a whole number of milliseconds")),
+                    respond);
+    }
+    timeout = std::min(*asked, max_deadline_);
+  }
+  const std::string& authorization = request.header("authorization");
+  if (!IsPrintableAscii(authorization)) {
+    return Refuse(request,
+                  ErrorResponse(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                             "the Authorization header is not a bearer token")),
+                  respond);
+  }
+
+  const bool json = media == kJson;
+  std::string bytes;
+  if (json) {
+    const google::protobuf::Descriptor* type = route->second.method->input_type();
+    std::unique_ptr<google::protobuf::Message> message(Prototype(type)->New());
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    if (request.body.empty()) request.body = "{}";
+    if (auto parsed =
+            google::protobuf::util::JsonStringToMessage(request.body, message.get(), options);
+        !parsed.ok()) {
+      return Refuse(
+          request,
+          ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                     "the body is not a " + type->full_name() +
+                                         " in proto3 JSON: " + std::string(parsed.message()))),
+          respond);
+    }
+    bytes = message->SerializeAsString();
+  } else {
+    bytes = std::move(request.body);
+  }
+
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (draining_) {
+      return Refuse(
+          request,
+          ErrorResponse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "modalisd is shutting down")),
+          respond);
+    }
+    ++in_flight_;
+  }
+  auto* call = new Call;
+  call->route = &route->second;
+  call->json = json;
+  call->respond = std::move(respond);
+  call->context.set_deadline(std::chrono::system_clock::now() + timeout);
+  if (!authorization.empty()) call->context.AddMetadata("authorization", authorization);
+  grpc::Slice slice(std::move(bytes));
+  call->request = grpc::ByteBuffer(&slice, 1);
+  stub_.UnaryCall(&call->context, call->route->grpc_path, grpc::StubOptions(), &call->request,
+                  &call->response, [this, call](grpc::Status status) { Finish(call, status); });
+}
+
+void ConnectGateway::Refuse(const HttpRequest& request, HttpResponse response,
+                            const HttpResponder& respond) const {
+  if (on_refused_) {
+    on_refused_(request.method + " " + request.target.substr(0, request.target.find('?')) + ": " +
+                std::to_string(response.status));
+  }
+  respond(std::move(response));
+}
+
+void ConnectGateway::Finish(Call* call, const grpc::Status& status) {
+  HttpResponse r;
+  if (!status.ok()) {
+    r = ErrorResponse(status);
+  } else if (!call->json) {
+    r.content_type = std::string(kProto);
+    r.body = Flatten(call->response);
+  } else {
+    const google::protobuf::Descriptor* type = call->route->method->output_type();
+    std::unique_ptr<google::protobuf::Message> message(Prototype(type)->New());
+    std::string json;
+    if (!message->ParseFromString(Flatten(call->response)) ||
+        !google::protobuf::util::MessageToJsonString(*message, &json).ok()) {
+      r = ErrorResponse(
+          grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON"));
+    } else {
+      r.body = std::move(json);
+    }
+  }
+  HttpResponder respond = std::move(call->respond);
+  delete call;
+  respond(std::move(r));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
+
+void ConnectGateway::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  draining_ = true;
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
+}  // namespace modalis
