@@ -31,7 +31,7 @@ is compared line by line, `…` matching anything within a line and a line of on
 
 The commands run with the build's binaries first on PATH (and build/release/bin pointing at them),
 a modalisd started for each file on a free loopback port ($MODALIS_ADDRESS, which scripts/call and
-`modalis status` read), the rules copied to rules/, the database in var/, and EDITOR=true.
+`modalis status` read; its HTTP listener on $MODALIS_HTTP), the rules copied to rules/, the database in var/, and EDITOR=true.
 """
 import argparse
 import json
@@ -285,7 +285,7 @@ class Workspace:
         self.server = subprocess.Popen(
             [os.path.join(self.args.bin, "modalisd"), "--rules", "rules", "--plugins",
              self.args.plugins, "--db", "var/modalis.db", "--listen", "127.0.0.1:0",
-             "--watch-quiet-ms", "200"],
+             "--http-listen", "127.0.0.1:0", "--watch-quiet-ms", "200"],
             cwd=self.dir, stdout=subprocess.PIPE, stderr=log, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -295,6 +295,9 @@ class Workspace:
             m = re.match(r"modalisd listening on (\S+) ", line)
             if m:
                 self.env["MODALIS_ADDRESS"] = m.group(1)
+                http = re.search(r"HTTP on (\S+)$", line.strip())
+                if http:
+                    self.env["MODALIS_HTTP"] = http.group(1)
                 return
         raise SystemExit("modalisd did not start:\n" + open(log.name).read())
 
