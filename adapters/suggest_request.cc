@@ -20,12 +20,12 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
                                                 std::shared_ptr<const Vocabulary> vocabulary,
                                                 const FindingsLimits& limits) {
   if (!ValidRef(request.patient_ref())) {
-    return absl::InvalidArgumentError(
-        "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits or . _ : - "
-        "(never a name)");
+    return InvalidField("patient_ref",
+                        "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits "
+                        "or . _ : - (never a name)");
   }
   if (request.request_id().size() > kMaxRefBytes) {
-    return absl::InvalidArgumentError("request_id is longer than 64 bytes");
+    return InvalidField("request_id", "request_id is longer than 64 bytes");
   }
   // Nesting is refused before the request's other fields are read, the findings' own values
   // after them: the order in which a request with several faults has always been answered.
@@ -34,7 +34,7 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
 
   if (request.session_minutes() != 0) {
     if (request.session_minutes() > 480) {
-      return absl::InvalidArgumentError("session_minutes must be at most 480");
+      return InvalidField("session_minutes", "session_minutes must be at most 480");
     }
     plan_request.session_minutes = request.session_minutes();
   }
@@ -43,14 +43,16 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
     // idempotency and shown in errors.
     const auto& qualifications = request.practitioner().qualifications();
     if (static_cast<size_t>(qualifications.size()) > limits.max_list_items) {
-      return absl::InvalidArgumentError(
-          "practitioner.qualifications has " + std::to_string(qualifications.size()) +
-          " items; the limit is " + std::to_string(limits.max_list_items));
+      return InvalidField("practitioner.qualifications", "practitioner.qualifications has " +
+                                                             std::to_string(qualifications.size()) +
+                                                             " items; the limit is " +
+                                                             std::to_string(limits.max_list_items));
     }
     for (const std::string& q : qualifications) {
       if (q.size() > limits.max_string_bytes) {
-        return absl::InvalidArgumentError("practitioner.qualifications: an item is longer than " +
-                                          std::to_string(limits.max_string_bytes) + " bytes");
+        return InvalidField("practitioner.qualifications",
+                            "practitioner.qualifications: an item is longer than " +
+                                std::to_string(limits.max_string_bytes) + " bytes");
       }
     }
     plan_request.qualifications =

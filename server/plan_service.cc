@@ -11,10 +11,13 @@
 #include "adapters/request_hash.h"
 #include "adapters/suggest_request.h"
 #include "core/common/ids.h"
+#include "core/findings/findings.h"
 #include "server/grpc_status.h"
 
 namespace modalis {
 namespace {
+
+constexpr const char* kRefMessage = "patient_ref must be a pseudonymous reference (never a name)";
 
 // What counts as improvement, as the rule set says (its defaults are clinical brief §2's).
 ProgressPolicy PolicyFor(const ProgressSettings& measures) {
@@ -147,9 +150,8 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordFeedback(grpc::CallbackServerCo
       feedback.decision = StepDecision::kDeclined;
       break;
     default:
-      reactor->Finish(
-          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                       "decision must be STEP_DECISION_ACCEPTED, _MODIFIED or _DECLINED"));
+      reactor->Finish(ToGrpcStatus(InvalidField(
+          "decision", "decision must be STEP_DECISION_ACCEPTED, _MODIFIED or _DECLINED")));
       return reactor;
   }
   feedback.reason = request->reason();
@@ -170,8 +172,7 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordOutcome(grpc::CallbackServerCon
     return reactor;
   }
   if (!ValidRef(request->patient_ref())) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "patient_ref must be a pseudonymous reference (never a name)"));
+    reactor->Finish(ToGrpcStatus(InvalidField("patient_ref", kRefMessage)));
     return reactor;
   }
   SessionOutcome outcome;
@@ -196,8 +197,8 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   // that plans them and the audit names exactly the rules that decided, even when a reload swaps
   // the active set meanwhile.
   if (request.condition().size() > kMaxRefBytes) {
-    return absl::InvalidArgumentError("condition must be at most " + std::to_string(kMaxRefBytes) +
-                                      " bytes, the id of a rule set");
+    return InvalidField("condition", "condition must be at most " + std::to_string(kMaxRefBytes) +
+                                         " bytes, the id of a rule set");
   }
   auto resolved = engine_.Resolve(caller.clinic_id, request.condition());
   if (!resolved.ok()) return resolved.status();
@@ -262,7 +263,7 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
 grpc::Status PlanServiceImpl::Get(const Caller& caller, const v1::GetPlanRequest& request,
                                   v1::GetPlanResponse* response) {
   if (request.plan_id().empty() || request.plan_id().size() > kMaxRefBytes) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "plan_id is required");
+    return ToGrpcStatus(InvalidField("plan_id", "plan_id is required"));
   }
   auto stored = store_.GetPlan(caller.clinic_id, request.plan_id());
   if (!stored.ok()) return ToGrpcStatus(stored.status());
@@ -275,11 +276,10 @@ grpc::Status PlanServiceImpl::Get(const Caller& caller, const v1::GetPlanRequest
 grpc::Status PlanServiceImpl::List(const Caller& caller, const v1::ListPlansRequest& request,
                                    v1::ListPlansResponse* response) {
   if (!ValidRef(request.patient_ref())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "patient_ref must be a pseudonymous reference (never a name)");
+    return ToGrpcStatus(InvalidField("patient_ref", kRefMessage));
   }
   if (request.page_size() > 100) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size is at most 100");
+    return ToGrpcStatus(InvalidField("page_size", "page_size is at most 100"));
   }
   auto page =
       store_.ListPlans(caller.clinic_id, request.patient_ref(),
@@ -298,8 +298,7 @@ grpc::Status PlanServiceImpl::List(const Caller& caller, const v1::ListPlansRequ
 grpc::Status PlanServiceImpl::Progress(const Caller& caller, const v1::GetProgressRequest& request,
                                        v1::GetProgressResponse* response) {
   if (!ValidRef(request.patient_ref())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "patient_ref must be a pseudonymous reference (never a name)");
+    return ToGrpcStatus(InvalidField("patient_ref", kRefMessage));
   }
   // Improvement as the rule set serving the clinic's default condition measures it.
   auto rules = engine_.Resolve(caller.clinic_id, "");

@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "core/common/clinic_id.h"
+#include "core/findings/findings.h"
+#include "core/store/store.h"
 #include "server/grpc_status.h"
 
 namespace modalis {
@@ -22,6 +25,18 @@ grpc::ServerUnaryReactor* PlatformAdminServiceImpl::CreateClinic(
   auto caller = auth_.Authorize(*context, "/modalis.v1.PlatformAdmin/CreateClinic");
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  // Checked here as well as by the store, so the client learns which field is wrong.
+  absl::Status invalid = CheckClinicId(request->clinic_id());
+  if (!invalid.ok()) {
+    invalid = InvalidField("clinic_id", std::string(invalid.message()));
+  } else if (request->name().size() > kMaxClinicNameBytes) {
+    invalid = InvalidField(
+        "name", "a clinic's name is at most " + std::to_string(kMaxClinicNameBytes) + " bytes");
+  }
+  if (!invalid.ok()) {
+    reactor->Finish(ToGrpcStatus(invalid));
     return reactor;
   }
   ClinicRecord clinic{request->clinic_id(), request->name(),

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/common/clinic_id.h"
+#include "core/findings/findings.h"
 #include "server/grpc_status.h"
 
 namespace modalis {
@@ -140,7 +141,7 @@ absl::StatusOr<RuleSource> RulesAdminServiceImpl::CandidateSource(
     return absl::ResourceExhaustedError("candidate rule files exceed " +
                                         std::to_string(kMaxRuleFileBytes) + " bytes");
   }
-  if (rules.content().empty()) return absl::InvalidArgumentError("rules.content is required");
+  if (rules.content().empty()) return InvalidField("rules.content", "rules.content is required");
   RuleSource source;
   auto name = [](const v1::RuleFile& f, const char* fallback) {
     return f.name().empty() ? std::string(fallback) : f.name();
@@ -227,8 +228,8 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::PublishRuleSet(
   if (!caller.ok()) return FinishedWith(context, caller.status());
   return OffThread(context, [this, caller = *caller, request, response] {
     if (request->comment().size() > kMaxCommentBytes) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes");
+      return ToGrpcStatus(InvalidField(
+          "comment", "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes"));
     }
     auto source = CandidateSource(request->rules(), request->vocabulary(),
                                   request->has_vocabulary(), request->cases());
@@ -253,15 +254,21 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ActivateRuleSet(
   auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/ActivateRuleSet");
   if (!caller.ok()) return FinishedWith(context, caller.status());
   return OffThread(context, [this, caller = *caller, request, response] {
-    if (request->sha256().size() != 64 || request->expected_live_sha256().size() > 64 ||
-        request->condition().size() > 64) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "sha256 must be a rule set's 64-digit hash (ListRuleSets shows them), "
-                          "expected_live_sha256 one or empty, and condition at most 64 bytes");
+    if (request->sha256().size() != 64) {
+      return ToGrpcStatus(InvalidField(
+          "sha256", "sha256 must be a rule set's 64-digit hash (ListRuleSets shows them)"));
+    }
+    if (request->expected_live_sha256().size() > 64) {
+      return ToGrpcStatus(
+          InvalidField("expected_live_sha256",
+                       "expected_live_sha256 must be a rule set's 64-digit hash or empty"));
+    }
+    if (request->condition().size() > 64) {
+      return ToGrpcStatus(InvalidField("condition", "condition must be at most 64 bytes"));
     }
     if (request->comment().size() > kMaxCommentBytes) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes");
+      return ToGrpcStatus(InvalidField(
+          "comment", "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes"));
     }
     RuleSetActivation activation;
     activation.clinic_id = RuleSetClinic(caller);
@@ -366,10 +373,12 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::SetClinicProfile(
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           "profile_json exceeds " + std::to_string(kMaxProfileBytes) + " bytes");
     }
-    if (request->comment().size() > kMaxCommentBytes || request->expected_version() < 0) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "comment must be at most " + std::to_string(kMaxCommentBytes) +
-                              " bytes and expected_version 0 or more");
+    if (request->comment().size() > kMaxCommentBytes) {
+      return ToGrpcStatus(InvalidField(
+          "comment", "comment must be at most " + std::to_string(kMaxCommentBytes) + " bytes"));
+    }
+    if (request->expected_version() < 0) {
+      return ToGrpcStatus(InvalidField("expected_version", "expected_version must be 0 or more"));
     }
     auto stored =
         publisher_.SetProfile(RuleSetClinic(caller), request->profile_json(),

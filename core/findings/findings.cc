@@ -8,11 +8,7 @@
 
 namespace modalis {
 
-std::string decode::FormatNumber(double d) {
-  std::string s = nlohmann::json(d).dump();
-  if (s.size() > 2 && s.substr(s.size() - 2) == ".0") s.resize(s.size() - 2);
-  return s;
-}
+std::string decode::FormatNumber(double d) { return NumberText(d); }
 
 std::string decode::DescribeJson(const nlohmann::json& v) {
   std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -20,30 +16,6 @@ std::string decode::DescribeJson(const nlohmann::json& v) {
 }
 
 namespace {
-
-constexpr char kViolationsPayload[] = "type.modalis.dev/field-violations";
-constexpr char kRequestViolationsPayload[] = "type.modalis.dev/request-field-violations";
-
-absl::Status WithViolations(absl::Status status, const char* type,
-                            const std::vector<FieldViolation>& violations) {
-  nlohmann::json payload = nlohmann::json::array();
-  for (const FieldViolation& v : violations) {
-    payload.push_back({{"field", v.field}, {"description", v.description}});
-  }
-  status.SetPayload(
-      type, absl::Cord(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-  return status;
-}
-
-std::vector<FieldViolation> ViolationsOf(const absl::Status& status, const char* type) {
-  std::vector<FieldViolation> out;
-  auto payload = status.GetPayload(type);
-  if (!payload) return out;
-  auto j = nlohmann::json::parse(std::string(*payload), nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& v : j) out.push_back({v.value("field", ""), v.value("description", "")});
-  return out;
-}
 
 // The findings decoder's view of a nlohmann::json document (see decode_findings.h).
 class JsonValueView {
@@ -142,26 +114,6 @@ absl::StatusOr<Findings> DecodeFindings(const nlohmann::json& object,
                                         std::shared_ptr<const Vocabulary> vocabulary,
                                         const FindingsLimits& limits) {
   return decode::DecodeDocument(JsonDocumentView(object), std::move(vocabulary), limits);
-}
-
-absl::Status InvalidFindings(const std::vector<FieldViolation>& violations) {
-  std::string message = "invalid findings: ";
-  for (size_t i = 0; i < violations.size(); ++i) {
-    message += (i ? "; " : "") + violations[i].field + ": " + violations[i].description;
-  }
-  return WithViolations(absl::InvalidArgumentError(message), kViolationsPayload, violations);
-}
-
-absl::Status InvalidFields(std::string message, const std::vector<FieldViolation>& violations) {
-  return WithViolations(absl::InvalidArgumentError(message), kRequestViolationsPayload, violations);
-}
-
-std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
-  return ViolationsOf(status, kViolationsPayload);
-}
-
-std::vector<FieldViolation> RequestFieldViolationsOf(const absl::Status& status) {
-  return ViolationsOf(status, kRequestViolationsPayload);
 }
 
 }  // namespace modalis

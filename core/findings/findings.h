@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/common/field_violations.h"
 #include "core/findings/vocabulary.h"
 
 namespace modalis {
@@ -53,26 +54,10 @@ struct FindingsLimits {
 };
 
 // One problem with one finding; `field` is the finding code (or "findings" for the whole object).
-struct FieldViolation {
-  std::string field;
-  std::string description;
-};
-
 // Decodes a findings object. On failure the status is INVALID_ARGUMENT, its message names every bad
 // finding, and FieldViolationsOf() returns them one by one.
 absl::StatusOr<Findings> DecodeFindings(const nlohmann::json& object,
                                         std::shared_ptr<const Vocabulary> vocabulary,
                                         const FindingsLimits& limits = {});
-
-std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
-
-// INVALID_ARGUMENT naming every violation, in the form DecodeFindings returns, so a problem found
-// before decoding (nesting, in the API adapter) reaches the client the same way.
-absl::Status InvalidFindings(const std::vector<FieldViolation>& violations);
-
-// INVALID_ARGUMENT with `message` that carries `violations` the way InvalidFindings does, for a
-// request field other than findings (`field` is then the request's field name).
-absl::Status InvalidFields(std::string message, const std::vector<FieldViolation>& violations);
-std::vector<FieldViolation> RequestFieldViolationsOf(const absl::Status& status);
 
 }  // namespace modalis

@@ -3,14 +3,15 @@
 #include <cmath>
 #include <string>
 
+#include "core/common/field_violations.h"
+
 namespace modalis {
 namespace {
 
 absl::Status InRange(const char* field, double value, double lo, double hi) {
   if (std::isfinite(value) && value >= lo && value <= hi) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      std::string(field) + " must be between " + std::to_string(static_cast<int>(lo)) + " and " +
-      std::to_string(static_cast<int>(hi)) + ", got " + std::to_string(value));
+  return InvalidField(field, std::string(field) + " must be between " + NumberText(lo) + " and " +
+                                 NumberText(hi) + ", got " + NumberText(value));
 }
 
 }  // namespace
@@ -28,8 +29,8 @@ std::string_view StepDecisionName(StepDecision decision) {
 }
 
 absl::Status ValidateOutcome(const SessionOutcome& o) {
-  if (o.patient_ref.empty()) return absl::InvalidArgumentError("patient_ref is required");
-  if (o.session_number < 1) return absl::InvalidArgumentError("session_number starts at 1");
+  if (o.patient_ref.empty()) return InvalidField("patient_ref", "patient_ref is required");
+  if (o.session_number < 1) return InvalidField("session_number", "session_number starts at 1");
   if (auto s = InRange("pain_nprs", o.pain_nprs, 0, 10); !s.ok()) return s;
   if (auto s = InRange("pain_days_per_week", o.pain_days_per_week, 0, 7); !s.ok()) return s;
   if (o.odi_percent) {
@@ -45,13 +46,13 @@ absl::Status ValidateOutcome(const SessionOutcome& o) {
 }
 
 absl::Status ValidateFeedback(const StepFeedback& f) {
-  if (f.plan_id.empty()) return absl::InvalidArgumentError("plan_id is required");
+  if (f.plan_id.empty()) return InvalidField("plan_id", "plan_id is required");
   // A modified or declined suggestion is only useful to the clinic with its reason.
   if (f.decision != StepDecision::kAccepted && f.reason.empty()) {
-    return absl::InvalidArgumentError(std::string("a reason is required when a step is ") +
+    return InvalidField("reason", std::string("a reason is required when a step is ") +
                                       std::string(StepDecisionName(f.decision)));
   }
-  if (f.reason.size() > 1000) return absl::InvalidArgumentError("reason is longer than 1000 bytes");
+  if (f.reason.size() > 1000) return InvalidField("reason", "reason is longer than 1000 bytes");
   return absl::OkStatus();
 }
 

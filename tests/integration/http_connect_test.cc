@@ -151,6 +151,57 @@ TEST_F(HttpConnectTest, AnUnknownFindingIsA400WithItsFieldViolation) {
   EXPECT_EQ(bad_request.field_violations(0).field(), "findings.nprs_now");
 }
 
+// Whatever a client gets wrong in a request, INVALID_ARGUMENT names the field in a BadRequest
+// detail (not only for findings), and numbers read as people write them.
+TEST_F(HttpConnectTest, EveryInvalidArgumentNamesItsField) {
+  StartServer();
+  HttpClient http = Client();
+  struct Case {
+    std::string method;
+    std::string body;
+    std::string field;
+  };
+  const std::string long_id(70, 'x');
+  const std::vector<Case> cases = {
+      {"PlanService/SuggestPlan", R"({"patientRef": "Jane Doe"})", "patient_ref"},
+      {"PlanService/SuggestPlan", R"({"patientRef": "P-1", "requestId": ")" + long_id + R"("})",
+       "request_id"},
+      {"PlanService/SuggestPlan", R"({"patientRef": "P-1", "sessionMinutes": 900})",
+       "session_minutes"},
+      {"PlanService/SuggestPlan", R"({"patientRef": "P-1", "findings": {"pain_nprs": 11}})",
+       "findings.pain_nprs"},
+      {"PlanService/GetPlan", "{}", "plan_id"},
+      {"PlanService/ListPlans", R"({"patientRef": "Jane Doe"})", "patient_ref"},
+      {"PlanService/ListPlans", R"({"patientRef": "P-1", "pageSize": 1000})", "page_size"},
+      {"PlanService/RecordFeedback", R"({"planId": "pl_1", "decision": "STEP_DECISION_DECLINED"})",
+       "reason"},
+      {"PlanService/RecordFeedback", R"({"planId": "pl_1"})", "decision"},
+      {"PlanService/RecordOutcome", R"({"patientRef": "P-1", "sessionNumber": 0})",
+       "session_number"},
+      {"PlanService/RecordOutcome", R"({"patientRef": "P-1", "sessionNumber": 1, "painNprs": 12})",
+       "pain_nprs"},
+      {"PlanService/GetProgress", R"({"patientRef": "Jane Doe"})", "patient_ref"},
+      {"RulesAdmin/ActivateRuleSet", R"({"sha256": "abc"})", "sha256"},
+      {"PlatformAdmin/CreateClinic", R"({"clinicId": "Bad Clinic!"})", "clinic_id"},
+  };
+  for (const Case& c : cases) {
+    const HttpResult r = http.PostJson("/modalis.v1." + c.method, c.body);
+    ASSERT_EQ(r.status, 400u) << c.method << " " << c.body << ": " << r.body;
+    const json error = json::parse(r.body);
+    EXPECT_EQ(error["code"], "invalid_argument") << r.body;
+    ASSERT_TRUE(error.contains("details")) << c.method << " " << c.body << ": " << r.body;
+    EXPECT_EQ(error["details"][0]["type"], "google.rpc.BadRequest");
+    EXPECT_EQ(error["details"][0]["debug"]["fieldViolations"][0]["field"], c.field)
+        << c.method << " " << c.body << ": " << r.body;
+    EXPECT_EQ(r.body.find(".000000"), std::string::npos) << r.body;
+  }
+  const HttpResult outcome = http.PostJson("/modalis.v1.PlanService/RecordOutcome",
+                                           R"({"patientRef": "P-1", "sessionNumber": 1,
+                                               "painNprs": 12})");
+  EXPECT_NE(outcome.body.find("pain_nprs must be between 0 and 10, got 12\""), std::string::npos)
+      << outcome.body;
+}
+
 TEST_F(HttpConnectTest, WhatIsNotAConnectCallIsRefusedSayingWhy) {
   StartServer();
   HttpClient http = Client();
