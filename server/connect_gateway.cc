@@ -33,44 +33,37 @@ std::string MediaType(const std::string& content_type) {
   return type;
 }
 
-// What gRPC accepts as a metadata value: printable ASCII. Anything else could not be a token.
-bool IsPrintableAscii(const std::string& value) {
-  return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
-}
-
 const google::protobuf::Message* Prototype(const google::protobuf::Descriptor* type) {
   return google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
 }
 
-std::string Flatten(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok()) return out;
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices)
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
+// The HTTP reply to a call that reached its method.
+HttpResponse Reply(const google::protobuf::MethodDescriptor& method, bool json,
+                   const grpc::Status& status, std::string bytes) {
+  if (!status.ok()) return ErrorResponse(status);
+  HttpResponse r;
+  if (!json) {
+    r.content_type = std::string(kProto);
+    r.body = std::move(bytes);
+    return r;
+  }
+  std::unique_ptr<google::protobuf::Message> message(Prototype(method.output_type())->New());
+  std::string text;
+  if (!message->ParseFromString(bytes) ||
+      !google::protobuf::util::MessageToJsonString(*message, &text).ok()) {
+    return ErrorResponse(
+        grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON"));
+  }
+  r.body = std::move(text);
+  return r;
 }
 
 }  // namespace
 
-struct ConnectGateway::Call {
-  grpc::ClientContext context;
-  grpc::ByteBuffer request;
-  grpc::ByteBuffer response;
-  const Route* route = nullptr;
-  bool json = true;
-  HttpResponder respond;
-};
-
 ConnectGateway::ConnectGateway(
-    std::shared_ptr<grpc::Channel> channel,
-    const std::vector<const google::protobuf::ServiceDescriptor*>& services,
-    std::chrono::milliseconds max_deadline, std::function<void(const std::string&)> on_refused)
-    : channel_(std::move(channel)),
-      stub_(channel_),
-      max_deadline_(max_deadline),
-      on_refused_(std::move(on_refused)) {
+    InProcessCalls& calls, const std::vector<const google::protobuf::ServiceDescriptor*>& services,
+    std::function<void(const std::string&)> on_refused)
+    : calls_(calls), on_refused_(std::move(on_refused)) {
   for (const auto* service : services) {
     if (service == nullptr) continue;  // not linked into this binary
     for (int i = 0; i < service->method_count(); ++i) {
@@ -132,7 +125,7 @@ void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
                       "Connect-Protocol-Version '" + version + "' is not supported; it must be 1")),
                   respond);
   }
-  std::chrono::milliseconds timeout = max_deadline_;
+  std::optional<std::chrono::milliseconds> timeout;
   if (const std::string& header = request.header("connect-timeout-ms"); !header.empty()) {
     const auto asked = ParseConnectTimeout(header);
     if (!asked) {
@@ -142,7 +135,7 @@ void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
                                                    "' is not a whole number of milliseconds")),
                     respond);
     }
-    timeout = std::min(*asked, max_deadline_);
+    timeout = *asked;
   }
   const std::string& authorization = request.header("authorization");
   if (!IsPrintableAscii(authorization)) {
@@ -175,26 +168,12 @@ void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
     bytes = std::move(request.body);
   }
 
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (draining_) {
-      return Refuse(
-          request,
-          ErrorResponse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "modalisd is shutting down")),
-          respond);
-    }
-    ++in_flight_;
-  }
-  auto* call = new Call;
-  call->route = &route->second;
-  call->json = json;
-  call->respond = std::move(respond);
-  call->context.set_deadline(std::chrono::system_clock::now() + timeout);
-  if (!authorization.empty()) call->context.AddMetadata("authorization", authorization);
-  grpc::Slice slice(std::move(bytes));
-  call->request = grpc::ByteBuffer(&slice, 1);
-  stub_.UnaryCall(&call->context, call->route->grpc_path, grpc::StubOptions(), &call->request,
-                  &call->response, [this, call](grpc::Status status) { Finish(call, status); });
+  const Route* called = &route->second;
+  calls_.Call(
+      called->grpc_path, std::move(bytes), authorization, timeout,
+      [called, json, respond = std::move(respond)](const grpc::Status& status, std::string reply) {
+        respond(Reply(*called->method, json, status, std::move(reply)));
+      });
 }
 
 void ConnectGateway::Refuse(const HttpRequest& request, HttpResponse response,
@@ -204,38 +183,6 @@ void ConnectGateway::Refuse(const HttpRequest& request, HttpResponse response,
                 std::to_string(response.status));
   }
   respond(std::move(response));
-}
-
-void ConnectGateway::Finish(Call* call, const grpc::Status& status) {
-  HttpResponse r;
-  if (!status.ok()) {
-    r = ErrorResponse(status);
-  } else if (!call->json) {
-    r.content_type = std::string(kProto);
-    r.body = Flatten(call->response);
-  } else {
-    const google::protobuf::Descriptor* type = call->route->method->output_type();
-    std::unique_ptr<google::protobuf::Message> message(Prototype(type)->New());
-    std::string json;
-    if (!message->ParseFromString(Flatten(call->response)) ||
-        !google::protobuf::util::MessageToJsonString(*message, &json).ok()) {
-      r = ErrorResponse(
-          grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON"));
-    } else {
-      r.body = std::move(json);
-    }
-  }
-  HttpResponder respond = std::move(call->respond);
-  delete call;
-  respond(std::move(r));
-  std::lock_guard<std::mutex> lock(mu_);
-  if (--in_flight_ == 0) idle_.notify_all();
-}
-
-void ConnectGateway::Drain() {
-  std::unique_lock<std::mutex> lock(mu_);
-  draining_ = true;
-  idle_.wait(lock, [this] { return in_flight_ == 0; });
 }
 
 }  // namespace modalis

@@ -308,6 +308,7 @@ int Run(const modalis::ServerOptions& options) {
                                            std::chrono::milliseconds(options.db_probe_ms));
 
   // The same services as JSON over HTTP, each call passed to this server in-process.
+  std::unique_ptr<modalis::InProcessCalls> calls;
   std::unique_ptr<modalis::ConnectGateway> gateway;
   std::unique_ptr<modalis::HttpListener> http;
   if (!options.http_listen.empty()) {
@@ -320,9 +321,11 @@ int Run(const modalis::ServerOptions& options) {
       services.push_back(
           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
     }
+    calls = std::make_unique<modalis::InProcessCalls>(
+        server->InProcessChannel(channel_args),
+        std::chrono::milliseconds(options.http_deadline_ms));
     gateway = std::make_unique<modalis::ConnectGateway>(
-        server->InProcessChannel(channel_args), services,
-        std::chrono::milliseconds(options.http_deadline_ms),
+        *calls, services,
         [log](const std::string& line) { modalis::LogEvent(*log, false, "http_refused", line); });
     modalis::HttpLimits limits;
     limits.max_body_bytes = static_cast<size_t>(options.max_message_bytes);
@@ -368,7 +371,7 @@ int Run(const modalis::ServerOptions& options) {
   health->SetServingStatus(false);
   // HTTP first: no new calls, and those in flight answered while the server still runs.
   if (http != nullptr) http->Close();
-  if (gateway != nullptr) gateway->Drain();
+  if (calls != nullptr) calls->Drain();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // Complete every queued write while its reactor still exists; nothing acknowledged is dropped.
   (*store)->Close();
