@@ -28,6 +28,7 @@
 #include "server/access_log.h"
 #include "server/auth.h"
 #include "server/connect_gateway.h"
+#include "server/fhir_gateway.h"
 #include "server/file_checks.h"
 #include "server/http_listener.h"
 #include "server/plan_service.h"
@@ -307,9 +308,11 @@ int Run(const modalis::ServerOptions& options) {
   modalis::StoreHealthMonitor store_health(**store, health, log,
                                            std::chrono::milliseconds(options.db_probe_ms));
 
-  // The same services as JSON over HTTP, each call passed to this server in-process.
+  // The same services as JSON over HTTP (Connect), and plans as FHIR, each call passed to this
+  // server in-process.
   std::unique_ptr<modalis::InProcessCalls> calls;
   std::unique_ptr<modalis::ConnectGateway> gateway;
+  std::unique_ptr<modalis::FhirGateway> fhir;
   std::unique_ptr<modalis::HttpListener> http;
   if (!options.http_listen.empty()) {
     grpc::ChannelArguments channel_args;
@@ -327,17 +330,21 @@ int Run(const modalis::ServerOptions& options) {
     gateway = std::make_unique<modalis::ConnectGateway>(
         *calls, services,
         [log](const std::string& line) { modalis::LogEvent(*log, false, "http_refused", line); });
+    fhir = std::make_unique<modalis::FhirGateway>(*calls);
     modalis::HttpLimits limits;
     limits.max_body_bytes = static_cast<size_t>(options.max_message_bytes);
     auto where = modalis::SplitHostPort(options.http_listen);
-    auto listener =
-        where.ok()
-            ? modalis::HttpListener::Start(where->first, where->second, limits,
-                                           [g = gateway.get()](modalis::HttpRequest request,
-                                                               modalis::HttpResponder respond) {
-                                             g->Handle(std::move(request), std::move(respond));
-                                           })
-            : absl::StatusOr<std::unique_ptr<modalis::HttpListener>>(where.status());
+    // One listener, routed by path: FHIR reads under /fhir, every other path a Connect method.
+    modalis::HttpHandler route = [g = gateway.get(), f = fhir.get()](
+                                     modalis::HttpRequest request, modalis::HttpResponder respond) {
+      if (modalis::FhirGateway::Handles(request.target)) {
+        return f->Handle(std::move(request), std::move(respond));
+      }
+      g->Handle(std::move(request), std::move(respond));
+    };
+    auto listener = where.ok()
+                        ? modalis::HttpListener::Start(where->first, where->second, limits, route)
+                        : absl::StatusOr<std::unique_ptr<modalis::HttpListener>>(where.status());
     if (!listener.ok()) {
       std::cerr << "modalisd: --http-listen: " << listener.status().message() << "\n";
       store_health.Stop();
