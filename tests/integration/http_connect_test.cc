@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <set>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
@@ -342,6 +345,41 @@ TEST_F(HttpConnectTest, CallsOverHttpAreInTheAccessLogAndSigtermStopsCleanly) {
   EXPECT_NE(lines.find("\"event\":\"http_refused\""), std::string::npos) << lines;
   // The log names no patient: the request's patient_ref is not in it.
   EXPECT_EQ(lines.find("P-0001"), std::string::npos) << lines;
+}
+
+// Several clients at once, each on its own kept-alive connection, while the listener hands
+// calls to gRPC's threads and their replies back: every call is answered, with its own plan.
+TEST_F(HttpConnectTest, ManyClientsAtOnceAreEachAnswered) {
+  StartServer();
+  constexpr int kClients = 8;
+  constexpr int kCalls = 15;
+  std::vector<std::vector<std::string>> plan_ids(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      HttpClient http = Client();
+      for (int i = 0; i < kCalls; ++i) {
+        const HttpResult r =
+            http.PostJson("/modalis.v1.PlanService/SuggestPlan",
+                          DeskWorkerJson("many-" + std::to_string(c) + "-" + std::to_string(i)));
+        if (r.status != 200) {
+          plan_ids[c].push_back("status " + std::to_string(r.status) + " " + r.error);
+          continue;
+        }
+        plan_ids[c].push_back(json::parse(r.body)["plan"]["planId"]);
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  std::set<std::string> distinct;
+  for (const auto& ids : plan_ids) {
+    ASSERT_EQ(ids.size(), static_cast<size_t>(kCalls));
+    for (const std::string& id : ids) {
+      EXPECT_EQ(id.rfind("pl_", 0), 0u) << id;
+      distinct.insert(id);
+    }
+  }
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kClients * kCalls));
 }
 
 TEST(HttpListenOptionTest, OffLoopbackIsRefusedBeforeListening) {
