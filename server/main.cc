@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+#include "core/common/ids.h"
+#include "core/common/sha256.h"
 #include "core/engine.h"
 #include "core/publishing/rule_set_publisher.h"
 #include "core/store/sqlite/sqlite_store.h"
@@ -27,7 +29,9 @@
 #include "adapters/plan_codec_proto.h"
 #include "server/access_log.h"
 #include "server/auth.h"
+#include "server/cds_hooks_gateway.h"
 #include "server/connect_gateway.h"
+#include "server/ehr_jwt.h"
 #include "server/fhir_gateway.h"
 #include "server/file_checks.h"
 #include "server/http_listener.h"
@@ -115,6 +119,29 @@ int Run(const modalis::ServerOptions& options) {
     std::cerr << "modalisd: " << credentials_error << "\n";
     return 2;
   }
+  // The EHRs trusted to call CDS Hooks, each made a caller of its clinic (role notes) with a
+  // token that exists only in this process, for the calls the hooks make in-process.
+  std::unique_ptr<modalis::EhrJwtVerifier> ehr_verifier;
+  std::map<std::string, std::string> issuer_tokens;
+  std::vector<modalis::TokenEntry> issuer_entries;
+  if (!options.cds_issuers.empty()) {
+    auto verifier = modalis::EhrJwtVerifier::Load(options.cds_issuers);
+    if (!verifier.ok()) {
+      std::cerr << "modalisd: " << verifier.status().message() << "\n";
+      return 2;
+    }
+    ehr_verifier = *std::move(verifier);
+    for (const auto& issuer : ehr_verifier->issuers()) {
+      auto token = modalis::NewId("cds_");
+      if (!token.ok()) {
+        std::cerr << "modalisd: " << token.status().message() << "\n";
+        return 1;
+      }
+      issuer_tokens[issuer.iss] = *token;
+      issuer_entries.push_back(modalis::TokenEntry{"cds:" + issuer.iss, modalis::Role::kNotes,
+                                                   modalis::Sha256Hex(*token), issuer.clinic});
+    }
+  }
   modalis::Authorizer auth;
   if (!options.token_file.empty()) {
     std::vector<std::string> warnings;
@@ -130,6 +157,7 @@ int Run(const modalis::ServerOptions& options) {
       std::cerr << "modalisd: " << tokens.status().message() << "\n";
       return 2;
     }
+    tokens->insert(tokens->end(), issuer_entries.begin(), issuer_entries.end());
     auth = modalis::Authorizer(*std::move(tokens));
   }
 
@@ -313,6 +341,7 @@ int Run(const modalis::ServerOptions& options) {
   std::unique_ptr<modalis::InProcessCalls> calls;
   std::unique_ptr<modalis::ConnectGateway> gateway;
   std::unique_ptr<modalis::FhirGateway> fhir;
+  std::unique_ptr<modalis::CdsHooksGateway> cds;
   std::unique_ptr<modalis::HttpListener> http;
   if (!options.http_listen.empty()) {
     grpc::ChannelArguments channel_args;
@@ -331,14 +360,39 @@ int Run(const modalis::ServerOptions& options) {
         *calls, services,
         [log](const std::string& line) { modalis::LogEvent(*log, false, "http_refused", line); });
     fhir = std::make_unique<modalis::FhirGateway>(*calls);
+    modalis::CdsHooksGateway::Options cds_options;
+    cds_options.verifier = ehr_verifier.get();
+    cds_options.refuse_all = ehr_verifier == nullptr && auth.enabled();
+    cds_options.issuer_tokens = issuer_tokens;
+    cds_options.vocabulary = [&engine] { return (*engine)->rules()->vocabulary; };
+    cds_options.log = [log](bool warning, const std::string& event, const std::string& message) {
+      modalis::LogEvent(*log, warning, event, message);
+    };
+    const std::string mapping = options.rules + "/fhir-mapping.json";
+    if (std::filesystem::exists(mapping)) {
+      auto map = modalis::ReadFhirFindingMap(mapping, *(*engine)->rules()->vocabulary);
+      if (!map.ok()) {
+        std::cerr << "modalisd: " << map.status().message() << "\n";
+        store_health.Stop();
+        server->Shutdown();
+        (*store)->Close();
+        return 2;
+      }
+      cds_options.finding_map = *std::move(map);
+    }
+    cds = std::make_unique<modalis::CdsHooksGateway>(*calls, std::move(cds_options));
     modalis::HttpLimits limits;
     limits.max_body_bytes = static_cast<size_t>(options.max_message_bytes);
     auto where = modalis::SplitHostPort(options.http_listen);
-    // One listener, routed by path: FHIR reads under /fhir, every other path a Connect method.
-    modalis::HttpHandler route = [g = gateway.get(), f = fhir.get()](
+    // One listener, routed by path: FHIR reads under /fhir, CDS Hooks under /cds-services, every
+    // other path a Connect method.
+    modalis::HttpHandler route = [g = gateway.get(), f = fhir.get(), c = cds.get()](
                                      modalis::HttpRequest request, modalis::HttpResponder respond) {
       if (modalis::FhirGateway::Handles(request.target)) {
         return f->Handle(std::move(request), std::move(respond));
+      }
+      if (modalis::CdsHooksGateway::Handles(request.target)) {
+        return c->Handle(std::move(request), std::move(respond));
       }
       g->Handle(std::move(request), std::move(respond));
     };

@@ -53,6 +53,9 @@ std::vector<Setting> Table(ServerOptions* o) {
            "free one; default: off)"),
       Number("--http-deadline-ms", &o->http_deadline_ms, 100, 600000,
              "longest an HTTP call may take, whatever its Connect-Timeout-Ms asks"),
+      Text("--cds-issuers", &o->cds_issuers,
+           "JSON file of the electronic health records trusted to call CDS Hooks: each one's "
+           "iss, clinic and JWKS file, and the URL they call (docs/http.md)"),
       Text("--db", &o->db, "SQLite database file", true, true),
       Text("--rules", &o->rules, "rules directory (holds modalis.json)", true, true),
       Text("--plugins", &o->plugins,

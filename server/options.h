@@ -18,6 +18,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   std::string http_listen;  // empty: no HTTP listener
   int http_deadline_ms = 60000;
+  std::string cds_issuers;  // the EHRs trusted to call CDS Hooks (server/ehr_jwt.h)
   std::string db = "var/modalis.db";
   std::string rules = "rules";
   std::string plugins;
