@@ -351,14 +351,14 @@ TEST_F(HttpConnectTest, CallsOverHttpAreInTheAccessLogAndSigtermStopsCleanly) {
 // calls to gRPC's threads and their replies back: every call is answered, with its own plan.
 TEST_F(HttpConnectTest, ManyClientsAtOnceAreEachAnswered) {
   StartServer();
-  constexpr int kClients = 8;
-  constexpr int kCalls = 15;
+  constexpr size_t kClients = 8;
+  constexpr size_t kCalls = 15;
   std::vector<std::vector<std::string>> plan_ids(kClients);
   std::vector<std::thread> clients;
-  for (int c = 0; c < kClients; ++c) {
+  for (size_t c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       HttpClient http = Client();
-      for (int i = 0; i < kCalls; ++i) {
+      for (size_t i = 0; i < kCalls; ++i) {
         const HttpResult r =
             http.PostJson("/modalis.v1.PlanService/SuggestPlan",
                           DeskWorkerJson("many-" + std::to_string(c) + "-" + std::to_string(i)));
@@ -373,13 +373,13 @@ TEST_F(HttpConnectTest, ManyClientsAtOnceAreEachAnswered) {
   for (std::thread& t : clients) t.join();
   std::set<std::string> distinct;
   for (const auto& ids : plan_ids) {
-    ASSERT_EQ(ids.size(), static_cast<size_t>(kCalls));
+    ASSERT_EQ(ids.size(), kCalls);
     for (const std::string& id : ids) {
       EXPECT_EQ(id.rfind("pl_", 0), 0u) << id;
       distinct.insert(id);
     }
   }
-  EXPECT_EQ(distinct.size(), static_cast<size_t>(kClients * kCalls));
+  EXPECT_EQ(distinct.size(), kClients * kCalls);
 }
 
 TEST(HttpListenOptionTest, OffLoopbackIsRefusedBeforeListening) {
