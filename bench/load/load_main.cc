@@ -12,6 +12,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <google/protobuf/util/json_util.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -26,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include "adapters/plan_proto.h"
 #include "bench/load/driver.h"
+#include "bench/load/http_driver.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/echo_size.h"
 #include "bench/load/process.h"
@@ -43,6 +46,8 @@ using std::chrono::milliseconds;
 
 constexpr const char* kDurable = "modalis_durable";
 constexpr const char* kDryRun = "modalis_dry_run";
+// The same dry run as proto3 JSON over HTTP/1.1 (modalisd's Connect door), keep-alive.
+constexpr const char* kConnectJson = "modalis_connect_json";
 constexpr const char* kEcho = "echo";
 
 struct Settings {
@@ -296,7 +301,9 @@ absl::StatusOr<ServerProcess> StartModalisd(const Settings& settings, const Work
                                    "--log-file",
                                    work.file(name + ".log"),
                                    "--watch-quiet-ms",
-                                   "0"};
+                                   "0",
+                                   "--http-listen",
+                                   "127.0.0.1:0"};
   if (!settings.plugins.empty()) argv.insert(argv.end(), {"--plugins", settings.plugins});
   return ServerProcess::Start(argv, work.file(name + ".stderr"), std::chrono::seconds(60));
 }
@@ -580,12 +587,27 @@ absl::Status Run(const Settings& settings) {
       r.set_dry_run(t == kDryRun);
       targets[t] =
           MakeSuggestTarget(Connect(modalisd.address()), {r}, &counter, settings.deadline_ms);
+    } else if (t == kConnectJson) {
+      if (modalisd.http_address().empty()) {
+        return absl::FailedPreconditionError(settings.modalisd +
+                                             " has no HTTP listener for " + kConnectJson);
+      }
     } else if (t == kEcho) {
       targets[t] =
           MakeEchoTarget(Connect(echo.address()), payload.echo_request, settings.deadline_ms);
     } else {
       return absl::InvalidArgumentError("unknown target '" + t + "' (" + kDurable + ", " + kDryRun +
-                                        " or " + kEcho + ")");
+                                        ", " + kConnectJson + " or " + kEcho + ")");
+    }
+  }
+
+  // A dry run stores nothing, so one JSON body serves every HTTP call.
+  std::string dry_run_json;
+  {
+    v1::SuggestPlanRequest dry = request;
+    dry.set_dry_run(true);
+    if (!google::protobuf::util::MessageToJsonString(dry, &dry_run_json).ok()) {
+      return absl::InternalError("the request cannot be written as JSON");
     }
   }
 
@@ -598,8 +620,14 @@ absl::Status Run(const Settings& settings) {
         const std::string& name =
             settings.targets[(ti + static_cast<size_t>(repeat) + si) % settings.targets.size()];
         Cell cell{name, streams, repeat,
-                  Summarize(RunCell(*targets[name], streams, milliseconds(settings.warmup_ms),
-                                    milliseconds(settings.measure_ms)))};
+                  Summarize(name == kConnectJson
+                                ? RunHttpCell(modalisd.http_address(),
+                                              "/modalis.v1.PlanService/SuggestPlan",
+                                              [&](size_t) { return dry_run_json; }, streams,
+                                              milliseconds(settings.warmup_ms),
+                                              milliseconds(settings.measure_ms))
+                                : RunCell(*targets[name], streams, milliseconds(settings.warmup_ms),
+                                          milliseconds(settings.measure_ms)))};
         std::fprintf(stderr, "repeat %d  streams %3zu  %-16s %10.0f qps  p99 %9.1f us%s\n",
                      repeat + 1, streams, name.c_str(), cell.figures.qps, cell.figures.p99_us,
                      cell.figures.errors ? "  ERRORS" : "");
@@ -634,6 +662,11 @@ absl::Status Run(const Settings& settings) {
       const double echo_qps = row[kEcho]["qps"].get<double>();
       row[std::string("ratio_") + (t == kDurable ? "durable" : "dry_run") + "_to_echo_qps"] =
           echo_qps > 0 ? Round(row[t]["qps"].get<double>() / echo_qps, 3) : 0.0;
+    }
+    if (row.contains(kConnectJson) && row.contains(kDryRun)) {
+      const double grpc_qps = row[kDryRun]["qps"].get<double>();
+      row["ratio_connect_json_to_dry_run_qps"] =
+          grpc_qps > 0 ? Round(row[kConnectJson]["qps"].get<double>() / grpc_qps, 3) : 0.0;
     }
     summary.push_back(row);
   }
@@ -691,7 +724,8 @@ absl::Status Run(const Settings& settings) {
                   m["p99_us"].get<double>(), m["p999_us"].get<double>(),
                   static_cast<unsigned long long>(m["errors"].get<uint64_t>()));
     }
-    for (const char* key : {"ratio_durable_to_echo_qps", "ratio_dry_run_to_echo_qps"}) {
+    for (const char* key : {"ratio_durable_to_echo_qps", "ratio_dry_run_to_echo_qps",
+                            "ratio_connect_json_to_dry_run_qps"}) {
       if (row.contains(key)) {
         std::printf("%-8s %-27s %.3f\n", "", key, row[key].get<double>());
       }
@@ -764,7 +798,8 @@ int main(int argc, char** argv) {
                  "directory for the databases, rules copies and logs (kept); default: a fresh "
                  "temp directory, removed at the end");
   app.add_flag("--keep-work-dir", s.keep_work_dir, "keep the temp directory");
-  app.add_option("--targets", s.targets, "modalis_durable, modalis_dry_run, echo")
+  app.add_option("--targets", s.targets,
+                 "modalis_durable, modalis_dry_run, modalis_connect_json, echo")
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--streams", s.streams, "concurrent streams, one cell each")

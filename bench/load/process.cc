@@ -80,9 +80,14 @@ absl::StatusOr<ServerProcess> ServerProcess::Start(const std::vector<std::string
     const auto at = text.find(marker);
     if (at == std::string::npos) continue;
     const auto begin = at + marker.size();
-    const auto end = text.find_first_of(" \n", begin);
-    if (end == std::string::npos) continue;
-    p.address_ = text.substr(begin, end - begin);
+    const auto eol = text.find('\n', begin);
+    if (eol == std::string::npos) continue;  // the whole line: it may end with the HTTP address
+    const std::string line = text.substr(begin, eol - begin);
+    p.address_ = line.substr(0, line.find(' '));
+    const std::string http_marker = "HTTP on ";
+    if (const auto h = line.rfind(http_marker); h != std::string::npos) {
+      p.http_address_ = line.substr(h + http_marker.size());
+    }
     return p;
   }
   const std::string program = argv_in[0];
@@ -97,7 +102,8 @@ absl::StatusOr<ServerProcess> ServerProcess::Start(const std::vector<std::string
 ServerProcess::ServerProcess(ServerProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       stdout_fd_(std::exchange(other.stdout_fd_, -1)),
-      address_(std::move(other.address_)) {}
+      address_(std::move(other.address_)),
+      http_address_(std::move(other.http_address_)) {}
 
 ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
   if (this != &other) {
@@ -105,6 +111,7 @@ ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     stdout_fd_ = std::exchange(other.stdout_fd_, -1);
     address_ = std::move(other.address_);
+    http_address_ = std::move(other.http_address_);
   }
   return *this;
 }

@@ -37,6 +37,8 @@ class ServerProcess {
   ~ServerProcess();
 
   const std::string& address() const { return address_; }  // host:port
+  // modalisd's HTTP listener (--http-listen), host:port; "" without one.
+  const std::string& http_address() const { return http_address_; }
   pid_t pid() const { return pid_; }
 
   // VmRSS and VmHWM from /proc/PID/status.
@@ -51,6 +53,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;  // kept open so a late write cannot kill the server with SIGPIPE
   std::string address_;
+  std::string http_address_;
 };
 
 }  // namespace modalis::load
