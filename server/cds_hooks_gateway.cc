@@ -87,6 +87,9 @@ void CdsHooksGateway::Handle(HttpRequest request, HttpResponder respond) {
     if (token != options_.issuer_tokens.end()) bearer = "Bearer " + token->second;
   }
 
+  if (!options_.unusable.empty()) {
+    return respond(Error(503, "CDS Hooks cannot read findings: " + options_.unusable));
+  }
   const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
   if (!body.is_object()) return respond(Error(400, "the body is not a JSON object"));
   if (feedback) return Feedback(bearer, body, std::move(respond));

@@ -31,6 +31,9 @@ class CdsHooksGateway {
     // iss -> the bearer token its calls are made with in-process (role notes, its clinic).
     std::map<std::string, std::string> issuer_tokens;
     FhirFindingMap finding_map;
+    // Why the finding map could not be used (rules/fhir-mapping.json broken): the services then
+    // answer 503 with it, rather than plan from findings read without it.
+    std::string unusable;
     std::function<std::shared_ptr<const Vocabulary>()> vocabulary;
     // One log line: warning or not, event, message (never findings or a token).
     std::function<void(bool, const std::string&, const std::string&)> log;

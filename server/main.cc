@@ -372,13 +372,14 @@ int Run(const modalis::ServerOptions& options) {
     if (std::filesystem::exists(mapping)) {
       auto map = modalis::ReadFhirFindingMap(mapping, *(*engine)->rules()->vocabulary);
       if (!map.ok()) {
-        std::cerr << "modalisd: " << map.status().message() << "\n";
-        store_health.Stop();
-        server->Shutdown();
-        (*store)->Close();
-        return 2;
+        // The rest of modalisd serves; only the CDS services, which need the map, refuse.
+        cds_options.unusable = std::string(map.status().message());
+        modalis::LogEvent(*log, true, "fhir_mapping_refused", cds_options.unusable);
+        std::cerr << "modalisd: warning: CDS Hooks refused until fixed: " << cds_options.unusable
+                  << "\n";
+      } else {
+        cds_options.finding_map = *std::move(map);
       }
-      cds_options.finding_map = *std::move(map);
     }
     cds = std::make_unique<modalis::CdsHooksGateway>(*calls, std::move(cds_options));
     modalis::HttpLimits limits;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/fhir_schema.h"
@@ -319,6 +320,29 @@ TEST_F(CdsHooksTest, EachJwtCheckFailingAloneIsRefusedAndNothingIsStored) {
         "more than an hour", "jti is missing", "a replay"}) {
     EXPECT_NE(log.find(reason), std::string::npos) << reason;
   }
+}
+
+// A broken mapping file takes down only what needs it: modalisd serves, the CDS services say why
+// they cannot.
+TEST(CdsHooksMappingTest, ABrokenMappingRefusesCdsCallsAndNothingElse) {
+  testing::TempDir dir;
+  const std::string rules = dir.path() + "/rules";
+  std::filesystem::copy(testing::RulesDir(), rules, std::filesystem::copy_options::recursive);
+  testing::WriteText(rules + "/fhir-mapping.json",
+                     R"({"observation_codes": [{"system": "http://loinc.org", "code": "72514-3",
+                         "finding": "pain_nprz"}]})");
+  testing::ServerProcess server({"--rules", rules, "--plugins", testing::PluginsDir(), "--db",
+                                 dir.path() + "/m.db", "--http-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.started()) << server.output();
+  EXPECT_NE(server.output().find("did you mean 'pain_nprs'"), std::string::npos) << server.output();
+  HttpClient http(server.http_address());
+  const HttpResult cds =
+      http.PostJson("/cds-services/modalis-encounter-start",
+                    HookRequest("encounter-start", "m-1", "P-1", DeskWorkerFindings()).dump());
+  EXPECT_EQ(cds.status, 503u) << cds.body;
+  EXPECT_NE(cds.body.find("fhir-mapping.json"), std::string::npos) << cds.body;
+  json request = {{"patient_ref", "P-1"}, {"dry_run", true}, {"findings", DeskWorkerFindings()}};
+  EXPECT_EQ(http.PostJson("/modalis.v1.PlanService/SuggestPlan", request.dump()).status, 200u);
 }
 
 }  // namespace
