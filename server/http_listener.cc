@@ -4,8 +4,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "absl/status/status.h"
 
@@ -68,6 +71,25 @@ class HttpListener::Impl {
   Impl(const HttpLimits& limits, HttpHandler handler)
       : limits_(limits), handler_(std::move(handler)), acceptor_(io_) {}
 
+  absl::Status UseTls(const HttpTls& tls) {
+    ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    beast::error_code ec;
+    ssl_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                          net::ssl::context::no_tlsv1_1,
+                      ec);
+    if (!ec) ssl_->use_certificate_chain(net::buffer(tls.cert_pem), ec);
+    if (!ec) ssl_->use_private_key(net::buffer(tls.key_pem), net::ssl::context::pem, ec);
+    if (!ec && !tls.client_ca_pem.empty()) {
+      ssl_->add_certificate_authority(net::buffer(tls.client_ca_pem), ec);
+      if (!ec) {
+        ssl_->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert, ec);
+      }
+    }
+    if (ec) return absl::InvalidArgumentError("TLS for HTTP: " + ec.message());
+    return absl::OkStatus();
+  }
+
   absl::Status Listen(const std::string& host, int port) {
     beast::error_code ec;
     const auto address = net::ip::make_address(host, ec);
@@ -100,11 +122,14 @@ class HttpListener::Impl {
 
   void Close();
 
+  class SessionBase;
+  template <class Stream>
   class Session;
 
  private:
   void Accept();
 
+  template <class Stream>
   friend class Session;
   HttpLimits limits_;
   HttpHandler handler_;
@@ -114,19 +139,44 @@ class HttpListener::Impl {
   int port_ = 0;
   std::atomic<bool> closed_{false};
   // Touched only on the listener's thread.
-  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
+  std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions_;
+  std::unique_ptr<net::ssl::context> ssl_;  // null: plaintext
 };
 
-class HttpListener::Impl::Session : public std::enable_shared_from_this<Session> {
+class HttpListener::Impl::SessionBase {
  public:
-  Session(Impl* owner, tcp::socket socket) : owner_(owner), stream_(std::move(socket)) {}
+  virtual ~SessionBase() = default;
+  virtual void Shut() = 0;
+};
 
-  void Run() { Read(); }
+// One connection: plaintext (beast::tcp_stream) or TLS (beast::ssl_stream over one).
+template <class Stream>
+class HttpListener::Impl::Session : public SessionBase,
+                                    public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <class... StreamArgs>
+  Session(Impl* owner, StreamArgs&&... args)
+      : owner_(owner), stream_(std::forward<StreamArgs>(args)...) {}
 
-  void Shut() {
+  void Run() {
+    if constexpr (kTls) {
+      // The handshake is part of receiving the first request, under the same time limit.
+      beast::get_lowest_layer(stream_).expires_after(owner_->limits_.read_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->Shut();
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+  void Shut() override {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
 
  private:
@@ -134,16 +184,16 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
     parser_.emplace();
     parser_->body_limit(owner_->limits_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(owner_->limits_.max_header_bytes));
-    stream_.expires_after(owner_->limits_.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(owner_->limits_.read_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+        ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       Shut();
       return;
     }
@@ -178,7 +228,7 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
     request.body = std::move(message.body());
     const bool keep_alive = message.keep_alive();
     // The reply may come from any thread: it is carried back onto this one.
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     owner_->handler_(std::move(request), [self, keep_alive](HttpResponse response) {
       net::post(self->stream_.get_executor(),
                 [self, keep_alive, r = std::move(response)]() { self->Reply(r, keep_alive); });
@@ -186,7 +236,8 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
   }
 
   void Reply(const HttpResponse& r, bool keep_alive) {
-    if (!stream_.socket().is_open()) return;  // closed meanwhile (Close, or the client left)
+    // Closed meanwhile (Close, or the client left).
+    if (!beast::get_lowest_layer(stream_).socket().is_open()) return;
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     response->set(http::field::server, "modalisd");
@@ -195,9 +246,9 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
     response->body() = r.body;
     response->keep_alive(keep_alive && !owner_->closed_);
     response->prepare_payload();
-    stream_.expires_after(owner_->limits_.write_timeout);
+    beast::get_lowest_layer(stream_).expires_after(owner_->limits_.write_timeout);
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), response](beast::error_code ec, size_t) {
                         if (ec || !response->keep_alive()) {
                           self->Shut();
                           return;
@@ -206,8 +257,10 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
                       });
   }
 
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
   Impl* owner_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
@@ -240,9 +293,16 @@ void HttpListener::Impl::Accept() {
         beast::error_code ignored;
         socket.close(ignored);  // beyond the limit: refused at once rather than queued
       } else {
-        auto session = std::make_shared<Session>(this, std::move(socket));
-        sessions_.insert(session);
-        session->Run();
+        if (ssl_ != nullptr) {
+          auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              this, std::move(socket), *ssl_);
+          sessions_.insert(session);
+          session->Run();
+        } else {
+          auto session = std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket));
+          sessions_.insert(session);
+          session->Run();
+        }
       }
     }
     Accept();
@@ -254,8 +314,12 @@ HttpListener::~HttpListener() = default;
 
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::string& host, int port,
                                                                   const HttpLimits& limits,
-                                                                  HttpHandler handler) {
+                                                                  HttpHandler handler,
+                                                                  const HttpTls& tls) {
   auto impl = std::make_unique<Impl>(limits, std::move(handler));
+  if (!tls.cert_pem.empty()) {
+    if (absl::Status s = impl->UseTls(tls); !s.ok()) return s;
+  }
   if (absl::Status s = impl->Listen(host, port); !s.ok()) return s;
   return std::unique_ptr<HttpListener>(new HttpListener(std::move(impl)));
 }

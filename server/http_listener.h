@@ -45,16 +45,26 @@ struct HttpResponse {
   std::string body;
 };
 
+// The listener's TLS: the same certificate and key as gRPC's (PEM text); with `client_ca_pem`, a
+// client must present a certificate it signed (mTLS). An empty certificate: plaintext.
+struct HttpTls {
+  std::string cert_pem;
+  std::string key_pem;
+  std::string client_ca_pem;
+};
+
 using HttpResponder = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(HttpRequest, HttpResponder)>;
 
 class HttpListener {
  public:
-  // Listens on `host`:`port` (port 0 picks a free one) and serves on a thread of its own.
-  // INVALID_ARGUMENT for an address that is not an IP address, UNAVAILABLE when it cannot bind.
+  // Listens on `host`:`port` (port 0 picks a free one) and serves on a thread of its own, over
+  // TLS when `tls` has a certificate. INVALID_ARGUMENT for an address that is not an IP address
+  // or TLS material OpenSSL refuses, UNAVAILABLE when it cannot bind.
   static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const std::string& host, int port,
                                                              const HttpLimits& limits,
-                                                             HttpHandler handler);
+                                                             HttpHandler handler,
+                                                             const HttpTls& tls = {});
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;

@@ -106,11 +106,12 @@ int Run(const modalis::ServerOptions& options) {
                  "(127.0.0.1, [::1] or localhost); give --tls-cert, --tls-key and --token-file\n";
     return 2;
   }
-  // The HTTP listener has no TLS of its own: off loopback, a TLS-terminating proxy goes in front.
-  if (!options.http_listen.empty() && !IsLoopback(options.http_listen)) {
+  // The HTTP listener follows gRPC's rule: plaintext and development mode on loopback only.
+  if (!options.http_listen.empty() && !IsLoopback(options.http_listen) &&
+      (!tls || options.token_file.empty())) {
     std::cerr << "modalisd: refusing to listen for HTTP on " << options.http_listen
-              << ": the HTTP listener serves plaintext, so only on loopback (127.0.0.1, [::1] or "
-                 "localhost); put a TLS-terminating proxy in front of it (docs/http.md)\n";
+              << ": without TLS and a token file modalisd only listens on loopback "
+                 "(127.0.0.1, [::1] or localhost); give --tls-cert, --tls-key and --token-file\n";
     return 2;
   }
   std::string credentials_error;
@@ -397,9 +398,19 @@ int Run(const modalis::ServerOptions& options) {
       }
       g->Handle(std::move(request), std::move(respond));
     };
-    auto listener = where.ok()
-                        ? modalis::HttpListener::Start(where->first, where->second, limits, route)
-                        : absl::StatusOr<std::unique_ptr<modalis::HttpListener>>(where.status());
+    // TLS with gRPC's certificate, key and client CA (already checked when gRPC started).
+    modalis::HttpTls http_tls;
+    if (tls) {
+      if (auto material =
+              modalis::LoadTlsFiles({options.tls_cert, options.tls_key, options.client_ca});
+          material.ok()) {
+        http_tls = {material->cert_pem, material->key_pem, material->ca_pem};
+      }
+    }
+    auto listener =
+        where.ok()
+            ? modalis::HttpListener::Start(where->first, where->second, limits, route, http_tls)
+            : absl::StatusOr<std::unique_ptr<modalis::HttpListener>>(where.status());
     if (!listener.ok()) {
       std::cerr << "modalisd: --http-listen: " << listener.status().message() << "\n";
       store_health.Stop();

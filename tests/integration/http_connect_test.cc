@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/stat.h>
+
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +23,7 @@
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "tests/support/file_util.h"
 #include "tests/support/http_client.h"
+#include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -380,6 +384,49 @@ TEST_F(HttpConnectTest, ManyClientsAtOnceAreEachAnswered) {
     }
   }
   EXPECT_EQ(distinct.size(), kClients * kCalls);
+}
+
+// With --tls-cert and --tls-key the HTTP listener speaks TLS with gRPC's certificate, and with
+// --client-ca it wants a client certificate too, as gRPC does; curl is the client.
+TEST(HttpTlsTest, TheListenerUsesGrpcsCertificateAndClientCa) {
+  testing::TempDir dir;
+  const std::string d = dir.path();
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
+  auto shell = [](const std::string& command) {
+    const auto [code, out] = testing::RunCommand(command);
+    EXPECT_EQ(code, 0) << command << "\n" << out;
+    return out;
+  };
+  shell("cd " + d + " && openssl req -x509" + ec +
+        "-keyout ca.key -out ca.pem -days 1 -subj /CN=modalis-test-ca 2>&1");
+  testing::WriteText(d + "/san.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  for (const std::string who : {"server", "client"}) {
+    shell("cd " + d + " && openssl req" + ec + "-keyout " + who + ".key -out " + who +
+          ".csr -subj /CN=" + who + " 2>&1 && openssl x509 -req -in " + who +
+          ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out " + who +
+          ".pem 2>&1");
+  }
+  ::chmod((d + "/server.key").c_str(), 0600);
+  testing::ServerProcess server({"--rules", testing::RulesDir(), "--plugins", testing::PluginsDir(),
+                                 "--db", d + "/m.db", "--tls-cert", d + "/server.pem", "--tls-key",
+                                 d + "/server.key", "--client-ca", d + "/ca.pem", "--http-listen",
+                                 "127.0.0.1:0"});
+  ASSERT_TRUE(server.started()) << server.output();
+  const std::string port = server.http_address().substr(server.http_address().rfind(':') + 1);
+  const std::string url = "https://localhost:" + port + "/grpc.health.v1.Health/Check";
+  const std::string post = "curl -sS --max-time 10 -H 'Content-Type: application/json' -d '{}' ";
+  // With the CA and a client certificate: served.
+  auto [code, out] = testing::RunCommand(post + "--cacert " + d + "/ca.pem --cert " + d +
+                                         "/client.pem --key " + d + "/client.key " + url);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("SERVING"), std::string::npos) << out;
+  // Without a client certificate: the handshake fails.
+  std::tie(code, out) = testing::RunCommand(post + "--cacert " + d + "/ca.pem " + url + " 2>&1");
+  EXPECT_NE(code, 0) << out;
+  // Plaintext to the TLS port: no reply.
+  std::tie(code, out) =
+      testing::RunCommand(post + "http://127.0.0.1:" + port + "/grpc.health.v1.Health/Check 2>&1");
+  EXPECT_EQ(out.find("SERVING"), std::string::npos) << out;
 }
 
 TEST(HttpListenOptionTest, OffLoopbackIsRefusedBeforeListening) {
