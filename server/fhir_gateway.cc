@@ -6,6 +6,7 @@
 
 #include "adapters/fhir_plan.h"
 #include "modalis/v1/plan_service.pb.h"
+#include "server/connect_protocol.h"
 
 namespace modalis {
 namespace {
@@ -21,32 +22,9 @@ HttpResponse Resource(unsigned status, const nlohmann::ordered_json& resource) {
   return r;
 }
 
-// FHIR's HTTP status for a gRPC status (the same as Connect's but for the client's own errors).
-unsigned HttpStatus(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return 400;
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return 401;
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return 403;
-    case grpc::StatusCode::NOT_FOUND:
-      return 404;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return 429;
-    case grpc::StatusCode::UNAVAILABLE:
-      return 503;
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return 504;
-    default:
-      return 500;
-  }
-}
-
 HttpResponse Outcome(const grpc::Status& status) {
-  return Resource(HttpStatus(status.error_code()),
+  // The HTTP status for each code is Connect's, which is the usual one (404 for NOT_FOUND, ...).
+  return Resource(ConnectHttpStatus(status.error_code()),
                   OperationOutcomeResource(status.error_code(), status.error_message()));
 }
 

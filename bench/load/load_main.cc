@@ -28,9 +28,9 @@
 #include <nlohmann/json.hpp>
 #include "adapters/plan_proto.h"
 #include "bench/load/driver.h"
-#include "bench/load/http_driver.h"
 #include "bench/load/echo.grpc.pb.h"
 #include "bench/load/echo_size.h"
+#include "bench/load/http_driver.h"
 #include "bench/load/process.h"
 #include "bench/load/rule_set.h"
 #include "core/common/status_macros.h"
@@ -589,8 +589,8 @@ absl::Status Run(const Settings& settings) {
           MakeSuggestTarget(Connect(modalisd.address()), {r}, &counter, settings.deadline_ms);
     } else if (t == kConnectJson) {
       if (modalisd.http_address().empty()) {
-        return absl::FailedPreconditionError(settings.modalisd +
-                                             " has no HTTP listener for " + kConnectJson);
+        return absl::FailedPreconditionError(settings.modalisd + " has no HTTP listener for " +
+                                             kConnectJson);
       }
     } else if (t == kEcho) {
       targets[t] =
@@ -619,15 +619,15 @@ absl::Status Run(const Settings& settings) {
       for (size_t ti = 0; ti < settings.targets.size(); ++ti) {
         const std::string& name =
             settings.targets[(ti + static_cast<size_t>(repeat) + si) % settings.targets.size()];
-        Cell cell{name, streams, repeat,
-                  Summarize(name == kConnectJson
-                                ? RunHttpCell(modalisd.http_address(),
-                                              "/modalis.v1.PlanService/SuggestPlan",
-                                              [&](size_t) { return dry_run_json; }, streams,
-                                              milliseconds(settings.warmup_ms),
-                                              milliseconds(settings.measure_ms))
-                                : RunCell(*targets[name], streams, milliseconds(settings.warmup_ms),
-                                          milliseconds(settings.measure_ms)))};
+        Cell cell{
+            name, streams, repeat,
+            Summarize(name == kConnectJson
+                          ? RunHttpCell(
+                                modalisd.http_address(), "/modalis.v1.PlanService/SuggestPlan",
+                                [&](size_t) { return dry_run_json; }, streams,
+                                milliseconds(settings.warmup_ms), milliseconds(settings.measure_ms))
+                          : RunCell(*targets[name], streams, milliseconds(settings.warmup_ms),
+                                    milliseconds(settings.measure_ms)))};
         std::fprintf(stderr, "repeat %d  streams %3zu  %-16s %10.0f qps  p99 %9.1f us%s\n",
                      repeat + 1, streams, name.c_str(), cell.figures.qps, cell.figures.p99_us,
                      cell.figures.errors ? "  ERRORS" : "");

@@ -6,12 +6,9 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "tests/support/file_util.h"
+#include "tests/support/schema_check.h"
 #include "tests/support/test_paths.h"
 
 namespace modalis::testing {
@@ -42,22 +39,7 @@ inline std::string FhirProblems(const nlohmann::json& resource) {
   // every reference.
   wrapper["definitions"]["Resource"] = {{"$ref", "#/definitions/ResourceList"}};
   wrapper["definitions"]["integer64"] = {{"type", "string"}};
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(wrapper);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(resource);
-  if (validator.validate(schema, target, &results)) return {};
-  std::string out;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    std::string where;
-    for (const std::string& c : error.context) where += c;
-    out += where + ": " + error.description + "\n";
-  }
-  return out.empty() ? "invalid\n" : out;
+  return ProblemsAgainst(resource, wrapper);
 }
 
 }  // namespace modalis::testing

@@ -15,11 +15,10 @@
 
 namespace modalis::testing {
 
-// Problems of `document` against rules/<schema_path>, one per line ("<context>: <problem>"); ""
-// when it is valid.
-inline std::string SchemaProblems(const nlohmann::json& document, const std::string& schema_path) {
-  const nlohmann::json schema_json =
-      nlohmann::json::parse(ReadText(RulesDir() + "/" + schema_path));
+// Problems of `document` against the JSON Schema `schema_json`, one per line ("<context>:
+// <problem>"); "" when it is valid.
+inline std::string ProblemsAgainst(const nlohmann::json& document,
+                                   const nlohmann::json& schema_json) {
   valijson::Schema schema;
   valijson::SchemaParser parser;
   valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
@@ -36,6 +35,11 @@ inline std::string SchemaProblems(const nlohmann::json& document, const std::str
     out += where + ": " + error.description + "\n";
   }
   return out.empty() ? "invalid\n" : out;
+}
+
+// Problems of `document` against rules/<schema_path>, as ProblemsAgainst.
+inline std::string SchemaProblems(const nlohmann::json& document, const std::string& schema_path) {
+  return ProblemsAgainst(document, nlohmann::json::parse(ReadText(RulesDir() + "/" + schema_path)));
 }
 
 }  // namespace modalis::testing
