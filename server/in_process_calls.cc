@@ -37,13 +37,16 @@ InProcessCalls::InProcessCalls(std::shared_ptr<grpc::Channel> channel,
 void InProcessCalls::Call(const std::string& grpc_path, std::string request,
                           const std::string& authorization,
                           std::optional<std::chrono::milliseconds> timeout, Done done) {
+  bool draining = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (draining_) {
-      done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "modalisd is shutting down"), "");
-      return;
-    }
-    ++in_flight_;
+    draining = draining_;
+    if (!draining) ++in_flight_;
+  }
+  if (draining) {
+    // Outside the lock: `done` may well make a call of its own.
+    done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "modalisd is shutting down"), "");
+    return;
   }
   auto* pending = new Pending;
   pending->done = std::move(done);
