@@ -89,9 +89,7 @@ class CdsHooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_.path() + "/modalis.db";
-    const auto [code, out] =
-        testing::RunCommand(testing::BinDir() + "/modalis clinic add north --db " + db_);
-    ASSERT_EQ(code, 0) << out;
+    ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db_, "north"));
     notes_ = testing::MintToken(dir_.path() + "/tokens", "--clinic north --role notes --name n");
     testing::WriteText(dir_.path() + "/a-keys.json", json{{"keys", {ehr_a_.Jwk()}}}.dump());
     testing::WriteText(dir_.path() + "/b-keys.json", json{{"keys", {ehr_b_.Jwk()}}}.dump());

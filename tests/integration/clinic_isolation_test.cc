@@ -27,8 +27,7 @@ class ClinicIsolationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const std::string clinic : {"north", "south"}) {
-      const auto [code, out] = Cli("clinic add " + clinic + " --db " + db_);
-      ASSERT_EQ(code, 0) << out;
+      ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db_, clinic));
     }
     token_["north-notes"] = Mint("--clinic north --role notes --name north-notes");
     token_["south-notes"] = Mint("--clinic south --role notes --name south-notes");

@@ -27,8 +27,7 @@ class EvidenceServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const std::string clinic : {"north", "south"}) {
-      const auto [code, out] = Cli("clinic add " + clinic + " --db " + db_);
-      ASSERT_EQ(code, 0) << out;
+      ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db_, clinic));
     }
     for (const std::string role : {"notes", "admin", "booking"}) {
       token_["north-" + role] =

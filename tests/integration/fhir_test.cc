@@ -10,7 +10,6 @@
 #include "tests/support/fhir_schema.h"
 #include "tests/support/file_util.h"
 #include "tests/support/http_client.h"
-#include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -230,9 +229,7 @@ TEST_F(FhirTest, ReadsNeedATokenAndSeeOnlyTheirClinic) {
   const std::string db = dir_.path() + "/modalis.db";
   const std::string tokens = dir_.path() + "/tokens";
   for (const std::string clinic : {"north", "south"}) {
-    const auto [code, out] =
-        testing::RunCommand(testing::BinDir() + "/modalis clinic add " + clinic + " --db " + db);
-    ASSERT_EQ(code, 0) << out;
+    ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db, clinic));
   }
   const std::string north = testing::MintToken(tokens, "--clinic north --role booking --name n");
   const std::string south = testing::MintToken(tokens, "--clinic south --role booking --name s");

@@ -285,9 +285,7 @@ TEST_F(HttpConnectTest, TokensAndClinicsAreThoseOfGrpc) {
   const std::string db = dir_.path() + "/modalis.db";
   const std::string tokens = dir_.path() + "/tokens";
   for (const std::string clinic : {"north", "south"}) {
-    const auto [code, out] =
-        testing::RunCommand(testing::BinDir() + "/modalis clinic add " + clinic + " --db " + db);
-    ASSERT_EQ(code, 0) << out;
+    ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db, clinic));
   }
   const std::string north_notes =
       testing::MintToken(tokens, "--clinic north --role notes --name north-notes");

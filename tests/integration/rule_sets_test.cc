@@ -31,8 +31,7 @@ class RuleSetsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const std::string clinic : {"north", "south"}) {
-      const auto [code, out] = Cli("clinic add " + clinic + " --db " + db_);
-      ASSERT_EQ(code, 0) << out;
+      ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db_, clinic));
     }
     for (const std::string clinic : {"north", "south"}) {
       token_[clinic + "-admin"] =

@@ -1,5 +1,5 @@
-// Tokens for tests that call modalisd as a given clinic and role: minted by the real CLI into a
-// token file, sent as the bearer token of a call.
+// Clinics and tokens for tests that call modalisd as a given clinic and role: clinics added and
+// tokens minted by the real CLI, a token sent as the bearer token of a call.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -13,6 +13,13 @@
 #include "tests/support/test_paths.h"
 
 namespace modalis::testing {
+
+// Adds `clinic` to the store at `db` with the real CLI (`modalis clinic add`). Call it inside
+// ASSERT_NO_FATAL_FAILURE, so a failure stops the test.
+inline void AddClinic(const std::string& db, const std::string& clinic) {
+  const auto [code, out] = RunCommand(BinDir() + "/modalis clinic add " + clinic + " --db " + db);
+  ASSERT_EQ(code, 0) << out;
+}
 
 // The token `modalis token add --file FILE ARGS` mints, which it prints alone on the last line
 // (the note before it goes to standard error, which RunCommand interleaves).
