@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "adapters/fhir_plan.h"
+#include "adapters/plan_words.h"
 #include "core/common/did_you_mean.h"
 #include "core/common/sha256.h"
 
@@ -30,23 +31,6 @@ std::string UuidOf(const std::string& hex) {
 std::string PlanHex(const std::string& plan_id) {
   const std::string hex = plan_id.size() > 3 ? plan_id.substr(3) : "";
   return hex.size() == 32 ? hex : Sha256Hex(plan_id).substr(0, 32);
-}
-
-const char* UrgencyWord(v1::Urgency u) {
-  return u == v1::EMERGENCY ? "emergency" : u == v1::URGENT ? "urgent" : "routine";
-}
-
-std::string CourseWords(const v1::Course& c) {
-  static const char* kFrequency[] = {"", "twice weekly", "weekly", "fortnightly", "monthly"};
-  const int f = static_cast<int>(c.frequency());
-  std::string text = (f >= 1 && f <= 4) ? kFrequency[f] : "as agreed";
-  text += ", " + std::to_string(c.sessions_min());
-  if (c.sessions_max() != c.sessions_min()) text += "-" + std::to_string(c.sessions_max());
-  text += " sessions";
-  if (c.review_after_sessions() > 0) {
-    text += ", review after " + std::to_string(c.review_after_sessions());
-  }
-  return text;
 }
 
 Json Source(const v1::Plan& plan) {

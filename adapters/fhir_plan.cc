@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "adapters/plan_words.h"
+
 namespace modalis {
 namespace {
 
@@ -50,19 +52,6 @@ std::string ModuleUri(const v1::RuleSetRef& rules) {
   return "urn:modalis:rule-set:" + rules.id() + ":" + rules.version();
 }
 
-const char* UrgencyText(v1::Urgency u) {
-  switch (u) {
-    case v1::EMERGENCY:
-      return "emergency";
-    case v1::URGENT:
-      return "urgent";
-    case v1::ROUTINE:
-      return "routine";
-    default:
-      return "none";
-  }
-}
-
 std::string StatusText(const v1::Plan& plan) {
   switch (plan.status()) {
     case v1::COMPLETE:
@@ -72,7 +61,7 @@ std::string StatusText(const v1::Plan& plan) {
     case v1::SCREEN_REQUIRED:
       return "Screen required: no treatment until the red-flag screen is asked.";
     case v1::REFERRED:
-      return std::string("Referred (") + UrgencyText(plan.referral().urgency()) +
+      return std::string("Referred (") + UrgencyWord(plan.referral().urgency()) +
              "): no treatment.";
     default:
       return "Unknown status.";
@@ -216,20 +205,6 @@ Json Explanation(const v1::Plan& plan, const Json& subject, const std::string& w
   return guidance;
 }
 
-std::string CourseText(const v1::Course& c) {
-  static const char* kFrequency[] = {"", "twice weekly", "weekly", "fortnightly", "monthly"};
-  const int f = static_cast<int>(c.frequency());
-  std::string text = "Course of care: ";
-  text += (f >= 1 && f <= 4) ? kFrequency[f] : "as agreed";
-  text += ", " + std::to_string(c.sessions_min());
-  if (c.sessions_max() != c.sessions_min()) text += " to " + std::to_string(c.sessions_max());
-  text += " sessions";
-  if (c.review_after_sessions() > 0) {
-    text += ", review after " + std::to_string(c.review_after_sessions());
-  }
-  return text + ".";
-}
-
 }  // namespace
 
 Json CarePlanResource(const v1::GetPlanResponse& stored) {
@@ -246,7 +221,7 @@ Json CarePlanResource(const v1::GetPlanResponse& stored) {
   contain(Order(plan, subject));
   if (plan.referral().urgency() > v1::NONE) {
     contain(Issue("referral",
-                  {{"text", std::string("Referral: ") + UrgencyText(plan.referral().urgency())}},
+                  {{"text", std::string("Referral: ") + UrgencyWord(plan.referral().urgency())}},
                   plan.referral().urgency() >= v1::URGENT ? "high" : "moderate", subject, when,
                   Join(plan.referral().reasons(), "; "), {}));
   }
@@ -277,7 +252,9 @@ Json CarePlanResource(const v1::GetPlanResponse& stored) {
   for (const v1::Step& step : plan.steps()) activities.push_back(Activity(step));
   if (!activities.empty()) care_plan["activity"] = std::move(activities);
   Json notes = Json::array();
-  if (plan.has_course()) notes.push_back({{"text", CourseText(plan.course())}});
+  if (plan.has_course()) {
+    notes.push_back({{"text", "Course of care: " + CourseWords(plan.course()) + "."}});
+  }
   for (const v1::Advice& a : plan.advice()) {
     if (!a.text().empty()) notes.push_back({{"text", a.text()}});
   }
