@@ -55,13 +55,16 @@ bool IsLoopback(const std::string& listen) {
 }
 
 // Checked before anything listens: a problem names its flag and file (server/file_checks.h).
+// `*material` keeps what was read, for the HTTP listener's TLS.
 std::shared_ptr<grpc::ServerCredentials> Credentials(const modalis::ServerOptions& o,
+                                                     modalis::TlsMaterial* material,
                                                      std::string* error) {
   auto tls = modalis::LoadTlsFiles({o.tls_cert, o.tls_key, o.client_ca});
   if (!tls.ok()) {
     *error = std::string(tls.status().message());
     return nullptr;
   }
+  *material = *tls;
   if (o.tls_cert.empty()) return grpc::InsecureServerCredentials();
   std::vector<std::string> warnings;
   if (absl::Status mode = modalis::CheckSecretFileMode("--tls-key", o.tls_key,
@@ -115,7 +118,8 @@ int Run(const modalis::ServerOptions& options) {
     return 2;
   }
   std::string credentials_error;
-  auto credentials = Credentials(options, &credentials_error);
+  modalis::TlsMaterial tls_material;
+  auto credentials = Credentials(options, &tls_material, &credentials_error);
   if (credentials == nullptr) {
     std::cerr << "modalisd: " << credentials_error << "\n";
     return 2;
@@ -398,15 +402,9 @@ int Run(const modalis::ServerOptions& options) {
       }
       g->Handle(std::move(request), std::move(respond));
     };
-    // TLS with gRPC's certificate, key and client CA (already checked when gRPC started).
+    // TLS with gRPC's certificate, key and client CA, as read and checked for gRPC.
     modalis::HttpTls http_tls;
-    if (tls) {
-      if (auto material =
-              modalis::LoadTlsFiles({options.tls_cert, options.tls_key, options.client_ca});
-          material.ok()) {
-        http_tls = {material->cert_pem, material->key_pem, material->ca_pem};
-      }
-    }
+    if (tls) http_tls = {tls_material.cert_pem, tls_material.key_pem, tls_material.ca_pem};
     auto listener =
         where.ok()
             ? modalis::HttpListener::Start(where->first, where->second, limits, route, http_tls)
