@@ -282,14 +282,17 @@ absl::StatusOr<VerifiedCall> EhrJwtVerifier::Verify(std::string_view authorizati
   const std::string jti = iss + "\n" + claims["jti"].get<std::string>();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = seen_jti_.begin(); it != seen_jti_.end();) {
-      it = it->second + kLeewaySeconds < now_seconds ? seen_jti_.erase(it) : std::next(it);
+    // Forget, oldest expiry first, the jti whose tokens could no longer be accepted anyway.
+    while (!jti_by_exp_.empty() && jti_by_exp_.begin()->first + kLeewaySeconds < now_seconds) {
+      seen_jti_.erase(jti_by_exp_.begin()->second);
+      jti_by_exp_.erase(jti_by_exp_.begin());
     }
     if (seen_jti_.count(jti) != 0) return refuse("this JWT's jti was used before (a replay)");
     if (seen_jti_.size() >= kMaxRememberedJti) {
       return absl::UnavailableError("too many CDS calls within an hour to check for replays");
     }
-    seen_jti_.emplace(jti, exp);
+    seen_jti_.insert(jti);
+    jti_by_exp_.emplace(exp, jti);
   }
   return VerifiedCall{iss, issuer->clinic};
 }

@@ -13,11 +13,13 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -57,7 +59,9 @@ class EhrJwtVerifier {
   std::string base_url_;
   std::vector<std::unique_ptr<TrustedIssuer>> issuers_;
   std::mutex mu_;
-  std::map<std::string, int64_t> seen_jti_;  // guarded by mu_: jti -> its exp
+  // Guarded by mu_: every jti accepted and not yet expired, and the same ordered by expiry.
+  std::unordered_set<std::string> seen_jti_;
+  std::set<std::pair<int64_t, std::string>> jti_by_exp_;
 };
 
 }  // namespace modalis
