@@ -8,6 +8,7 @@
 #include "adapters/plan_codec_proto.h"
 #include "cli/commands.h"
 #include "core/plan/plan_json.h"
+#include "core/store/postgres/postgres_store.h"
 #include "core/store/sqlite/sqlite_store.h"
 
 namespace modalis::cli {
@@ -25,6 +26,17 @@ using nlohmann::json;
 json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 std::unique_ptr<Store> OpenOrReport(const std::string& path, bool read_only) {
+  if (IsPostgresLocation(path)) {
+    PostgresStoreOptions options;
+    options.readers = 1;
+    options.plan_codec = ProtoPlanCodec();
+    auto store = OpenPostgresStore(path, options);
+    if (!store.ok()) {
+      std::cerr << "modalis: " << store.status().message() << "\n";
+      return nullptr;
+    }
+    return *std::move(store);
+  }
   SqliteStoreOptions options;
   options.read_only = read_only;
   options.readers = 1;
@@ -183,12 +195,14 @@ void AddClinicCommands(CLI::App& app, Common* /*common*/, Runner* run) {
   CLI::App* clinic = app.add_subcommand("clinic", "the clinics (tenants) a store serves");
   clinic->require_subcommand(1);
   CLI::App* add = clinic->add_subcommand("add", "create a clinic; its data is its own");
-  add->add_option("--db", args->db, "SQLite database file")->capture_default_str();
+  add->add_option("--db", args->db, "SQLite database file, or postgresql://USER@HOST:PORT/DB")
+      ->capture_default_str();
   add->add_option("ID", args->id, "clinic id: lower-case letters, digits and '-'")->required();
   add->add_option("--name", args->name, "a name for people, e.g. North Side Physio");
   add->callback([=] { *run = [=] { return AddClinic(args->db, args->id, args->name); }; });
   CLI::App* list = clinic->add_subcommand("list", "every clinic in the store");
-  list->add_option("--db", args->db, "SQLite database file")->capture_default_str();
+  list->add_option("--db", args->db, "SQLite database file, or postgresql://USER@HOST:PORT/DB")
+      ->capture_default_str();
   list->callback([=] { *run = [=] { return ListClinics(args->db); }; });
 }
 
@@ -197,7 +211,8 @@ void AddDbCommands(CLI::App& app, Common* /*common*/, Runner* run) {
   CLI::App* db = app.add_subcommand("db", "operate the plan store");
   db->require_subcommand(1);
   auto add_db = [&](CLI::App* sub) {
-    sub->add_option("--db", options->db, "SQLite database file")->capture_default_str();
+    sub->add_option("--db", options->db, "SQLite database file, or postgresql://USER@HOST:PORT/DB")
+        ->capture_default_str();
   };
 
   CLI::App* verify = db->add_subcommand("verify",

@@ -19,6 +19,7 @@
 #include "core/common/sha256.h"
 #include "core/engine.h"
 #include "core/publishing/rule_set_publisher.h"
+#include "core/store/postgres/postgres_store.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/options.h"
@@ -166,24 +167,33 @@ int Run(const modalis::ServerOptions& options) {
     auth = modalis::Authorizer(*std::move(tokens));
   }
 
-  const std::filesystem::path db_path(options.db);
-  if (db_path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(db_path.parent_path(), ec);
+  const bool shared_store = modalis::IsPostgresLocation(options.db);
+  absl::StatusOr<std::unique_ptr<modalis::Store>> store;
+  if (shared_store) {
+    modalis::PostgresStoreOptions store_options;
+    store_options.queue_capacity = static_cast<size_t>(options.max_queued_writes);
+    store_options.plan_codec = modalis::ProtoPlanCodec();
+    store = modalis::OpenPostgresStore(options.db, store_options);
+  } else {
+    const std::filesystem::path db_path(options.db);
+    if (db_path.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(db_path.parent_path(), ec);
+    }
+    modalis::SqliteStoreOptions store_options;
+    store_options.busy_timeout_ms = options.db_busy_timeout_ms;
+    store_options.queue_capacity = static_cast<size_t>(options.max_queued_writes);
+    store_options.create_even_if_expected = options.create_db;
+    store_options.plan_codec = modalis::ProtoPlanCodec();
+    store = modalis::OpenSqliteStore(options.db, store_options);
   }
-  modalis::SqliteStoreOptions store_options;
-  store_options.busy_timeout_ms = options.db_busy_timeout_ms;
-  store_options.queue_capacity = static_cast<size_t>(options.max_queued_writes);
-  store_options.create_even_if_expected = options.create_db;
-  store_options.plan_codec = modalis::ProtoPlanCodec();
-  auto store = modalis::OpenSqliteStore(options.db, store_options);
   if (!store.ok()) {
     std::cerr << "modalisd: " << store.status().message() << "\n";
     if (modalis::IsMissingDatabase(store.status())) {
       std::cerr << "modalisd: to begin again with a new, empty database on purpose, start once "
                    "with --create-db\n";
     }
-    if (store.status().code() == absl::StatusCode::kUnavailable) {
+    if (store.status().code() == absl::StatusCode::kUnavailable && !shared_store) {
       std::cerr << "modalisd: gave up after waiting " << options.db_busy_timeout_ms
                 << " ms for the lock (--db-busy-timeout-ms); start again once the other process "
                    "has finished\n";
@@ -208,7 +218,8 @@ int Run(const modalis::ServerOptions& options) {
   if (last_served->has_value()) {
     const modalis::RuleSetRecord& record = **last_served;
     auto source = modalis::RuleSourceFromCanonical(
-        *record.canonical_source, options.db + " (rule set " + record.sha256.substr(0, 12) + ")");
+        *record.canonical_source,
+        modalis::LocationForLogs(options.db) + " (rule set " + record.sha256.substr(0, 12) + ")");
     if (source.ok()) config.last_good = *std::move(source);
   }
   std::vector<modalis::Diagnostic> diagnostics;
@@ -260,8 +271,9 @@ int Run(const modalis::ServerOptions& options) {
     modalis::RuleSetPublisher publisher(**engine, **store);
     auto problems = publisher.StartServing();
     if (!problems.ok()) {
-      std::cerr << "modalisd: cannot read the rule sets live in " << options.db << ": "
-                << problems.status().message() << "\n";
+      std::cerr << "modalisd: cannot read the rule sets live in "
+                << modalis::LocationForLogs(options.db) << ": " << problems.status().message()
+                << "\n";
       return 1;
     }
     for (const std::string& problem : *problems) {
@@ -429,8 +441,8 @@ int Run(const modalis::ServerOptions& options) {
   std::printf("modalisd listening on %s:%d (%s, %s; rules %s %s, %zu plugins, db %s)%s\n",
               host.c_str(), port, tls ? (options.client_ca.empty() ? "TLS" : "mTLS") : "plaintext",
               auth.enabled() ? "tokens required" : "development mode, no tokens", rules->id.c_str(),
-              rules->version.c_str(), (*engine)->plugins().modalities().size(), options.db.c_str(),
-              http_note.c_str());
+              rules->version.c_str(), (*engine)->plugins().modalities().size(),
+              modalis::LocationForLogs(options.db).c_str(), http_note.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;

@@ -56,7 +56,7 @@ std::vector<Setting> Table(ServerOptions* o) {
       Text("--cds-issuers", &o->cds_issuers,
            "JSON file of the electronic health records trusted to call CDS Hooks: each one's "
            "iss, clinic and JWKS file, and the URL they call (docs/http.md)"),
-      Text("--db", &o->db, "SQLite database file", true, true),
+      Text("--db", &o->db, "SQLite database file, or postgresql://USER@HOST:PORT/DB", true, true),
       Text("--rules", &o->rules, "rules directory (holds modalis.json)", true, true),
       Text("--plugins", &o->plugins,
            "modality plugins directory (default: the plugins built beside modalisd)"),

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/common/canonical_json.h"
+#include "core/common/sha256.h"
 
 namespace modalis {
 namespace {
@@ -79,6 +80,34 @@ std::string PlanAuditRecord(const StoredPlan& p, const PlanAudit& audit) {
     record.String("urgency", UrgencyName(p.plan.referral.urgency));
   }
   return out;
+}
+
+void AuditChainCheck::Add(const AuditRow& row) {
+  IntegrityReport& report = *report_;
+  ++report.audit_records;
+  if (report.chains.empty() || report.chains.back().clinic_id != row.clinic_id) {
+    report.chains.push_back(AuditChain{row.clinic_id, 0, ""});
+    prev_ = kGenesisHash;
+  }
+  ++report.chains.back().records;
+  const std::string seq = std::to_string(row.seq);
+  if (!row.record_json.has_value()) {
+    ++report.audit_redacted;
+  } else if (Sha256Hex(*row.record_json) != row.content_hash) {
+    report.problems.push_back("audit record " + seq + " of clinic '" + row.clinic_id +
+                              "' was altered (content hash)");
+  }
+  if (row.prev_hash != prev_) {
+    report.problems.push_back("audit record " + seq +
+                              " does not follow the previous record of clinic '" + row.clinic_id +
+                              "' (chain broken)");
+  }
+  if (Sha256Hex(row.prev_hash + row.content_hash) != row.hash) {
+    report.problems.push_back("audit record " + seq + " of clinic '" + row.clinic_id +
+                              "' has a wrong hash");
+  }
+  prev_ = row.hash;
+  report.chains.back().head = row.hash;
 }
 
 }  // namespace modalis

@@ -22,6 +22,7 @@ CORE_LAYERS = {
     # The store keeps plans and outcomes: the plan's data, never the compiled rule set.
     "store": ["common/", "rules/care.h", "plan/plan.h", "plan/plan_json.h"],
     "store/sqlite": ["common/", "rules/care.h", "plan/plan.h", "plan/plan_json.h", "store/"],
+    "store/postgres": ["common/", "rules/care.h", "plan/plan.h", "plan/plan_json.h", "store/"],
     "plugins": ["common/", "findings/", "modality/"],
     ".": ["common/", "findings/", "modality/", "rules/", "plan/", "plugins/"],  # core/engine.*
     # Publishing joins the engine (what serves) and the store (what was published and activated).
@@ -38,6 +39,7 @@ THIRD_PARTY = [
     (re.compile(r"^proto/|\.pb\.h$"), ["adapters/", "server/", "cli/"]),
     (re.compile(r"^(CLI/|spdlog/)"), ["server/", "cli/"]),
     (re.compile(r"^SQLiteCpp/|^sqlite3\.h$"), ["core/store/sqlite/"]),
+    (re.compile(r"^pqxx/|^libpq-fe\.h$"), ["core/store/postgres/"]),
     (re.compile(r"^boost/dll"), ["core/plugins/"]),
     (re.compile(r"^valijson/"), ["core/plugins/"]),
     (re.compile(r"^(csignal|signal\.h)$"), ["server/", "cli/"]),
@@ -50,8 +52,8 @@ def layer_of(rel):
     parts = rel.parts  # ("core", "store", "sqlite", "x.cc")
     if len(parts) == 2:
         return "."
-    if parts[1] == "store" and len(parts) > 3 and parts[2] == "sqlite":
-        return "store/sqlite"
+    if parts[1] == "store" and len(parts) > 3 and parts[2] in ("sqlite", "postgres"):
+        return "store/" + parts[2]
     return parts[1]
 
 

@@ -8,13 +8,13 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/store/store_status.h"
 
 namespace modalis::store_sqlite {
 
-// Marks a status as a failure of the storage itself, as opposed to a failure of one write (a
-// duplicate, a bad reference): only the first kind makes the store unwritable (WriteHealth).
-absl::Status StorageFailure(absl::Status s);
-bool IsStorageFailure(const absl::Status& s);
+using ::modalis::IsStorageFailure;
+using ::modalis::StorageFailure;
+using ::modalis::WithContext;
 
 absl::Status FromSqliteCode(int code, int extended, const std::string& message);
 absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what);
@@ -22,8 +22,5 @@ absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what);
 // On the writer, where the operating system's reason for an I/O error tells a read-only or full
 // file system (not transient: FAILED_PRECONDITION, RESOURCE_EXHAUSTED) from a transient fault.
 absl::Status FromSqlite(const SQLite::Exception& e, const std::string& what, sqlite3* db);
-
-// `s` with `what` before its message, keeping its payloads.
-absl::Status WithContext(const absl::Status& s, const std::string& what);
 
 }  // namespace modalis::store_sqlite

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/common/sha256.h"
+#include "core/store/audit_record.h"
 #include "core/store/sqlite/sqlite_errors.h"
 #include "core/store/sqlite/sqlite_rows.h"
 #include "core/store/sqlite/sqlite_schema.h"
@@ -556,36 +556,14 @@ absl::StatusOr<IntegrityReport> VerifyDatabase(SQLite::Database& db) {
   SQLite::Statement walk(db,
                          "SELECT seq, record_json, content_hash, prev_hash, hash, clinic_id "
                          "FROM audit ORDER BY clinic_id, seq");
-  std::string prev = kGenesisHash;
+  AuditChainCheck chains(&report);
   while (walk.executeStep()) {
-    ++report.audit_records;
-    const std::string clinic = walk.getColumn(5).getString();
-    if (report.chains.empty() || report.chains.back().clinic_id != clinic) {
-      report.chains.push_back(AuditChain{clinic, 0, ""});
-      prev = kGenesisHash;
-    }
-    ++report.chains.back().records;
-    const std::string seq = walk.getColumn(0).getString();
-    const std::string content_hash = walk.getColumn(2).getString();
-    const std::string prev_hash = walk.getColumn(3).getString();
-    const std::string hash = walk.getColumn(4).getString();
-    if (walk.getColumn(1).isNull()) {
-      ++report.audit_redacted;
-    } else if (Sha256Hex(walk.getColumn(1).getString()) != content_hash) {
-      report.problems.push_back("audit record " + seq + " of clinic '" + clinic +
-                                "' was altered (content hash)");
-    }
-    if (prev_hash != prev) {
-      report.problems.push_back("audit record " + seq +
-                                " does not follow the previous record of clinic '" + clinic +
-                                "' (chain broken)");
-    }
-    if (Sha256Hex(prev_hash + content_hash) != hash) {
-      report.problems.push_back("audit record " + seq + " of clinic '" + clinic +
-                                "' has a wrong hash");
-    }
-    prev = hash;
-    report.chains.back().head = hash;
+    chains.Add(AuditRow{walk.getColumn(5).getString(), walk.getColumn(0).getInt64(),
+                        walk.getColumn(1).isNull()
+                            ? std::nullopt
+                            : std::optional<std::string>(walk.getColumn(1).getString()),
+                        walk.getColumn(2).getString(), walk.getColumn(3).getString(),
+                        walk.getColumn(4).getString()});
   }
   return report;
 }

@@ -60,9 +60,4 @@ absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& co
   return out;
 }
 
-absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256) {
-  return absl::NotFoundError("there is no published rule set " + sha256 + " for clinic '" +
-                             clinic_id + "'");
-}
-
 }  // namespace modalis::store_sqlite

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/store/plan_codec.h"
+#include "core/store/prepared_plan.h"
 #include "core/store/store.h"
 
 namespace modalis::store_sqlite {
@@ -38,8 +39,6 @@ void BindPlanData(SQLite::Statement& s, int index, const std::string& bytes);
 // stored in a format neither JSON nor `codec`'s.
 absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& codec);
 
-// NOT_FOUND for a rule set the clinic may not use: the same answer whether another clinic
-// published it or nobody did, so it tells nothing of other clinics.
-absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256);
+using ::modalis::NoPublishedRuleSet;
 
 }  // namespace modalis::store_sqlite

@@ -9,15 +9,14 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/store/audit_record.h"
 #include "core/store/plan_codec.h"
 
 namespace modalis::store_sqlite {
 
 // "MDLS": identifies a Modalis store file to tools and lets us refuse other SQLite files.
 inline constexpr int64_t kApplicationId = 0x4D444C53;
-// The previous hash of the audit chain's first record.
-inline constexpr char kGenesisHash[] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+using ::modalis::kGenesisHash;
 
 // A connection with the settings every one of the store's connections needs. Throws
 // SQLite::Exception.

@@ -3,7 +3,6 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -95,24 +94,6 @@ bool SameLegacyRequest(const std::string& stored, const std::string& current, co
 }
 
 }  // namespace
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec) {
-  PreparedPlan out;
-  const StoredPlan& p = in.plan;
-  const bool given = !in.encoded_plan.empty() && in.encoded_plan_format == codec.format();
-  out.plan_data = given ? std::move(in.encoded_plan) : codec.Encode(p.plan);
-  in.encoded_plan.clear();
-  out.plan_format = std::string(codec.format());
-  out.audit_record = PlanAuditRecord(p, in.audit);
-  out.in = std::move(in);
-  return out;
-}
 
 absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms) {
   if (absl::Status s = EnsureRuleSet(w, rule_set, at_ms, "the served rule set"); !s.ok()) return s;

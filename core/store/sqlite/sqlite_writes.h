@@ -9,24 +9,15 @@
 
 #include "absl/status/status.h"
 #include "core/store/plan_codec.h"
+#include "core/store/prepared_plan.h"
 #include "core/store/sqlite/batch_writer.h"
 #include "core/store/store.h"
 
 namespace modalis::store_sqlite {
 
-int64_t NowMs();
-
-// A plan with its row and audit texts already written out: serialising them costs more than
-// the SQL, and doing it on the caller's thread keeps the single writer thread for the database.
-struct PreparedPlan {
-  NewPlan in = {};
-  std::string plan_data = {};    // the plan as `codec` encodes it
-  std::string plan_format = {};  // the codec's name, stored beside it
-  std::string audit_record = {};
-};
-
-// Takes `in.encoded_plan` as the plan's bytes when given, else encodes the plan with `codec`.
-PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec);
+using ::modalis::NowMs;
+using ::modalis::PreparedPlan;
+using ::modalis::PreparePlan;
 
 // Stores the plan, or for a retry of the same request answers with the plan stored the first
 // time; ALREADY_EXISTS for a request_id the client used for another request.

@@ -1,0 +1,48 @@
+#include "core/store/postgres/postgres_rows.h"
+
+#include <cstdio>
+#include <pqxx/field>
+
+#include "core/store/store_status.h"
+
+namespace modalis::store_postgres {
+
+OptionalNumber::OptionalNumber(const std::optional<double>& value) : present_(value.has_value()) {
+  if (!present_) return;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", *value);
+  text_ = text;
+}
+
+std::optional<double> OptionalField(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<double>();
+}
+
+std::string TextField(const pqxx::field& f) { return f.is_null() ? "" : f.as<std::string>(); }
+
+pqxx::binarystring Bytes(const std::string& data) {
+  return pqxx::binarystring(data.data(), data.size());
+}
+
+absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& row, const PlanCodec& codec) {
+  StoredPlan p;
+  p.plan_id = row[0].as<std::string>();
+  p.patient_ref = row[1].as<std::string>();
+  p.client = row[2].as<std::string>();
+  p.request_id = TextField(row[3]);
+  p.request_hash = row[4].as<std::string>();
+  p.created_at_ms = row[5].as<int64_t>();
+  const pqxx::binarystring data(row[6]);
+  auto plan =
+      DecodeStoredPlan(codec, row[10].as<std::string>(), std::string_view(data.get(), data.size()));
+  if (!plan.ok()) return WithContext(plan.status(), "plan " + p.plan_id + " is unreadable");
+  p.plan = *std::move(plan);
+  p.baseline.pain_nprs = OptionalField(row[7]);
+  p.baseline.pain_days_per_week = OptionalField(row[8]);
+  p.baseline.baseline_pain_nprs = OptionalField(row[9]);
+  p.clinic_id = row[11].as<std::string>();
+  return p;
+}
+
+}  // namespace modalis::store_postgres

@@ -1,0 +1,157 @@
+// The writer thread: its queue, its batches, and reconnecting after the database went away.
+#include "core/store/postgres/postgres_writer.h"
+
+#include <algorithm>
+#include <exception>
+#include <pqxx/pqxx>
+#include <utility>
+
+#include "core/store/postgres/postgres_errors.h"
+#include "core/store/store_status.h"
+
+namespace modalis::store_postgres {
+namespace {
+
+// libpq's own URI syntax takes its options as query parameters.
+std::string WithParameter(const std::string& uri, const std::string& name,
+                          const std::string& value) {
+  if (uri.find(name + "=") != std::string::npos) return uri;  // the operator's choice stands
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + name + "=" + value;
+}
+
+}  // namespace
+
+std::unique_ptr<pqxx::connection> Connect(const ConnectionSettings& settings) {
+  std::string uri = WithParameter(settings.uri, "connect_timeout",
+                                  std::to_string(std::max(settings.connect_timeout_seconds, 1)));
+  uri = WithParameter(uri, "application_name", "modalisd");
+  auto connection = std::make_unique<pqxx::connection>(uri);
+  pqxx::nontransaction setup(*connection);
+  // An acknowledged write is on the server's disk (and its synchronous standbys', if any).
+  setup.exec0("SET synchronous_commit = on");
+  setup.exec0("SET statement_timeout = " +
+              std::to_string(std::max(settings.statement_timeout_ms, 1)));
+  // Texts compare byte by byte, as in SQLite, whatever the database's locale.
+  setup.exec0("SET client_encoding = 'UTF8'");
+  setup.commit();
+  return connection;
+}
+
+PostgresWriter::PostgresWriter(ConnectionSettings settings,
+                               std::unique_ptr<pqxx::connection> connection,
+                               const WriterOptions& options,
+                               std::function<void(const WriterReport&)> on_batch)
+    : settings_(std::move(settings)),
+      options_(options),
+      on_batch_(std::move(on_batch)),
+      connection_(std::move(connection)) {
+  thread_ = std::thread([this] { WriterLoop(); });
+}
+
+PostgresWriter::~PostgresWriter() { Close(); }
+
+void PostgresWriter::Close() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    closing_ = true;
+  }
+  queue_cv_.SignalAll();
+  absl::MutexLock join_lock(&join_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void PostgresWriter::Enqueue(Item item) {
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (closing_) {
+      refused = absl::UnavailableError(std::string(item.what) + ": the store is shutting down");
+    } else if (queue_.size() >= options_.queue_capacity) {
+      refused = absl::ResourceExhaustedError(
+          std::string(item.what) + ": the store's write queue is full (" +
+          std::to_string(options_.queue_capacity) + " waiting); retry later");
+    } else {
+      queue_.push_back(std::move(item));
+    }
+  }
+  if (!refused.ok()) {
+    item.done(refused);
+    return;
+  }
+  queue_cv_.Signal();
+}
+
+void PostgresWriter::WriterLoop() {
+  std::vector<Item> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      while (queue_.empty() && !closing_) queue_cv_.Wait(&queue_mu_);
+      if (queue_.empty()) break;
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void PostgresWriter::RunBatch(std::vector<Item>& batch) {
+  const size_t n = batch.size();
+  std::vector<absl::Status> results(n);
+  WriterReport report;
+  auto fail_all = [&](const absl::Status& s) {
+    if (report.storage_failure.ok() && IsStorageFailure(s)) report.storage_failure = s;
+    for (size_t j = 0; j < n; ++j) {
+      if (results[j].ok()) results[j] = WithContext(s, batch[j].what);
+    }
+  };
+  try {
+    if (connection_ == nullptr || !connection_->is_open()) {
+      connection_.reset();
+      connection_ = Connect(settings_);
+    }
+    pqxx::work transaction(*connection_);
+    std::vector<std::string> clinics;
+    for (const Item& item : batch) {
+      if (!item.locks_clinic.empty()) clinics.push_back(item.locks_clinic);
+    }
+    std::sort(clinics.begin(), clinics.end());
+    clinics.erase(std::unique(clinics.begin(), clinics.end()), clinics.end());
+    for (const std::string& clinic : clinics) {
+      transaction.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                               "modalis.clinic:" + clinic);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      absl::Status s;
+      try {
+        pqxx::subtransaction item(transaction, "item");
+        s = batch[i].apply(item);
+        if (s.ok()) {
+          item.commit();
+        } else {
+          item.abort();
+        }
+      } catch (const pqxx::broken_connection&) {
+        throw;  // the whole transaction is gone
+      } catch (const std::exception& e) {
+        s = FromPostgres(e, batch[i].what);
+      }
+      if (report.storage_failure.ok() && IsStorageFailure(s)) report.storage_failure = s;
+      results[i] = s;
+    }
+    transaction.commit();
+    report.committed = true;
+  } catch (const std::exception& e) {
+    const absl::Status s = FromPostgres(e, "committing the batch");
+    fail_all(s);
+    if (connection_ != nullptr && !connection_->is_open()) connection_.reset();
+    if (IsStorageFailure(s)) connection_.reset();
+  }
+  if (on_batch_) on_batch_(report);
+  for (size_t j = 0; j < n; ++j) batch[j].done(results[j]);
+}
+
+}  // namespace modalis::store_postgres

@@ -1,0 +1,30 @@
+// What every backend does to a write before its SQL, on the caller's thread: the plan's stored
+// bytes and its audit record written out (that costs more than the SQL, and the writer thread is
+// one per store), and the time a record was made.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/store/plan_codec.h"
+#include "core/store/records.h"
+
+namespace modalis {
+
+int64_t NowMs();
+
+struct PreparedPlan {
+  NewPlan in = {};
+  std::string plan_data = {};    // the plan as `codec` encodes it
+  std::string plan_format = {};  // the codec's name, stored beside it
+  std::string audit_record = {};
+};
+
+// Takes `in.encoded_plan` as the plan's bytes when given, else encodes the plan with `codec`.
+PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec);
+
+// NOT_FOUND for a rule set the clinic may not use: the same answer whether another clinic
+// published it or nobody did, so it tells nothing of other clinics.
+absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256);
+
+}  // namespace modalis
