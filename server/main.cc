@@ -23,6 +23,7 @@
 #include "core/store/sqlite/sqlite_store.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/options.h"
+#include "server/store_follower.h"
 #include "server/store_health.h"
 #include "server/transport_limits.h"
 
@@ -352,6 +353,12 @@ int Run(const modalis::ServerOptions& options) {
   health->SetServingStatus(modalis::v1::PlatformAdmin::service_full_name(), true);
   modalis::StoreHealthMonitor store_health(**store, health, log,
                                            std::chrono::milliseconds(options.db_probe_ms));
+  // Replicas sharing a store serve what any of them activates.
+  std::unique_ptr<modalis::StoreFollower> follower;
+  if (shared_store) {
+    follower = std::make_unique<modalis::StoreFollower>(**engine, **store, log,
+                                                        std::chrono::milliseconds(1000));
+  }
 
   // The same services as JSON over HTTP (Connect), and plans as FHIR, each call passed to this
   // server in-process.
@@ -424,6 +431,7 @@ int Run(const modalis::ServerOptions& options) {
     if (!listener.ok()) {
       std::cerr << "modalisd: --http-listen: " << listener.status().message() << "\n";
       store_health.Stop();
+      if (follower != nullptr) follower->Stop();
       server->Shutdown();
       (*store)->Close();
       return 2;
@@ -451,6 +459,7 @@ int Run(const modalis::ServerOptions& options) {
                     signal_number == SIGINT ? "SIGINT received" : "SIGTERM received");
   // Tell load balancers first, then stop taking calls and let those in flight finish.
   store_health.Stop();
+  if (follower != nullptr) follower->Stop();
   health->SetServingStatus(false);
   // HTTP first: no new calls, and those in flight answered while the server still runs.
   if (http != nullptr) http->Close();

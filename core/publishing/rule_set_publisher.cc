@@ -1,5 +1,8 @@
 #include "core/publishing/rule_set_publisher.h"
 
+#include <map>
+#include <utility>
+
 #include <chrono>
 #include <future>
 
@@ -172,8 +175,25 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
       if (absl::Status s = result.get(); !s.ok()) return s;
     }
   }
+  RETURN_IF_ERROR(PutStoreLive(/*only_changes=*/false, &problems));
+  return problems;
+}
+
+absl::Status RuleSetPublisher::PutStoreLive(bool only_changes, std::vector<std::string>* lines) {
+  absl::MutexLock lock(&follow_mu_);
+  std::vector<std::string>& problems = *lines;
+  const std::string platform(kDefaultClinic);
+  const EngineStatus status = engine_.status();
   ASSIGN_OR_RETURN(auto profiles, store_.LiveClinicProfiles());
   for (const ClinicProfileRecord& record : profiles) {
+    const std::string version = std::to_string(record.version);
+    if (only_changes) {
+      auto serving = engine_.live().profile(record.clinic_id);
+      if (serving != nullptr && serving->version == record.version) continue;
+      if (serving == nullptr && refused_[{record.clinic_id, ""}] == version) continue;
+      problems.push_back("clinic '" + record.clinic_id + "' now has profile version " +
+                         std::to_string(record.version) + ", set on another server");
+    }
     std::vector<Diagnostic> diagnostics;
     auto profile = ParseClinicProfile(
         record.profile_json, "the profile of clinic '" + record.clinic_id + "'", &diagnostics);
@@ -185,6 +205,7 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
                         ") cannot be read, so its plans are refused until a profile is set: " +
                         FormatDiagnostics(diagnostics);
       problems.push_back(why);
+      refused_[{record.clinic_id, ""}] = version;
       engine_.live().RefuseClinic(record.clinic_id, std::move(why));
       continue;
     }
@@ -193,7 +214,24 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
                               std::make_shared<const ClinicProfile>(*std::move(profile)));
   }
   ASSIGN_OR_RETURN(auto live, store_.LiveActivations());
+  std::map<std::pair<std::string, std::string>, std::string> served;  // by clinic, condition
+  if (only_changes) {
+    for (const LiveEntry& entry : engine_.live().List("")) {
+      if (entry.from_platform) continue;
+      served[{entry.clinic_id, entry.condition}] = entry.rules ? entry.rules->sha256 : "";
+    }
+  }
   for (const RuleSetActivation& a : live) {
+    if (only_changes) {
+      auto it = served.find({a.clinic_id, a.condition});
+      if (it != served.end() && it->second == a.sha256) continue;
+      if (it != served.end() && it->second.empty() &&
+          refused_[{a.clinic_id, a.condition}] == a.sha256) {
+        continue;  // it could not be served when it was tried; said once
+      }
+      problems.push_back("clinic '" + a.clinic_id + "', condition '" + a.condition +
+                         "' now serves rule set " + a.sha256 + ", activated on another server");
+    }
     auto rules = CompileStored(a.clinic_id, a.sha256);
     if (rules.ok()) {
       engine_.live().Put(a.clinic_id, *rules);
@@ -208,9 +246,16 @@ absl::StatusOr<std::vector<std::string>> RuleSetPublisher::StartServing() {
     }
     std::string why = what + ", so plans for it are refused until another is activated: " + cause;
     problems.push_back(why);
+    refused_[{a.clinic_id, a.condition}] = a.sha256;
     engine_.live().PutBroken(a.clinic_id, a.condition, std::move(why));
   }
-  return problems;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> RuleSetPublisher::FollowStore() {
+  std::vector<std::string> lines;
+  RETURN_IF_ERROR(PutStoreLive(/*only_changes=*/true, &lines));
+  return lines;
 }
 
 }  // namespace modalis

@@ -9,11 +9,15 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "core/engine.h"
 #include "core/store/store.h"
 
@@ -58,17 +62,32 @@ class RuleSetPublisher {
                                                  const std::string& author,
                                                  const std::string& comment);
 
+  // For a store several servers share: puts live what the store says is live now wherever it
+  // differs from what this server serves (another server activated a rule set, or set a clinic's
+  // profile). Returns what changed and any problem, as lines to log; an error when the store
+  // cannot be read (nothing changes then).
+  absl::StatusOr<std::vector<std::string>> FollowStore();
+
   // Publishes and activates the rules directory's set for the platform and clinic "default".
   void RecordDirectorySet(std::shared_ptr<const CompiledRuleSet> rules,
                           std::function<void(absl::Status)> done);
 
  private:
+  // Puts live the store's clinic profiles and live rule sets, all of them or (`only_changes`)
+  // those that differ from what serves now; appends what changed (with only_changes) and the
+  // problems to `lines`.
+  absl::Status PutStoreLive(bool only_changes, std::vector<std::string>* lines);
+
   // A rule set the clinic may use, from the store, compiled (or shared with a live copy).
   absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompileStored(const std::string& clinic_id,
                                                                        const std::string& sha256);
 
   Engine& engine_;
   Store& store_;
+  absl::Mutex follow_mu_;
+  // What PutStoreLive found it could not serve, by (clinic, condition) ("" for the clinic's
+  // profile): the hash (or profile version) tried, so following the store reports it once.
+  std::map<std::pair<std::string, std::string>, std::string> refused_ ABSL_GUARDED_BY(follow_mu_);
 };
 
 }  // namespace modalis

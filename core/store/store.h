@@ -1,5 +1,6 @@
 // Where plans, their audit trail, feedback and outcomes are kept. Backend-neutral: SQLite
-// specifics live in core/store/sqlite/ (a PostgreSQL backend for shared stores is planned).
+// specifics live in core/store/sqlite/, PostgreSQL's (a store several servers share) in
+// core/store/postgres/.
 //
 // Tenancy: every record belongs to one clinic (platform.md §1). Writes name it in their record;
 // reads take it first and see nothing of another clinic: another clinic's plan is NOT_FOUND,
@@ -164,6 +165,15 @@ class Store {
   // A durable write that changes nothing a client can read, to learn whether writes succeed
   // again; its outcome updates write_health like any other write.
   virtual void ProbeWriteAsync(WriteDone done) = 0;
+
+  // For a store several servers share: waits up to `timeout_ms` for a sign that another server
+  // changed what is live (activated a rule set, set a clinic profile) and returns true on one, or
+  // when the sign may have been missed (the connection that listens for them was lost). A store
+  // that only this process writes returns false at once.
+  virtual bool AwaitLiveChange(int timeout_ms) {
+    (void)timeout_ms;
+    return false;
+  }
 
   // Blocking forms, for tools and tests. Never call them from a completion callback.
   absl::StatusOr<StoredPlan> PutPlan(NewPlan plan) {

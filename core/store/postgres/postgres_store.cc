@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "core/store/postgres/postgres_errors.h"
 #include "core/store/postgres/postgres_reads.h"
 #include "core/store/postgres/postgres_schema.h"
@@ -290,7 +291,49 @@ class PostgresStore final : public Store {
                          std::move(done), "probing whether the database can be written"});
   }
 
+  bool AwaitLiveChange(int timeout_ms) override {
+    const int ms = std::max(timeout_ms, 0);
+    {
+      absl::MutexLock lock(&listen_mu_);
+      try {
+        if (listener_ == nullptr || !listener_->is_open()) {
+          receivers_.clear();
+          listener_.reset();
+          listener_ = store_postgres::Connect(settings_);
+          for (const char* channel :
+               {store_postgres::kActivationsChannel, store_postgres::kProfilesChannel}) {
+            receivers_.push_back(std::make_unique<ChangeReceiver>(*listener_, channel, &changed_));
+          }
+          // Whatever changed while nobody listened was missed: the caller reads it all again.
+          return true;
+        }
+        changed_ = false;
+        listener_->await_notification(ms / 1000, (ms % 1000) * 1000L);
+        return changed_;
+      } catch (const std::exception&) {
+        receivers_.clear();
+        listener_.reset();
+      }
+    }
+    // The database is away: waiting keeps the caller from spinning until it is back.
+    absl::SleepFor(absl::Milliseconds(ms));
+    return true;
+  }
+
  private:
+  // Sets `*changed` when a notification arrives on its channel (LISTENs while it lives).
+  class ChangeReceiver final : public pqxx::notification_receiver {
+   public:
+    ChangeReceiver(pqxx::connection_base& connection, const std::string& channel, bool* changed)
+        : pqxx::notification_receiver(connection, channel), changed_(changed) {}
+    void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {
+      *changed_ = true;
+    }
+
+   private:
+    bool* changed_;
+  };
+
   void OnBatch(const WriterReport& report) {
     if (!report.storage_failure.ok()) {
       SetHealth(WriteHealth{false, report.storage_failure});
@@ -367,6 +410,12 @@ class PostgresStore final : public Store {
   absl::CondVar readers_cv_;
   // Null until first used, and again after the database dropped it.
   std::vector<std::unique_ptr<pqxx::connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+
+  // The connection that LISTENs for other replicas' changes; only AwaitLiveChange uses them.
+  absl::Mutex listen_mu_;
+  std::vector<std::unique_ptr<ChangeReceiver>> receivers_ ABSL_GUARDED_BY(listen_mu_);
+  std::unique_ptr<pqxx::connection> listener_ ABSL_GUARDED_BY(listen_mu_);
+  bool changed_ ABSL_GUARDED_BY(listen_mu_) = false;
 
   // Last, so destroyed first: its thread reports to the members above until it is joined.
   PostgresWriter writer_;

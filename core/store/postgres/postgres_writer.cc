@@ -122,7 +122,7 @@ void PostgresWriter::RunBatch(std::vector<Item>& batch) {
     clinics.erase(std::unique(clinics.begin(), clinics.end()), clinics.end());
     for (const std::string& clinic : clinics) {
       transaction.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                               "modalis.clinic:" + clinic);
+                              "modalis.clinic:" + clinic);
     }
     for (size_t i = 0; i < n; ++i) {
       absl::Status s;

@@ -290,7 +290,7 @@ absl::Status ApplyActivateRuleSet(pqxx::transaction_base& tx, RuleSetActivation&
   a.seq = added[0].as<int64_t>();
   a.replaced_sha256 = live_sha256;
   // Every replica LISTENing learns of it when this commits.
-  tx.exec_params("SELECT pg_notify('modalis_activations', $1)", a.clinic_id);
+  tx.exec_params("SELECT pg_notify($1, $2)", kActivationsChannel, a.clinic_id);
   return absl::OkStatus();
 }
 
@@ -312,7 +312,7 @@ absl::Status ApplySetClinicProfile(pqxx::transaction_base& tx, ClinicProfileReco
       "set_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       p.clinic_id, live_version + 1, p.profile_json, p.sha256, p.author, p.comment, p.set_at_ms);
   p.version = live_version + 1;
-  tx.exec_params("SELECT pg_notify('modalis_profiles', $1)", p.clinic_id);
+  tx.exec_params("SELECT pg_notify($1, $2)", kProfilesChannel, p.clinic_id);
   return absl::OkStatus();
 }
 

@@ -14,6 +14,11 @@
 
 namespace modalis::store_postgres {
 
+// Committing an activation or a clinic profile NOTIFYs these channels (the payload is the
+// clinic), so every replica that LISTENs puts the change live.
+inline constexpr char kActivationsChannel[] = "modalis_activations";
+inline constexpr char kProfilesChannel[] = "modalis_profiles";
+
 // Stores the plan, or for a retry of the same request (from this replica or another) answers with
 // the plan stored the first time; ALREADY_EXISTS for a request_id the client used for another
 // request.
