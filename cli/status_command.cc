@@ -64,6 +64,17 @@ void PrintReadable(const StatusArgs& a, const v1::GetStatusResponse& s) {
     std::cout << live.rule_set().version() << " (sha256 " << live.rule_set().sha256().substr(0, 12)
               << "…)" << (live.from_platform() ? ", the platform's" : "") << "\n";
   }
+  // With a shared store: which replica serves what, so a replica left behind stands out.
+  for (const v1::ReplicaRuleSet& r : s.replicas()) {
+    std::cout << "replica     " << r.replica_id() << ", clinic " << r.clinic_id() << ", "
+              << r.condition() << ": ";
+    if (r.sha256().empty()) {
+      std::cout << "REFUSED, " << r.error();
+    } else {
+      std::cout << "sha256 " << r.sha256().substr(0, 12) << "…";
+    }
+    std::cout << " (reported " << Utc(r.reported_at_ms()) << ")\n";
+  }
 }
 
 int Status(const StatusArgs& a) {

@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -356,8 +357,14 @@ int Run(const modalis::ServerOptions& options) {
   // Replicas sharing a store serve what any of them activates.
   std::unique_ptr<modalis::StoreFollower> follower;
   if (shared_store) {
-    follower = std::make_unique<modalis::StoreFollower>(**engine, **store, log,
-                                                        std::chrono::milliseconds(1000));
+    std::string replica_id = options.replica_id;
+    if (replica_id.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      replica_id = std::string(host) + ":" + std::to_string(port);
+    }
+    follower = std::make_unique<modalis::StoreFollower>(**engine, **store, std::move(replica_id),
+                                                        log, std::chrono::milliseconds(1000));
   }
 
   // The same services as JSON over HTTP (Connect), and plans as FHIR, each call passed to this

@@ -74,6 +74,9 @@ std::vector<Setting> Table(ServerOptions* o) {
       Number("--db-probe-ms", &o->db_probe_ms, 50, 600000,
              "while the database cannot be written (health NOT_SERVING), try a probe write this "
              "often, to serve again as soon as writes succeed"),
+      Text("--replica-id", &o->replica_id,
+           "with a PostgreSQL store: this replica's name in RulesAdmin.GetStatus (default: the "
+           "host's name and the gRPC port)"),
       // Only ever on purpose, once: never kept in a file.
       Switch("--create-db", &o->create_db,
              "create a new, empty database even though one is expected at --db (its '.created' "

@@ -37,6 +37,7 @@ struct ServerOptions {
   int watch_quiet_ms = 1000;  // 0: do not watch the rules directory
   int db_busy_timeout_ms = 5000;
   int db_probe_ms = 1000;  // while the database cannot be written, try a probe write this often
+  std::string replica_id;  // with a shared store; empty: the host's name and the gRPC port
   bool create_db = false;
   bool allow_missing_plugins = false;
   bool allow_insecure_permissions = false;

@@ -107,6 +107,19 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetStatus(grpc::CallbackServerC
        engine_.live().List(caller->role == Role::kOperator ? "" : caller->clinic_id)) {
     ToProto(entry, response->add_live());
   }
+  // Read on the callback thread, as the other RulesAdmin reads of the store: one indexed query.
+  auto replicas =
+      store_.ListReplicaServing(caller->role == Role::kOperator ? "" : caller->clinic_id);
+  if (!replicas.ok()) return FinishedWith(context, replicas.status());
+  for (const ReplicaServing& r : *replicas) {
+    v1::ReplicaRuleSet* out = response->add_replicas();
+    out->set_replica_id(r.replica_id);
+    out->set_clinic_id(r.clinic_id);
+    out->set_condition(r.condition);
+    out->set_sha256(r.sha256);
+    out->set_error(r.error);
+    out->set_reported_at_ms(r.reported_at_ms);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

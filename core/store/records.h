@@ -82,6 +82,17 @@ struct RuleSetActivation {
 // A clinic's profile: the settings it overrides in every rule set that serves it (platform.md
 // §2), as canonical JSON. Versioned per clinic like rule sets: each change appends a version, the
 // latest is live, and going back is setting an earlier version's content again.
+// What one replica of a shared store serves for one (clinic, condition), as it last reported.
+struct ReplicaServing {
+  std::string replica_id;
+  std::string clinic_id;
+  std::string condition;
+  std::string sha256;  // "" when it cannot serve the rule set live there
+  std::string error;   // why it cannot; "" when it serves
+  int64_t reported_at_ms = 0;
+  bool operator==(const ReplicaServing&) const = default;
+};
+
 struct ClinicProfileRecord {
   int64_t version = 0;  // assigned by the store: 1, 2, … per clinic
   std::string clinic_id;

@@ -175,6 +175,23 @@ class Store {
     return false;
   }
 
+  // For a store several servers share: replaces what `replica_id` reports it serves, so any
+  // replica can tell which serve which rule set. A store only this process writes keeps nothing
+  // (its one server's status is its own).
+  virtual void ReportReplicaServingAsync(std::string replica_id, std::vector<ReplicaServing> rows,
+                                         WriteDone done) {
+    (void)replica_id;
+    (void)rows;
+    done(absl::OkStatus());
+  }
+  // What each replica last reported for `clinic_id` ("": every clinic), by clinic, condition and
+  // replica.
+  virtual absl::StatusOr<std::vector<ReplicaServing>> ListReplicaServing(
+      const std::string& clinic_id) {
+    (void)clinic_id;
+    return std::vector<ReplicaServing>();
+  }
+
   // Blocking forms, for tools and tests. Never call them from a completion callback.
   absl::StatusOr<StoredPlan> PutPlan(NewPlan plan) {
     return Wait<absl::StatusOr<StoredPlan>>(
@@ -208,6 +225,11 @@ class Store {
   absl::StatusOr<ClinicProfileRecord> SetClinicProfile(ClinicProfileRecord profile) {
     return Wait<absl::StatusOr<ClinicProfileRecord>>(
         [&](auto done) { SetClinicProfileAsync(std::move(profile), std::move(done)); });
+  }
+  absl::Status ReportReplicaServing(std::string replica_id, std::vector<ReplicaServing> rows) {
+    return Wait<absl::Status>([&](auto done) {
+      ReportReplicaServingAsync(std::move(replica_id), std::move(rows), std::move(done));
+    });
   }
   absl::Status CreateClinic(ClinicRecord clinic) {
     return Wait<absl::Status>(

@@ -350,6 +350,21 @@ absl::StatusOr<std::vector<ClinicProfileRecord>> ReadLiveClinicProfiles(Tx& tx) 
   return out;
 }
 
+absl::StatusOr<std::vector<ReplicaServing>> ReadReplicaServing(Tx& tx,
+                                                               const std::string& clinic_id) {
+  std::vector<ReplicaServing> out;
+  for (const auto& r :
+       tx.exec_params("SELECT replica_id, clinic_id, condition, sha256, error, reported_at_ms FROM "
+                      "replica_serving WHERE $1 = '' OR clinic_id = $1 "
+                      "ORDER BY clinic_id, condition, replica_id",
+                      clinic_id)) {
+    out.push_back(ReplicaServing{r[0].as<std::string>(), r[1].as<std::string>(),
+                                 r[2].as<std::string>(), r[3].as<std::string>(),
+                                 r[4].as<std::string>(), r[5].as<int64_t>()});
+  }
+  return out;
+}
+
 absl::StatusOr<IntegrityReport> VerifyDatabase(Tx& tx) {
   IntegrityReport report;
   // Foreign keys hold the rest; a publication's owner is a clinic or '' (the platform).

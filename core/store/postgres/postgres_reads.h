@@ -45,6 +45,9 @@ absl::StatusOr<std::optional<ClinicProfileRecord>> ReadClinicProfile(Tx& tx,
 absl::StatusOr<std::vector<ClinicProfileRecord>> ReadClinicProfileVersions(
     Tx& tx, const std::string& clinic_id);
 absl::StatusOr<std::vector<ClinicProfileRecord>> ReadLiveClinicProfiles(Tx& tx);
+// What every replica last reported for `clinic_id` ("": every clinic).
+absl::StatusOr<std::vector<ReplicaServing>> ReadReplicaServing(Tx& tx,
+                                                               const std::string& clinic_id);
 // Each clinic's chain, and what the database's constraints cannot say: feedback recorded for
 // another clinic than its plan's, publications by clinics that do not exist.
 absl::StatusOr<IntegrityReport> VerifyDatabase(Tx& tx);

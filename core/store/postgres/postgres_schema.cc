@@ -152,6 +152,18 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (clinic_id, version)
     );
     )sql",
+    R"sql(
+    -- What each replica serves per clinic and condition, as it last reported (its heartbeat too).
+    CREATE TABLE replica_serving (
+      replica_id     text COLLATE "C" NOT NULL,
+      clinic_id      text COLLATE "C" NOT NULL,
+      condition      text COLLATE "C" NOT NULL,
+      sha256         text NOT NULL,
+      error          text NOT NULL,
+      reported_at_ms bigint NOT NULL,
+      PRIMARY KEY (replica_id, clinic_id, condition)
+    );
+    )sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

@@ -261,6 +261,22 @@ class PostgresStore final : public Store {
     });
   }
 
+  void ReportReplicaServingAsync(std::string replica_id, std::vector<ReplicaServing> rows,
+                                 WriteDone done) override {
+    writer_.Enqueue(
+        Item{[id = std::move(replica_id), r = std::move(rows)](pqxx::transaction_base& tx) {
+               return store_postgres::ApplyReportReplicaServing(tx, id, r);
+             },
+             std::move(done), "reporting what this replica serves"});
+  }
+
+  absl::StatusOr<std::vector<ReplicaServing>> ListReplicaServing(
+      const std::string& clinic_id) override {
+    return Read("listing what the replicas serve", [&](pqxx::transaction_base& tx) {
+      return store_postgres::ReadReplicaServing(tx, clinic_id);
+    });
+  }
+
   absl::StatusOr<IntegrityReport> Verify() override {
     return Read("verifying the store", store_postgres::VerifyDatabase);
   }

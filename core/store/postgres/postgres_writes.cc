@@ -316,4 +316,16 @@ absl::Status ApplySetClinicProfile(pqxx::transaction_base& tx, ClinicProfileReco
   return absl::OkStatus();
 }
 
+absl::Status ApplyReportReplicaServing(pqxx::transaction_base& tx, const std::string& replica_id,
+                                       const std::vector<ReplicaServing>& rows) {
+  tx.exec_params0("DELETE FROM replica_serving WHERE replica_id = $1", replica_id);
+  for (const ReplicaServing& r : rows) {
+    tx.exec_params0(
+        "INSERT INTO replica_serving (replica_id, clinic_id, condition, sha256, error, "
+        "reported_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        replica_id, r.clinic_id, r.condition, r.sha256, r.error, r.reported_at_ms);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace modalis::store_postgres

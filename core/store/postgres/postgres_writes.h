@@ -6,6 +6,8 @@
 #pragma once
 
 #include <pqxx/transaction_base>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/store/plan_codec.h"
@@ -35,6 +37,8 @@ absl::Status ApplyServedRuleSet(pqxx::transaction_base& tx, const RuleSetRecord&
 absl::Status ApplyPublishRuleSet(pqxx::transaction_base& tx, const PublishedRuleSet& published,
                                  bool* added);
 absl::Status ApplyActivateRuleSet(pqxx::transaction_base& tx, RuleSetActivation& activation);
+absl::Status ApplyReportReplicaServing(pqxx::transaction_base& tx, const std::string& replica_id,
+                                       const std::vector<ReplicaServing>& rows);
 absl::Status ApplySetClinicProfile(pqxx::transaction_base& tx, ClinicProfileRecord& profile);
 
 }  // namespace modalis::store_postgres
