@@ -25,6 +25,15 @@ PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec) {
   return out;
 }
 
+bool SameRequest(const std::string& stored_hash, const NewPlan& in) {
+  const std::string& current = in.plan.request_hash;
+  if (stored_hash == current) return true;
+  const bool stored_is_older = stored_hash.find(':') == std::string::npos;
+  const bool current_is_newer = current.find(':') != std::string::npos;
+  if (!stored_is_older || !current_is_newer || !in.legacy_request_hash) return false;
+  return in.legacy_request_hash() == stored_hash;
+}
+
 absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256) {
   return absl::NotFoundError("there is no published rule set " + sha256 + " for clinic '" +
                              clinic_id + "'");

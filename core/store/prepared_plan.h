@@ -23,6 +23,11 @@ struct PreparedPlan {
 // Takes `in.encoded_plan` as the plan's bytes when given, else encodes the plan with `codec`.
 PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec);
 
+// Whether a plan stored with `stored_hash` under the same (clinic, client, request_id) was made for
+// the same request as `in`: the same hash, or a hash of an earlier form (no "<form>:" prefix) that
+// `in` also has, for the retry of a request stored before an upgrade.
+bool SameRequest(const std::string& stored_hash, const NewPlan& in);
+
 // NOT_FOUND for a rule set the clinic may not use: the same answer whether another clinic
 // published it or nobody did, so it tells nothing of other clinics.
 absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256);

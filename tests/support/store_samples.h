@@ -2,8 +2,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
+#include "core/common/sha256.h"
 #include "core/plan/plan_json.h"
 #include "core/store/store.h"
 
@@ -84,5 +87,58 @@ inline NewPlan RichPlan(const std::string& id, const std::string& request_id = "
 }
 
 inline std::string PlanToJsonText(const Plan& plan) { return PlanToJson(plan).dump(); }
+
+// A rule set's content as the store keeps it: its hash is of that content.
+inline RuleSetRecord RuleSetContent(const std::string& condition, const std::string& version) {
+  auto source = std::make_shared<const std::string>(
+      "vocabulary\n{\"findings\":[\"pain_nprs\"]}\nrules\n{\"id\":\"" + condition +
+      "\",\"version\":\"" + version + "\",\"rules\":[]}\n");
+  return RuleSetRecord{Sha256Hex(*source), condition, version, source};
+}
+
+inline PublishedRuleSet Published(const RuleSetRecord& content, std::string owner,
+                                  int64_t published_at_ms = 0, std::string author = "admin",
+                                  std::string comment = "") {
+  PublishedRuleSet p;
+  p.rule_set = content;
+  p.owner = std::move(owner);
+  p.author = std::move(author);
+  p.comment = std::move(comment);
+  p.published_at_ms = published_at_ms;
+  return p;
+}
+
+inline RuleSetActivation Activation(const std::string& clinic, const std::string& condition,
+                                    const RuleSetRecord& content,
+                                    std::optional<std::string> expected_live) {
+  RuleSetActivation a;
+  a.clinic_id = clinic;
+  a.condition = condition;
+  a.sha256 = content.sha256;
+  a.expected_live = std::move(expected_live);
+  a.author = "admin";
+  a.comment = "after the audit of " + content.version;
+  return a;
+}
+
+// A profile as a caller sets it: canonical JSON and its hash.
+inline ClinicProfileRecord Profile(const std::string& clinic, const std::string& json,
+                                   std::optional<int64_t> expected_version, int64_t set_at_ms = 0,
+                                   std::string author = "admin", std::string comment = "") {
+  ClinicProfileRecord p;
+  p.clinic_id = clinic;
+  p.profile_json = json;
+  p.sha256 = Sha256Hex(json);
+  p.author = std::move(author);
+  p.comment = std::move(comment);
+  p.set_at_ms = set_at_ms;
+  p.expected_version = expected_version;
+  return p;
+}
+
+// A profile's canonical JSON, different for each `max`.
+inline std::string SessionsProfile(int max) {
+  return "{\"max_sessions\":" + std::to_string(max) + "}";
+}
 
 }  // namespace modalis::testing

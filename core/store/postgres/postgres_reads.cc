@@ -367,13 +367,43 @@ absl::StatusOr<std::vector<ReplicaServing>> ReadReplicaServing(Tx& tx,
 
 absl::StatusOr<IntegrityReport> VerifyDatabase(Tx& tx) {
   IntegrityReport report;
-  // Foreign keys hold the rest; a publication's owner is a clinic or '' (the platform).
-  for (const auto& r :
-       tx.exec("SELECT owner, count(*) FROM published_rule_sets WHERE owner <> '' AND owner NOT IN "
-               "(SELECT clinic_id FROM clinics) GROUP BY owner ORDER BY owner")) {
-    report.problems.push_back(r[1].as<std::string>() +
-                              " row(s) of published_rule_sets name the clinic '" +
-                              r[0].as<std::string>() + "', which does not exist");
+  // The foreign keys keep these from happening through Modalis; a superuser can still bypass them
+  // (session_replication_role), and a restore can load rows without them. Worded as SQLite's
+  // checks.
+  for (const auto& r : tx.exec(
+           "SELECT 'plans', clinic_id, count(*) FROM plans WHERE clinic_id NOT IN "
+           "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+           "SELECT 'feedback', clinic_id, count(*) FROM feedback WHERE clinic_id NOT IN "
+           "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+           "SELECT 'outcomes', clinic_id, count(*) FROM outcomes WHERE clinic_id NOT IN "
+           "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+           "SELECT 'audit', clinic_id, count(*) FROM audit WHERE clinic_id NOT IN "
+           "(SELECT clinic_id FROM clinics) GROUP BY clinic_id UNION ALL "
+           // A publication's owner is a clinic or '' (the platform): no foreign key.
+           "SELECT 'published_rule_sets', owner, count(*) FROM published_rule_sets "
+           "WHERE owner <> '' AND owner NOT IN (SELECT clinic_id FROM clinics) GROUP BY owner")) {
+    report.problems.push_back(r[2].as<std::string>() + " row(s) of " + r[0].as<std::string>() +
+                              " name the clinic '" + r[1].as<std::string>() +
+                              "', which does not exist");
+  }
+  for (const auto& r : tx.exec(
+           "SELECT 'clinic_profiles', clinic_id || '/' || version, 'clinics' FROM clinic_profiles "
+           "WHERE clinic_id NOT IN (SELECT clinic_id FROM clinics) UNION ALL "
+           "SELECT 'activations', seq::text, 'clinics' FROM activations "
+           "WHERE clinic_id NOT IN (SELECT clinic_id FROM clinics) UNION ALL "
+           "SELECT 'activations', seq::text, 'rule_sets' FROM activations "
+           "WHERE sha256 NOT IN (SELECT sha256 FROM rule_sets) UNION ALL "
+           "SELECT 'plans', plan_id, 'rule_sets' FROM plans "
+           "WHERE rule_set_sha256 NOT IN (SELECT sha256 FROM rule_sets) UNION ALL "
+           "SELECT 'published_rule_sets', sha256 || '/' || owner, 'rule_sets' FROM "
+           "published_rule_sets WHERE sha256 NOT IN (SELECT sha256 FROM rule_sets) UNION ALL "
+           "SELECT 'served_rule_sets', seq::text, 'rule_sets' FROM served_rule_sets "
+           "WHERE sha256 NOT IN (SELECT sha256 FROM rule_sets) UNION ALL "
+           "SELECT 'feedback', feedback_id::text, 'plans' FROM feedback "
+           "WHERE plan_id NOT IN (SELECT plan_id FROM plans)")) {
+    report.problems.push_back("foreign key: row " + r[1].as<std::string>() + " of " +
+                              r[0].as<std::string>() + " references a missing " +
+                              r[2].as<std::string>() + " row");
   }
   for (const auto& r : tx.exec("SELECT f.feedback_id FROM feedback f JOIN plans p ON "
                                "p.plan_id = f.plan_id WHERE f.clinic_id <> p.clinic_id "

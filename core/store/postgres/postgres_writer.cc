@@ -124,24 +124,27 @@ void PostgresWriter::RunBatch(std::vector<Item>& batch) {
       transaction.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                               "modalis.clinic:" + clinic);
     }
+    // Savepoints by hand: libpqxx 6.4's subtransaction sends no SAVEPOINT for exec_params, and a
+    // failed statement would then abort the whole batch.
     for (size_t i = 0; i < n; ++i) {
       absl::Status s;
+      transaction.exec0("SAVEPOINT item");
       try {
-        pqxx::subtransaction item(transaction, "item");
-        s = batch[i].apply(item);
-        if (s.ok()) {
-          item.commit();
-        } else {
-          item.abort();
-        }
+        s = batch[i].apply(transaction);
       } catch (const pqxx::broken_connection&) {
         throw;  // the whole transaction is gone
       } catch (const std::exception& e) {
         s = FromPostgres(e, batch[i].what);
       }
+      // Throws, failing the batch, if the connection broke meanwhile.
+      transaction.exec0(s.ok() ? "RELEASE SAVEPOINT item" : "ROLLBACK TO SAVEPOINT item");
       if (report.storage_failure.ok() && IsStorageFailure(s)) report.storage_failure = s;
       results[i] = s;
     }
+    // PostgreSQL answers COMMIT of an aborted transaction by rolling it back without an error: a
+    // statement now fails instead if anything left it aborted, so nothing is acknowledged that was
+    // not committed.
+    transaction.exec("SELECT 1");
     transaction.commit();
     report.committed = true;
   } catch (const std::exception& e) {

@@ -88,7 +88,7 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
                            " FROM plans WHERE clinic_id = $1 AND client = $2 AND request_id = $3",
                        p.clinic_id, p.client, p.request_id);
     if (!q.empty()) {
-      if (q[0][4].as<std::string>() != p.request_hash) {
+      if (!SameRequest(q[0][4].as<std::string>(), in)) {
         return absl::AlreadyExistsError("request_id '" + p.request_id +
                                         "' was already used by this client for a different "
                                         "request; use a new request_id");

@@ -84,15 +84,6 @@ absl::Status EnsureRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, i
   return absl::OkStatus();
 }
 
-// True when `stored` is a request hash of an earlier form (no "<form>:" prefix, as `current` has)
-// that the new request also has: the retry of a request stored before an upgrade.
-bool SameLegacyRequest(const std::string& stored, const std::string& current, const NewPlan& in) {
-  const bool stored_is_older = stored.find(':') == std::string::npos;
-  const bool current_is_newer = current.find(':') != std::string::npos;
-  if (!stored_is_older || !current_is_newer || !in.legacy_request_hash) return false;
-  return in.legacy_request_hash() == stored;
-}
-
 }  // namespace
 
 absl::Status ApplyServedRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, int64_t at_ms) {
@@ -127,7 +118,7 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
     q.bind(3, p.request_id);
     if (q.executeStep()) {
       const std::string stored_hash = q.getColumn(4).getString();
-      if (stored_hash != p.request_hash && !SameLegacyRequest(stored_hash, p.request_hash, in)) {
+      if (!SameRequest(stored_hash, in)) {
         return absl::AlreadyExistsError("request_id '" + p.request_id +
                                         "' was already used by this client for a different "
                                         "request; use a new request_id");

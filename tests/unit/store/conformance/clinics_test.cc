@@ -1,11 +1,11 @@
-// Clinics as tenants in the store (platform.md §1): one clinic never reads, changes or erases
+// Clinics as tenants (platform.md §1), on every backend: one clinic never reads, changes or erases
 // another's records, each keeps its own audit chain, and writes name a clinic that exists.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
-#include "core/store/sqlite/sqlite_store.h"
+#include <string>
+
+#include "tests/support/store_backends.h"
 #include "tests/support/store_samples.h"
-#include "tests/support/temp_dir.h"
 
 namespace modalis {
 namespace {
@@ -13,12 +13,10 @@ namespace {
 using testing::PlanToJsonText;
 using testing::SamplePlan;
 
-class SqliteClinicsTest : public ::testing::Test {
+class StoreClinicsTest : public testing::StoreConformance {
  protected:
   void SetUp() override {
-    auto store = OpenSqliteStore(path_, {});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    store_ = Open();
     ASSERT_TRUE(store_->CreateClinic({"north", "North Side Physio", 0}).ok());
     ASSERT_TRUE(store_->CreateClinic({"south", "", 0}).ok());
   }
@@ -49,12 +47,10 @@ class SqliteClinicsTest : public ::testing::Test {
     return f;
   }
 
-  testing::TempDir dir_;
-  const std::string path_ = dir_.file("m.db");
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteClinicsTest, AnotherClinicsPlanIsNotFoundExactlyAsOneThatDoesNotExist) {
+TEST_P(StoreClinicsTest, AnotherClinicsPlanIsNotFoundExactlyAsOneThatDoesNotExist) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n")).ok());
   auto own = store_->GetPlan("north", "pl_n");
   ASSERT_TRUE(own.ok()) << own.status();
@@ -69,7 +65,7 @@ TEST_F(SqliteClinicsTest, AnotherClinicsPlanIsNotFoundExactlyAsOneThatDoesNotExi
   EXPECT_EQ(missing.status().message(), "no plan with id 'pl_never'");
 }
 
-TEST_F(SqliteClinicsTest, ReadsOfAPatientSeeOnlyTheCallersClinic) {
+TEST_P(StoreClinicsTest, ReadsOfAPatientSeeOnlyTheCallersClinic) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n1")).ok());
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n2")).ok());
   ASSERT_TRUE(store_->RecordOutcome(OutcomeOf("north", 1)).ok());
@@ -91,7 +87,7 @@ TEST_F(SqliteClinicsTest, ReadsOfAPatientSeeOnlyTheCallersClinic) {
   EXPECT_EQ(north->audit.size(), 2u);
 }
 
-TEST_F(SqliteClinicsTest, WritesAgainstAnotherClinicsRecordsChangeNothingOfIt) {
+TEST_P(StoreClinicsTest, WritesAgainstAnotherClinicsRecordsChangeNothingOfIt) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n")).ok());
   ASSERT_TRUE(store_->RecordOutcome(OutcomeOf("north", 1)).ok());
   auto before = store_->ExportPatient("north", "P-0001");
@@ -110,7 +106,7 @@ TEST_F(SqliteClinicsTest, WritesAgainstAnotherClinicsRecordsChangeNothingOfIt) {
   EXPECT_EQ(PlanToJsonText(after->plans[0].plan), PlanToJsonText(before->plans[0].plan));
 }
 
-TEST_F(SqliteClinicsTest, OneReferenceInTwoClinicsIsTwoPatients) {
+TEST_P(StoreClinicsTest, OneReferenceInTwoClinicsIsTwoPatients) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n")).ok());
   ASSERT_TRUE(store_->PutPlan(PlanOf("south", "pl_s")).ok());
   // Session 1 of each clinic's P-0001: two patients, not a duplicate.
@@ -127,7 +123,7 @@ TEST_F(SqliteClinicsTest, OneReferenceInTwoClinicsIsTwoPatients) {
   EXPECT_TRUE(south.ok()) << south.status();
 }
 
-TEST_F(SqliteClinicsTest, IdempotencyKeysArePerClinic) {
+TEST_P(StoreClinicsTest, IdempotencyKeysArePerClinic) {
   auto north = store_->PutPlan(PlanOf("north", "pl_n", "req-1"));
   ASSERT_TRUE(north.ok());
   // The same client and request id in another clinic is another request, never north's plan.
@@ -140,7 +136,7 @@ TEST_F(SqliteClinicsTest, IdempotencyKeysArePerClinic) {
   EXPECT_EQ(retry->plan_id, "pl_s");
 }
 
-TEST_F(SqliteClinicsTest, WritesForAClinicNobodyCreatedAreRefused) {
+TEST_P(StoreClinicsTest, WritesForAClinicNobodyCreatedAreRefused) {
   const auto plan = store_->PutPlan(PlanOf("west", "pl_w"));
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(plan.status().message().find("no clinic 'west'"), std::string::npos) << plan.status();
@@ -149,7 +145,7 @@ TEST_F(SqliteClinicsTest, WritesForAClinicNobodyCreatedAreRefused) {
   EXPECT_EQ(store_->GetPlan("west", "pl_w").status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(SqliteClinicsTest, ClinicsAreCreatedOnceWithAPlainId) {
+TEST_P(StoreClinicsTest, ClinicsAreCreatedOnceWithAPlainId) {
   EXPECT_EQ(store_->CreateClinic({"north", "again", 0}).code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->CreateClinic({"North Side", "", 0}).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->CreateClinic({"east", std::string(kMaxClinicNameBytes + 1, 'x'), 0}).code(),
@@ -164,7 +160,7 @@ TEST_F(SqliteClinicsTest, ClinicsAreCreatedOnceWithAPlainId) {
   EXPECT_EQ((*clinics)[2].clinic_id, "south");
 }
 
-TEST_F(SqliteClinicsTest, EachClinicHasItsOwnAuditChain) {
+TEST_P(StoreClinicsTest, EachClinicHasItsOwnAuditChain) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n1")).ok());
   ASSERT_TRUE(store_->PutPlan(PlanOf("south", "pl_s1")).ok());
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n2")).ok());
@@ -180,12 +176,9 @@ TEST_F(SqliteClinicsTest, EachClinicHasItsOwnAuditChain) {
   EXPECT_EQ(report->audit_records, 4);
 
   // Each chain starts from the genesis on its own: south's first record follows no north record.
-  SQLite::Database db(path_, SQLite::OPEN_READWRITE);
-  EXPECT_EQ(db.execAndGet("SELECT prev_hash FROM audit WHERE plan_id = 'pl_s1'").getString(),
-            std::string(64, '0'));
+  EXPECT_EQ(QueryText("SELECT prev_hash FROM audit WHERE plan_id = 'pl_s1'"), std::string(64, '0'));
   // Tampering with one clinic's chain names that clinic.
-  db.exec("DROP TRIGGER audit_redact_only");
-  db.exec(
+  TamperSql(
       "UPDATE audit SET record_json = replace(record_json, 'r1', 'r9') "
       "WHERE plan_id = 'pl_s1'");
   auto tampered = store_->Verify();
@@ -195,12 +188,9 @@ TEST_F(SqliteClinicsTest, EachClinicHasItsOwnAuditChain) {
       << tampered->problems[0];
 }
 
-TEST_F(SqliteClinicsTest, VerifyReportsRowsOfAClinicThatDoesNotExist) {
+TEST_P(StoreClinicsTest, VerifyReportsRowsOfAClinicThatDoesNotExist) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n")).ok());
-  {
-    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
-    db.exec("UPDATE plans SET clinic_id = 'ghost'");
-  }
+  TamperSql("UPDATE plans SET clinic_id = 'ghost'");
   auto report = store_->Verify();
   ASSERT_TRUE(report.ok());
   ASSERT_FALSE(report->ok());
@@ -208,6 +198,9 @@ TEST_F(SqliteClinicsTest, VerifyReportsRowsOfAClinicThatDoesNotExist) {
             std::string::npos)
       << report->problems[0];
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreClinicsTest, testing::kEveryStoreBackend,
+                         testing::StoreBackendName);
 
 }  // namespace
 }  // namespace modalis
