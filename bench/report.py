@@ -4,9 +4,9 @@
 Usage: report.py RUN_DIR RESULTS_MD
 
 RUN_DIR holds run.json (machine, commands) and the outputs of the benchmarks that ran
-(engine.json, store.json: Google Benchmark JSON; load.json, peers.json: from bench/load and
-bench/peers). Only the text between the two markers in RESULTS_MD is replaced, so the written
-analysis below them stays.
+(engine.json, store.json: Google Benchmark JSON; load.json, cluster.json, peers.json: from
+bench/load and bench/peers). Only the text between the two markers in RESULTS_MD is replaced, so
+the written analysis below them stays.
 """
 
 import json
@@ -191,6 +191,31 @@ def peers_section(peers):
     return lines
 
 
+def cluster_section(cluster):
+    lines = ["### Replicas on a shared PostgreSQL behind nginx (`bench/load/cluster_main.cc`)", "",
+             "Durable SuggestPlan, each call a new request committed before its reply (PostgreSQL "
+             "with fsync on; SQLite as modalisd runs it), beside the bare echo. CPU per call is "
+             "what each process used over the cell divided by the calls in it.", "",
+             "| target | streams | QPS | p50 ms | p99 ms | CPU ms/call: modalisd | PostgreSQL "
+             "| nginx |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = cluster.get("durable_suggest_plan", {})
+    for key in sorted(rows, key=lambda k: (int(k.split("/")[1]), k)):
+        name, streams = key.split("/")
+        r = rows[key]
+        cpu = r.get("cpu_ms_per_call", {})
+        lines.append(f"| {name} | {streams} | {num(r.get('qps'))} | {num(r.get('p50_ms'), 1)} | "
+                     f"{num(r.get('p99_ms'), 1)} | {num(cpu.get('modalisd'), 2) if cpu else '—'} | "
+                     f"{num(cpu.get('postgres'), 2) if cpu else '—'} | "
+                     f"{num(cpu.get('nginx'), 2) if cpu else '—'} |")
+    act = cluster.get("activation_to_all_replicas_ms")
+    if act:
+        lines += ["", f"Activation on one replica until all three serve it: median "
+                      f"{num(act.get('median'), 1)} ms, max {num(act.get('max'), 1)} ms over "
+                      f"{act.get('activations')} activations."]
+    return lines
+
+
 def main():
     run_dir, results = sys.argv[1], sys.argv[2]
     run = load(run_dir, "run.json") or {}
@@ -203,8 +228,8 @@ def main():
     if engine:
         section, _ = engine_section(engine)
         out += section + [""]
-    for name, fn in (("load.json", load_section), ("peers.json", peers_section),
-                     ("store.json", store_section)):
+    for name, fn in (("load.json", load_section), ("cluster.json", cluster_section),
+                     ("peers.json", peers_section), ("store.json", store_section)):
         data = load(run_dir, name)
         if data:
             out += fn(data) + [""]

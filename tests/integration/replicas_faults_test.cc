@@ -19,9 +19,11 @@
 
 #include "adapters/plan_proto.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
+#include "modalis/v1/rules_admin.grpc.pb.h"
 #include "tests/support/file_util.h"
 #include "tests/support/nginx_process.h"
 #include "tests/support/postgres_server.h"
+#include "tests/support/rule_set_versions.h"
 #include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -184,7 +186,7 @@ TEST(ReplicasFaultsTest, PostgresRestartedUnderLoadIsUnavailableThenRecoversLosi
     cluster.StartServer();
   });
   std::vector<std::thread> halves;
-  for (int r = 0; r < 2; ++r) {
+  for (size_t r = 0; r < 2; ++r) {
     halves.emplace_back([&, r] {
       RunClients(replicas[r]->address(), "r" + std::to_string(r), 4, 25, &outcome, &acknowledged);
     });
@@ -202,6 +204,133 @@ TEST(ReplicasFaultsTest, PostgresRestartedUnderLoadIsUnavailableThenRecoversLosi
   EXPECT_EQ(outcome.errors[grpc::StatusCode::DEADLINE_EXCEEDED], 0);
   EXPECT_LT(outcome.longest_call, std::chrono::seconds(12));
   ExpectEveryAcknowledgedPlanStoredOnce(db, outcome, 200);
+}
+
+// A rule set activated every 200 ms for 10 s on one replica while clients plan on all three: no
+// request fails, every plan names a rule set that was live for the clinic at most 2 s before it
+// was asked for (the bound on a replica following an activation), and every replica serves the
+// last one within 2 s of its activation.
+TEST(ReplicasFaultsTest, ActivationsEvery200MsUnderLoadFailNoRequestAndEveryReplicaConverges) {
+  testing::TempDir dir;
+  const std::string db = testing::NewTestDatabase();
+  std::vector<std::unique_ptr<ServerProcess>> replicas;
+  std::vector<std::unique_ptr<v1::RulesAdmin::Stub>> admins;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(StartReplica(db, dir.file("replica-" + std::to_string(i) + ".log")));
+    ASSERT_TRUE(replicas.back()->started()) << replicas.back()->output();
+    admins.push_back(v1::RulesAdmin::NewStub(
+        grpc::CreateChannel(replicas.back()->address(), grpc::InsecureChannelCredentials())));
+  }
+  auto live_on = [&](size_t r) {
+    grpc::ClientContext ctx;
+    testing::Deadline(&ctx);
+    v1::GetStatusResponse status;
+    if (!admins[r]->GetStatus(&ctx, {}, &status).ok()) return std::string();
+    for (const auto& live : status.live()) {
+      if (live.clinic_id() == "default") return live.rule_set().sha256();
+    }
+    return std::string();
+  };
+  // Two versions of the shipped rule set to alternate.
+  std::vector<std::string> hashes;
+  for (const char* version : {"0.3.0-a", "0.3.0-b"}) {
+    const v1::PublishRuleSetRequest publish = testing::ShippedRulesAsVersion(version);
+    v1::PublishRuleSetResponse published;
+    grpc::ClientContext ctx;
+    testing::Deadline(&ctx, 30);
+    ASSERT_TRUE(admins[0]->PublishRuleSet(&ctx, publish, &published).ok());
+    hashes.push_back(published.rule_set().sha256());
+  }
+
+  // Each hash, from when its activation was sent (it cannot be live earlier).
+  struct Live {
+    Clock::time_point from;
+    std::string sha256;
+  };
+  std::vector<Live> timeline = {{Clock::now() - std::chrono::hours(1), live_on(0)}};
+  struct Planned {
+    Clock::time_point asked, answered;
+    std::string sha256;
+  };
+  std::mutex mu;
+  std::vector<Planned> plans;
+  std::vector<std::string> failures;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 6; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = v1::PlanService::NewStub(grpc::CreateChannel(
+          replicas[static_cast<size_t>(c) % 3]->address(), grpc::InsecureChannelCredentials()));
+      for (int i = 0; !stop; ++i) {
+        grpc::ClientContext ctx;
+        testing::Deadline(&ctx, 15);
+        v1::SuggestPlanResponse response;
+        const auto asked = Clock::now();
+        const grpc::Status s = stub->SuggestPlan(
+            &ctx, DeskWorker("P-" + std::to_string(c), std::to_string(c) + "-" + std::to_string(i)),
+            &response);
+        std::lock_guard<std::mutex> lock(mu);
+        if (s.ok()) {
+          plans.push_back({asked, Clock::now(), response.plan().rule_set().sha256()});
+        } else {
+          failures.push_back(s.error_message());
+        }
+      }
+    });
+  }
+  const auto end = Clock::now() + std::chrono::seconds(10);
+  Clock::time_point last_activation;
+  for (size_t i = 0;; ++i) {
+    v1::ActivateRuleSetRequest activate;
+    activate.set_sha256(hashes[i % 2]);
+    activate.set_expected_live_sha256(timeline.back().sha256);
+    v1::ActivateRuleSetResponse activated;
+    grpc::ClientContext ctx;
+    testing::Deadline(&ctx, 30);
+    const auto sent = Clock::now();
+    const grpc::Status s = admins[0]->ActivateRuleSet(&ctx, activate, &activated);
+    if (!s.ok()) {
+      ADD_FAILURE() << "activating: " << s.error_message();  // the clients still stop below
+      break;
+    }
+    last_activation = Clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      timeline.push_back({sent, hashes[i % 2]});
+    }
+    // Not after the last one: convergence is timed from it.
+    if (Clock::now() + std::chrono::milliseconds(200) >= end) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const std::string last = timeline.back().sha256;
+  for (size_t r = 0; r < 3; ++r) {
+    EXPECT_TRUE(testing::WaitFor([&] { return live_on(r) == last; }, std::chrono::seconds(2)))
+        << "replica " << r;
+  }
+  const auto converged = Clock::now() - last_activation;
+  stop = true;
+  for (auto& t : clients) t.join();
+  std::printf("%zu activations, %zu plans; every replica serves the last %lld ms after it\n",
+              timeline.size() - 1, plans.size(),
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(converged).count()));
+
+  EXPECT_TRUE(failures.empty()) << failures.size() << " failed, first: " << failures.front();
+  EXPECT_LT(converged, std::chrono::seconds(2));
+  ASSERT_GT(plans.size(), 50u);
+  for (const Planned& plan : plans) {
+    // Live at some moment in [asked - 2 s, answered]: the hash that was live at asked - 2 s, or
+    // one activated since.
+    bool was_live = false;
+    for (size_t i = 0; i < timeline.size(); ++i) {
+      const bool until_after =
+          i + 1 == timeline.size() || timeline[i + 1].from > plan.asked - std::chrono::seconds(2);
+      if (timeline[i].sha256 == plan.sha256 && timeline[i].from <= plan.answered && until_after) {
+        was_live = true;
+      }
+    }
+    EXPECT_TRUE(was_live) << "a plan names " << plan.sha256 << ", not live when it was asked for";
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "modalis/v1/rules_admin.grpc.pb.h"
 #include "tests/support/file_util.h"
 #include "tests/support/postgres_server.h"
+#include "tests/support/rule_set_versions.h"
 #include "tests/support/run_command.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -162,14 +163,7 @@ TEST_F(ReplicasTest, ARuleSetActivatedOnOneReplicaIsServedByTheOthersWithinTwoSe
   const std::string before = LiveSha256(2);
   ASSERT_FALSE(before.empty());
 
-  v1::PublishRuleSetRequest publish;
-  std::string text = testing::ReadText(testing::RulesDir() + "/lower-back-pain.rules.json");
-  const std::string version = "\"version\": \"0.3.0\"";
-  const auto at = text.find(version);
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, version.size(), "\"version\": \"0.3.0-replicas\"");
-  publish.mutable_rules()->set_name("lower-back-pain.rules.json");
-  publish.mutable_rules()->set_content(text);
+  const v1::PublishRuleSetRequest publish = testing::ShippedRulesAsVersion("0.3.0-replicas");
   v1::PublishRuleSetResponse published;
   {
     grpc::ClientContext ctx;
@@ -190,7 +184,7 @@ TEST_F(ReplicasTest, ARuleSetActivatedOnOneReplicaIsServedByTheOthersWithinTwoSe
   const auto activated_at = std::chrono::steady_clock::now();
   const std::string after = published.rule_set().sha256();
   ASSERT_NE(after, before);
-  for (size_t r : {1, 2}) {
+  for (size_t r : {size_t{1}, size_t{2}}) {
     EXPECT_TRUE(WaitFor([&] { return LiveSha256(r) == after; }, std::chrono::seconds(2)))
         << "replica " << r << " still serves " << LiveSha256(r);
   }

@@ -83,7 +83,7 @@ std::string NewClusterDir() {
 
 // Initialises the cluster in `dir` and starts it; returns its admin URI and the options it started
 // with.
-std::pair<std::string, std::string> InitAndStart(const std::string& dir) {
+std::pair<std::string, std::string> InitAndStart(const std::string& dir, bool durable) {
   // --no-sync: the cluster is thrown away after the tests, nothing in it must survive a crash.
   const auto [init_status, init_output] = RunPostgresProgram(
       dir, "initdb",
@@ -98,11 +98,11 @@ std::pair<std::string, std::string> InitAndStart(const std::string& dir) {
   constexpr int kAttempts = 4;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
     const int port = FreeLoopbackPort();
-    // fsync off: the tests need the database's behaviour, not its durability, and it is much
-    // faster. The socket lives beside the data: no other server's lock file is in the way.
+    // fsync off unless `durable` (see PostgresCluster). The socket lives beside the data: no
+    // other server's lock file is in the way.
     const std::string options = "-p " + std::to_string(port) + " -k " + dir +
-                                " -c listen_addresses=127.0.0.1 -c fsync=off"
-                                " -c max_connections=200";
+                                " -c listen_addresses=127.0.0.1 -c max_connections=200" +
+                                (durable ? "" : " -c fsync=off");
     const auto [status, output] =
         RunPostgresProgram(dir, "pg_ctl",
                            "-w -D " + ShellQuoted(dir + "/data") + " -l " + ShellQuoted(log) +
@@ -137,11 +137,11 @@ std::string FixtureUri() {
 
 }  // namespace
 
-PostgresCluster::PostgresCluster() : owner_pid_(::getpid()) {
+PostgresCluster::PostgresCluster(bool durable) : owner_pid_(::getpid()) {
   RequirePostgres();
   dir_ = NewClusterDir();
   try {
-    std::tie(admin_uri_, start_options_) = InitAndStart(dir_);
+    std::tie(admin_uri_, start_options_) = InitAndStart(dir_, durable);
   } catch (...) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

@@ -20,8 +20,9 @@ inline constexpr char kPostgresDirVariable[] = "MODALIS_TEST_POSTGRES_DIR";
 // socket's path must stay short.
 class PostgresCluster {
  public:
-  // Initialises and starts the cluster; throws when either fails.
-  PostgresCluster();
+  // Initialises and starts the cluster; throws when either fails. Not `durable`, it runs with
+  // fsync off, as tests need the database's behaviour, not its durability; benchmarks want it on.
+  explicit PostgresCluster(bool durable = false);
   // Stops the server and removes the directory, unless Release()d; only in the process that
   // started it, so a child that forked from a test and exits leaves its parent's server alone.
   ~PostgresCluster();
