@@ -1,5 +1,6 @@
 #include "core/store/postgres/postgres_schema.h"
 
+#include <algorithm>
 #include <iterator>
 #include <pqxx/pqxx>
 #include <string>
@@ -9,8 +10,17 @@ namespace {
 
 // Texts that are sorted or compared (clinics, patients, conditions) use the "C" collation: byte
 // order, as SQLite's, whatever locale the database was created with.
-constexpr const char* kMigrations[] = {
-    R"sql(
+// Each migration names the oldest schema version whose releases still work with the database it
+// leaves: a rolling upgrade keeps replicas of the previous release serving (and restarting) beside
+// the new ones only while every migration in between keeps that number at or below theirs.
+// Additions the older release ignores (a table, a nullable column, an index) keep it.
+struct Migration {
+  int oldest_reader;
+  const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
     CREATE TABLE clinics (
       clinic_id     text COLLATE "C" PRIMARY KEY,
       name          text NOT NULL,
@@ -151,8 +161,9 @@ constexpr const char* kMigrations[] = {
       set_at_ms    bigint NOT NULL,
       PRIMARY KEY (clinic_id, version)
     );
-    )sql",
-    R"sql(
+    )sql"},
+    // Additive: releases of version 1 ignore it.
+    {1, R"sql(
     -- What each replica serves per clinic and condition, as it last reported (its heartbeat too).
     CREATE TABLE replica_serving (
       replica_id     text COLLATE "C" NOT NULL,
@@ -163,7 +174,7 @@ constexpr const char* kMigrations[] = {
       reported_at_ms bigint NOT NULL,
       PRIMARY KEY (replica_id, clinic_id, condition)
     );
-    )sql",
+    )sql"},
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -173,12 +184,15 @@ constexpr int64_t kMigrationLock = 0x4D444C53;
 
 }  // namespace
 
+int PostgresSchemaVersion() { return kSchemaVersion; }
+
 absl::Status Migrate(pqxx::connection& connection) {
   pqxx::work transaction(connection);
   transaction.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
   const bool fresh =
       !transaction.exec1("SELECT to_regclass('modalis_schema') IS NOT NULL")[0].as<bool>();
   int version = 0;
+  int oldest_reader = 0;
   if (fresh) {
     // The table is absent; so must be every table it would create.
     if (transaction.exec1("SELECT to_regclass('plans') IS NOT NULL")[0].as<bool>()) {
@@ -187,21 +201,30 @@ absl::Status Migrate(pqxx::connection& connection) {
           "refusing to use it");
     }
     transaction.exec0(
-        "CREATE TABLE modalis_schema (version integer NOT NULL, migrated_at timestamptz NOT NULL)");
-    transaction.exec0("INSERT INTO modalis_schema VALUES (0, now())");
+        "CREATE TABLE modalis_schema (version integer NOT NULL, oldest_reader integer NOT NULL, "
+        "migrated_at timestamptz NOT NULL)");
+    transaction.exec0("INSERT INTO modalis_schema VALUES (0, 0, now())");
   } else {
-    version = transaction.exec1("SELECT version FROM modalis_schema")[0].as<int>();
+    const pqxx::row row = transaction.exec1("SELECT version, oldest_reader FROM modalis_schema");
+    version = row[0].as<int>();
+    oldest_reader = row[1].as<int>();
   }
   if (version > kSchemaVersion) {
-    return absl::FailedPreconditionError("the database has schema version " +
-                                         std::to_string(version) +
-                                         ", written by a newer Modalis (this one knows up to " +
-                                         std::to_string(kSchemaVersion) + "); refusing to use it");
+    if (oldest_reader <= kSchemaVersion) return absl::OkStatus();  // a newer release's, compatible
+    return absl::FailedPreconditionError(
+        "the database has schema version " + std::to_string(version) +
+        ", which only releases that know schema version " + std::to_string(oldest_reader) +
+        " or later can use; this one knows up to " + std::to_string(kSchemaVersion) +
+        ": upgrade it (or restore the database from before the upgrade)");
   }
   if (version == kSchemaVersion) return absl::OkStatus();
-  for (int v = version; v < kSchemaVersion; ++v) transaction.exec0(kMigrations[v]);
-  transaction.exec_params0("UPDATE modalis_schema SET version = $1, migrated_at = now()",
-                           kSchemaVersion);
+  for (int v = version; v < kSchemaVersion; ++v) {
+    transaction.exec0(kMigrations[v].sql);
+    oldest_reader = std::max(oldest_reader, kMigrations[v].oldest_reader);
+  }
+  transaction.exec_params0(
+      "UPDATE modalis_schema SET version = $1, oldest_reader = $2, migrated_at = now()",
+      kSchemaVersion, oldest_reader);
   transaction.commit();
   return absl::OkStatus();
 }
