@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/store/postgres/postgres_errors.h"
+#include "core/store/postgres/postgres_writes.h"
 #include "core/store/store_status.h"
 
 namespace modalis::store_postgres {
@@ -33,7 +34,11 @@ std::unique_ptr<pqxx::connection> Connect(const ConnectionSettings& settings) {
               std::to_string(std::max(settings.statement_timeout_ms, 1)));
   // Texts compare byte by byte, as in SQLite, whatever the database's locale.
   setup.exec0("SET client_encoding = 'UTF8'");
+  // Prepared statements are parsed once, but planned per call: a generic plan chosen while the
+  // tables were small (a sequential scan) would grow slower with every plan stored.
+  setup.exec0("SET plan_cache_mode = force_custom_plan");
   setup.commit();
+  DeclareWriteStatements(*connection);
   return connection;
 }
 

@@ -18,20 +18,17 @@ namespace {
 // the unique (clinic_id, prev_hash) would refuse the second record instead of forking the chain.
 void AppendAudit(pqxx::transaction_base& tx, const std::string& clinic_id, int64_t at_ms,
                  const char* kind, const std::string& plan_id, const std::string& record_json) {
-  const pqxx::result head = tx.exec_params(
-      "SELECT hash FROM audit WHERE clinic_id = $1 ORDER BY seq DESC LIMIT 1", clinic_id);
+  const pqxx::result head = tx.exec_prepared("audit_head", clinic_id);
   const std::string prev = head.empty() ? kGenesisHash : head[0][0].as<std::string>();
   const std::string content_hash = Sha256Hex(record_json);
   const std::string hash = Sha256Hex(prev + content_hash);
-  tx.exec_params0(
-      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash, "
-      "clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      at_ms, kind, TextOrNull(plan_id), record_json, content_hash, prev, hash, clinic_id);
+  tx.exec_prepared0("audit_append", at_ms, kind, TextOrNull(plan_id), record_json, content_hash,
+                    prev, hash, clinic_id);
 }
 
 // Clinics are created by an operator, never by a write that names one.
 absl::Status RequireClinic(pqxx::transaction_base& tx, const std::string& clinic_id) {
-  if (!tx.exec_params("SELECT 1 FROM clinics WHERE clinic_id = $1", clinic_id).empty()) {
+  if (!tx.exec_prepared("clinic_exists", clinic_id).empty()) {
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError("there is no clinic '" + clinic_id +
@@ -40,7 +37,7 @@ absl::Status RequireClinic(pqxx::transaction_base& tx, const std::string& clinic
 }
 
 bool KnownRuleSet(pqxx::transaction_base& tx, const std::string& sha256) {
-  return !tx.exec_params("SELECT 1 FROM rule_sets WHERE sha256 = $1", sha256).empty();
+  return !tx.exec_prepared("rule_set_known", sha256).empty();
 }
 
 // Stores a rule set's content once, by hash; another replica storing it at the same time is no
@@ -60,6 +57,25 @@ absl::Status EnsureRuleSet(pqxx::transaction_base& tx, const RuleSetRecord& rule
 }
 
 }  // namespace
+
+void DeclareWriteStatements(pqxx::connection_base& connection) {
+  connection.prepare("audit_head",
+                     "SELECT hash FROM audit WHERE clinic_id = $1 ORDER BY seq DESC LIMIT 1");
+  connection.prepare("audit_append",
+                     "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, "
+                     "prev_hash, hash, clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+  connection.prepare("clinic_exists", "SELECT 1 FROM clinics WHERE clinic_id = $1");
+  connection.prepare("rule_set_known", "SELECT 1 FROM rule_sets WHERE sha256 = $1");
+  connection.prepare("plan_by_request",
+                     std::string("SELECT ") + kPlanColumns +
+                         " FROM plans WHERE clinic_id = $1 AND client = $2 AND request_id = $3");
+  connection.prepare(
+      "plan_insert",
+      "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
+      "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
+      "baseline_pain_nprs, clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+      "$10::double precision, $11::double precision, $12::double precision, $13)");
+}
 
 absl::Status ApplyServedRuleSet(pqxx::transaction_base& tx, const RuleSetRecord& rule_set,
                                 int64_t at_ms) {
@@ -83,10 +99,7 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
   if (!p.request_id.empty()) {
     // The batch holds the clinic's lock: a plan another replica stored for this key is committed
     // and visible to this statement, or will be stored after this one is.
-    const pqxx::result q =
-        tx.exec_params(std::string("SELECT ") + kPlanColumns +
-                           " FROM plans WHERE clinic_id = $1 AND client = $2 AND request_id = $3",
-                       p.clinic_id, p.client, p.request_id);
+    const pqxx::result q = tx.exec_prepared("plan_by_request", p.clinic_id, p.client, p.request_id);
     if (!q.empty()) {
       if (!SameRequest(q[0][4].as<std::string>(), in)) {
         return absl::AlreadyExistsError("request_id '" + p.request_id +
@@ -113,14 +126,10 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
   const OptionalNumber pain(p.baseline.pain_nprs);
   const OptionalNumber days(p.baseline.pain_days_per_week);
   const OptionalNumber baseline(p.baseline.baseline_pain_nprs);
-  tx.exec_params0(
-      "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
-      "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
-      "baseline_pain_nprs, clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      "$10::double precision, $11::double precision, $12::double precision, $13)",
-      p.plan_id, p.patient_ref, p.client, TextOrNull(p.request_id), p.request_hash,
-      p.plan.rule_set.sha256, p.created_at_ms, Bytes(prepared.plan_data), prepared.plan_format,
-      pain.param(), days.param(), baseline.param(), p.clinic_id);
+  tx.exec_prepared0("plan_insert", p.plan_id, p.patient_ref, p.client, TextOrNull(p.request_id),
+                    p.request_hash, p.plan.rule_set.sha256, p.created_at_ms,
+                    Bytes(prepared.plan_data), prepared.plan_format, pain.param(), days.param(),
+                    baseline.param(), p.clinic_id);
   AppendAudit(tx, p.clinic_id, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
   *result = std::move(p);
   return absl::OkStatus();

@@ -5,6 +5,7 @@
 // replicas.
 #pragma once
 
+#include <pqxx/connection_base>
 #include <pqxx/transaction_base>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ namespace modalis::store_postgres {
 // clinic), so every replica that LISTENs puts the change live.
 inline constexpr char kActivationsChannel[] = "modalis_activations";
 inline constexpr char kProfilesChannel[] = "modalis_profiles";
+
+// Declares on `connection` the statements the writes run most (storing a plan, feedback and
+// outcomes), prepared once per connection on first use rather than parsed and planned per call.
+void DeclareWriteStatements(pqxx::connection_base& connection);
 
 // Stores the plan, or for a retry of the same request (from this replica or another) answers with
 // the plan stored the first time; ALREADY_EXISTS for a request_id the client used for another
