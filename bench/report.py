@@ -208,6 +208,12 @@ def cluster_section(cluster):
                      f"{num(r.get('p99_ms'), 1)} | {num(cpu.get('modalisd'), 2) if cpu else '—'} | "
                      f"{num(cpu.get('postgres'), 2) if cpu else '—'} | "
                      f"{num(cpu.get('nginx'), 2) if cpu else '—'} |")
+    stored = cluster.get("stored_bytes", {})
+    if stored:
+        lines += ["", "Stored per plan (row, audit record, indexes; the database's growth over the "
+                      "run divided by its plans): " +
+                      ", ".join(f"{k.replace('_', ' ')}: {num(v.get('bytes_per_plan'))} bytes"
+                                for k, v in sorted(stored.items())) + "."]
     act = cluster.get("activation_to_all_replicas_ms")
     if act:
         lines += ["", f"Activation on one replica until all three serve it: median "

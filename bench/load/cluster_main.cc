@@ -98,6 +98,7 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
 // Replicas sharing one database, and nginx in front of them.
 struct Deployment {
   std::string db;
+  double empty_bytes = 0;  // the database's size once migrated, before any plan
   std::vector<ServerProcess> replicas;
   std::unique_ptr<testing::NginxProcess> nginx;
 };
@@ -123,6 +124,11 @@ Deployment Deploy(const Settings& s, const testing::PostgresCluster& cluster, si
     if (!replica.ok()) throw std::runtime_error(std::string(replica.status().message()));
     upstreams.push_back(replica->address());
     d.replicas.push_back(*std::move(replica));
+  }
+  {
+    pqxx::connection connection(d.db);
+    pqxx::nontransaction tx(connection);
+    d.empty_bytes = tx.exec1("SELECT pg_database_size(current_database())")[0].as<double>();
   }
   const std::string nginx_dir = dir + "/nginx-" + name;
   std::filesystem::create_directories(nginx_dir);
@@ -317,8 +323,30 @@ int Run(const Settings& s) {
     }
     medians[key] = {
         {"qps", Median(qps)}, {"p50_ms", Median(p50)}, {"p99_ms", Median(p99)}, {"errors", errors}};
+    if (key.rfind("echo", 0) != 0) {
+      std::array<std::vector<double>, 3> cpu;
+      for (const auto& c : cpu_per_call[key]) {
+        for (size_t k = 0; k < 3; ++k) cpu[k].push_back(c[k]);
+      }
+      medians[key]["cpu_ms_per_call"] = {
+          {"modalisd", Median(cpu[0])}, {"postgres", Median(cpu[1])}, {"nginx", Median(cpu[2])}};
+    }
   }
   report["durable_suggest_plan"] = medians;
+  // What a stored plan costs on disk (its row, audit record and indexes), from the deployments'
+  // databases: their growth over the run divided by the plans in them.
+  Json bytes = Json::object();
+  for (const auto& [n, d] : deployments) {
+    pqxx::connection connection(d.db);
+    pqxx::nontransaction tx(connection);
+    const double size = tx.exec1("SELECT pg_database_size(current_database())")[0].as<double>();
+    const double plans = tx.exec1("SELECT count(*) FROM plans")[0].as<double>();
+    if (plans > 0) {
+      bytes["postgres_" + std::to_string(n) + "_replicas"] = {
+          {"plans", plans}, {"bytes_per_plan", (size - d.empty_bytes) / plans}};
+    }
+  }
+  report["stored_bytes"] = bytes;
   if (deployments.count(3) != 0 && s.activations > 0) {
     const std::vector<double> latencies = ActivationLatencies(deployments[3], s.activations);
     report["activation_to_all_replicas_ms"] = {
