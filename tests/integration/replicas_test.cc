@@ -25,6 +25,7 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/tokens.h"
 #include "tests/support/waiting.h"
 
 namespace modalis {
@@ -47,14 +48,24 @@ class ReplicasTest : public ::testing::Test {
  protected:
   void SetUp() override { db_ = testing::NewTestDatabase(); }
 
-  // Starts `n` more replicas on the test's database.
-  void StartReplicas(int n) {
+  // Starts `n` more replicas on the test's database (`extra` added to each one's flags).
+  void StartReplicas(int n, const std::vector<std::string>& extra = {}) {
     for (int k = 0; k < n; ++k) {
       const size_t i = replicas_.size();
-      auto replica = std::make_unique<ServerProcess>(std::vector<std::string>{
-          "--rules", testing::RulesDir(), "--plugins", testing::PluginsDir(), "--db", db_,
-          "--log-file", dir_.file("replica-" + std::to_string(i) + ".log"), "--watch-quiet-ms",
-          "0"});
+      std::vector<std::string> args = {"--rules",
+                                       testing::RulesDir(),
+                                       "--plugins",
+                                       testing::PluginsDir(),
+                                       "--db",
+                                       db_,
+                                       "--log-file",
+                                       dir_.file("replica-" + std::to_string(i) + ".log"),
+                                       "--watch-quiet-ms",
+                                       "0",
+                                       "--replica-id",
+                                       "replica-" + std::to_string(i)};
+      args.insert(args.end(), extra.begin(), extra.end());
+      auto replica = std::make_unique<ServerProcess>(args);
       ASSERT_TRUE(replica->started()) << replica->output();
       auto channel = grpc::CreateChannel(replica->address(), grpc::InsecureChannelCredentials());
       plans_.push_back(v1::PlanService::NewStub(channel));
@@ -215,6 +226,52 @@ TEST_F(ReplicasTest, ARuleSetActivatedOnOneReplicaIsServedByTheOthersWithinTwoSe
   EXPECT_EQ(LiveSha256(3), after);
   ASSERT_TRUE(Suggest(3, DeskWorker("P-new", "new-replica"), &response).ok());
   EXPECT_EQ(response.plan().rule_set().sha256(), after);
+}
+
+// What each replica serves is told to a clinic's own callers for that clinic only; the operator
+// sees every clinic.
+TEST_F(ReplicasTest, WhatTheReplicasServeIsToldPerClinic) {
+  ASSERT_NO_FATAL_FAILURE(testing::AddClinic(db_, "north"));
+  const std::string tokens = dir_.file("tokens");
+  const std::string north = testing::MintToken(tokens, "--clinic north --role admin --name n");
+  const std::string south = testing::MintToken(tokens, "--clinic default --role admin --name d");
+  const std::string op = testing::MintToken(tokens, "--role operator --name op");
+  ASSERT_NO_FATAL_FAILURE(StartReplicas(2, {"--token-file", tokens}));
+
+  // North gets a rule set of its own, so each replica has a row for it beside default's.
+  v1::PublishRuleSetResponse published;
+  {
+    const grpc::Status s =
+        admins_[0]->PublishRuleSet(testing::Bearer(north, std::chrono::seconds(30)).get(),
+                                   testing::ShippedRulesAsVersion("0.3.0-north"), &published);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::ActivateRuleSetRequest activate;
+  activate.set_sha256(published.rule_set().sha256());  // north has had none of its own
+  v1::ActivateRuleSetResponse activated;
+  {
+    const grpc::Status s =
+        admins_[0]->ActivateRuleSet(testing::Bearer(north).get(), activate, &activated);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  auto clinics_seen = [&](const std::string& token) {
+    std::map<std::string, std::set<std::string>> replicas_by_clinic;
+    v1::GetStatusResponse status;
+    if (admins_[1]->GetStatus(testing::Bearer(token).get(), {}, &status).ok()) {
+      for (const auto& r : status.replicas()) {
+        replicas_by_clinic[r.clinic_id()].insert(r.replica_id());
+      }
+    }
+    return replicas_by_clinic;
+  };
+  const std::set<std::string> both = {"replica-0", "replica-1"};
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return clinics_seen(op) == decltype(clinics_seen(op)){{"default", both}, {"north", both}};
+      },
+      std::chrono::seconds(5)));
+  EXPECT_EQ(clinics_seen(north), (decltype(clinics_seen(north)){{"north", both}}));
+  EXPECT_EQ(clinics_seen(south), (decltype(clinics_seen(south)){{"default", both}}));
 }
 
 }  // namespace

@@ -25,23 +25,24 @@ pqxx::binarystring Bytes(const std::string& data) {
   return pqxx::binarystring(data.data(), data.size());
 }
 
-absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& row, const PlanCodec& codec) {
+absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& whole, const PlanCodec& codec, int first) {
+  auto column = [&](int i) { return whole[first + i]; };
   StoredPlan p;
-  p.plan_id = row[0].as<std::string>();
-  p.patient_ref = row[1].as<std::string>();
-  p.client = row[2].as<std::string>();
-  p.request_id = TextField(row[3]);
-  p.request_hash = row[4].as<std::string>();
-  p.created_at_ms = row[5].as<int64_t>();
-  const pqxx::binarystring data(row[6]);
-  auto plan =
-      DecodeStoredPlan(codec, row[10].as<std::string>(), std::string_view(data.get(), data.size()));
+  p.plan_id = column(0).as<std::string>();
+  p.patient_ref = column(1).as<std::string>();
+  p.client = column(2).as<std::string>();
+  p.request_id = TextField(column(3));
+  p.request_hash = column(4).as<std::string>();
+  p.created_at_ms = column(5).as<int64_t>();
+  const pqxx::binarystring data(column(6));
+  auto plan = DecodeStoredPlan(codec, column(10).as<std::string>(),
+                               std::string_view(data.get(), data.size()));
   if (!plan.ok()) return WithContext(plan.status(), "plan " + p.plan_id + " is unreadable");
   p.plan = *std::move(plan);
-  p.baseline.pain_nprs = OptionalField(row[7]);
-  p.baseline.pain_days_per_week = OptionalField(row[8]);
-  p.baseline.baseline_pain_nprs = OptionalField(row[9]);
-  p.clinic_id = row[11].as<std::string>();
+  p.baseline.pain_nprs = OptionalField(column(7));
+  p.baseline.pain_days_per_week = OptionalField(column(8));
+  p.baseline.baseline_pain_nprs = OptionalField(column(9));
+  p.clinic_id = column(11).as<std::string>();
   return p;
 }
 

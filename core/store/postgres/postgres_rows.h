@@ -39,7 +39,8 @@ std::optional<double> OptionalField(const pqxx::field& f);
 std::string TextField(const pqxx::field& f);
 pqxx::binarystring Bytes(const std::string& data);
 
-// Reads one row selected with kPlanColumns, decoding its plan by the format stored with it.
-absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& row, const PlanCodec& codec);
+// Reads one row selected with kPlanColumns (from its column `first` on), decoding its plan by the
+// format stored with it.
+absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& row, const PlanCodec& codec, int first = 0);
 
 }  // namespace modalis::store_postgres

@@ -13,6 +13,9 @@
 namespace modalis::store_postgres {
 namespace {
 
+// Where the stored plan's columns begin in a row of "plan_check".
+constexpr int kPlanCheckFirstPlanColumn = 3;
+
 // Appends one record to the clinic's audit chain. The batch holds the clinic's advisory lock, so
 // no other replica reads the same head before this record is committed; were that ever broken,
 // the unique (clinic_id, prev_hash) would refuse the second record instead of forking the chain.
@@ -27,17 +30,21 @@ void AppendAudit(pqxx::transaction_base& tx, const std::string& clinic_id, int64
 }
 
 // Clinics are created by an operator, never by a write that names one.
-absl::Status RequireClinic(pqxx::transaction_base& tx, const std::string& clinic_id) {
-  if (!tx.exec_prepared("clinic_exists", clinic_id).empty()) {
-    return absl::OkStatus();
-  }
+absl::Status NoClinic(const std::string& clinic_id) {
   return absl::FailedPreconditionError("there is no clinic '" + clinic_id +
                                        "' in this store; an operator creates it first (modalis "
                                        "clinic add)");
 }
 
+absl::Status RequireClinic(pqxx::transaction_base& tx, const std::string& clinic_id) {
+  if (!tx.exec_params("SELECT 1 FROM clinics WHERE clinic_id = $1", clinic_id).empty()) {
+    return absl::OkStatus();
+  }
+  return NoClinic(clinic_id);
+}
+
 bool KnownRuleSet(pqxx::transaction_base& tx, const std::string& sha256) {
-  return !tx.exec_prepared("rule_set_known", sha256).empty();
+  return !tx.exec_params("SELECT 1 FROM rule_sets WHERE sha256 = $1", sha256).empty();
 }
 
 // Stores a rule set's content once, by hash; another replica storing it at the same time is no
@@ -64,17 +71,27 @@ void DeclareWriteStatements(pqxx::connection_base& connection) {
   connection.prepare("audit_append",
                      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, "
                      "prev_hash, hash, clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-  connection.prepare("clinic_exists", "SELECT 1 FROM clinics WHERE clinic_id = $1");
-  connection.prepare("rule_set_known", "SELECT 1 FROM rule_sets WHERE sha256 = $1");
-  connection.prepare("plan_by_request",
-                     std::string("SELECT ") + kPlanColumns +
-                         " FROM plans WHERE clinic_id = $1 AND client = $2 AND request_id = $3");
+  // Whether the clinic exists and the rule set is known, the head of the clinic's audit chain,
+  // and the plan already stored for the request key, if any (its columns from
+  // kPlanCheckFirstPlanColumn on, NULL when there is none; a NULL request_id matches none).
+  connection.prepare("plan_check",
+                     std::string("SELECT EXISTS (SELECT 1 FROM clinics WHERE clinic_id = $1), "
+                                 "EXISTS (SELECT 1 FROM rule_sets WHERE sha256 = $4), "
+                                 "(SELECT hash FROM audit WHERE clinic_id = $1 ORDER BY seq DESC "
+                                 "LIMIT 1), ") +
+                         kPlanColumns +
+                         " FROM (SELECT 1) AS one LEFT JOIN plans ON plans.clinic_id = $1 AND "
+                         "plans.client = $2 AND plans.request_id = $3");
   connection.prepare(
-      "plan_insert",
-      "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
+      "plan_store",
+      "WITH stored AS (INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
       "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
       "baseline_pain_nprs, clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      "$10::double precision, $11::double precision, $12::double precision, $13)");
+      "$10::double precision, $11::double precision, $12::double precision, $13) "
+      "RETURNING clinic_id, plan_id, created_at_ms) "
+      "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash, "
+      "clinic_id) SELECT created_at_ms, 'plan', plan_id, $14, $15, $16, $17, clinic_id "
+      "FROM stored");
 }
 
 absl::Status ApplyServedRuleSet(pqxx::transaction_base& tx, const RuleSetRecord& rule_set,
@@ -95,24 +112,25 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
                           const PlanCodec& codec, StoredPlan* result) {
   NewPlan& in = prepared.in;
   StoredPlan& p = in.plan;
-  if (absl::Status s = RequireClinic(tx, p.clinic_id); !s.ok()) return s;
-  if (!p.request_id.empty()) {
-    // The batch holds the clinic's lock: a plan another replica stored for this key is committed
-    // and visible to this statement, or will be stored after this one is.
-    const pqxx::result q = tx.exec_prepared("plan_by_request", p.clinic_id, p.client, p.request_id);
-    if (!q.empty()) {
-      if (!SameRequest(q[0][4].as<std::string>(), in)) {
-        return absl::AlreadyExistsError("request_id '" + p.request_id +
-                                        "' was already used by this client for a different "
-                                        "request; use a new request_id");
-      }
-      auto existing = PlanFromRow(q[0], codec);
-      if (!existing.ok()) return existing.status();
-      *result = *std::move(existing);
-      return absl::OkStatus();
+  // Everything the write depends on, in one round trip. The batch holds the clinic's lock: a plan
+  // another replica stored for this key is committed and visible here, and the chain's head
+  // cannot move before this plan's record is appended.
+  const pqxx::row check = tx.exec_prepared1("plan_check", p.clinic_id, p.client,
+                                            TextOrNull(p.request_id), p.plan.rule_set.sha256);
+  if (!check[0].as<bool>()) return NoClinic(p.clinic_id);
+  if (!check[kPlanCheckFirstPlanColumn].is_null()) {
+    if (!SameRequest(check[kPlanCheckFirstPlanColumn + 4].as<std::string>(), in)) {
+      return absl::AlreadyExistsError("request_id '" + p.request_id +
+                                      "' was already used by this client for a different "
+                                      "request; use a new request_id");
     }
+    // A retry: answer with the plan stored the first time, not a new one.
+    auto existing = PlanFromRow(check, codec, kPlanCheckFirstPlanColumn);
+    if (!existing.ok()) return existing.status();
+    *result = *std::move(existing);
+    return absl::OkStatus();
   }
-  if (!KnownRuleSet(tx, p.plan.rule_set.sha256)) {
+  if (!check[1].as<bool>()) {
     if (in.rule_set.sha256 != p.plan.rule_set.sha256) {
       return absl::InvalidArgumentError("plan " + p.plan_id + " names rule set " +
                                         p.plan.rule_set.sha256 +
@@ -123,14 +141,17 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
       return s;
     }
   }
+  const std::string prev = check[2].is_null() ? kGenesisHash : check[2].as<std::string>();
+  const std::string content_hash = Sha256Hex(prepared.audit_record);
+  const std::string hash = Sha256Hex(prev + content_hash);
   const OptionalNumber pain(p.baseline.pain_nprs);
   const OptionalNumber days(p.baseline.pain_days_per_week);
   const OptionalNumber baseline(p.baseline.baseline_pain_nprs);
-  tx.exec_prepared0("plan_insert", p.plan_id, p.patient_ref, p.client, TextOrNull(p.request_id),
+  // The plan and its audit record in one statement.
+  tx.exec_prepared0("plan_store", p.plan_id, p.patient_ref, p.client, TextOrNull(p.request_id),
                     p.request_hash, p.plan.rule_set.sha256, p.created_at_ms,
                     Bytes(prepared.plan_data), prepared.plan_format, pain.param(), days.param(),
-                    baseline.param(), p.clinic_id);
-  AppendAudit(tx, p.clinic_id, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);
+                    baseline.param(), p.clinic_id, prepared.audit_record, content_hash, prev, hash);
   *result = std::move(p);
   return absl::OkStatus();
 }
