@@ -34,9 +34,4 @@ bool SameRequest(const std::string& stored_hash, const NewPlan& in) {
   return in.legacy_request_hash() == stored_hash;
 }
 
-absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256) {
-  return absl::NotFoundError("there is no published rule set " + sha256 + " for clinic '" +
-                             clinic_id + "'");
-}
-
 }  // namespace modalis

@@ -28,8 +28,4 @@ PreparedPlan PreparePlan(NewPlan in, const PlanCodec& codec);
 // `in` also has, for the retry of a request stored before an upgrade.
 bool SameRequest(const std::string& stored_hash, const NewPlan& in);
 
-// NOT_FOUND for a rule set the clinic may not use: the same answer whether another clinic
-// published it or nobody did, so it tells nothing of other clinics.
-absl::Status NoPublishedRuleSet(const std::string& clinic_id, const std::string& sha256);
-
 }  // namespace modalis

@@ -28,6 +28,12 @@ std::string_view StepDecisionName(StepDecision decision) {
   return "accepted";
 }
 
+StepDecision StepDecisionFromName(std::string_view name) {
+  return name == "modified"   ? StepDecision::kModified
+         : name == "declined" ? StepDecision::kDeclined
+                              : StepDecision::kAccepted;
+}
+
 absl::Status ValidateOutcome(const SessionOutcome& o) {
   if (o.patient_ref.empty()) return InvalidField("patient_ref", "patient_ref is required");
   if (o.session_number < 1) return InvalidField("session_number", "session_number starts at 1");

@@ -146,6 +146,9 @@ struct NewPlan {
 
 enum class StepDecision : uint8_t { kAccepted, kModified, kDeclined };
 std::string_view StepDecisionName(StepDecision decision);
+// The inverse of StepDecisionName, as the store reads a decision back (its column admits only the
+// three names).
+StepDecision StepDecisionFromName(std::string_view name);
 
 struct StepFeedback {
   std::string plan_id;

@@ -7,7 +7,7 @@
 
 #include "core/store/audit_record.h"
 #include "core/store/postgres/postgres_rows.h"
-#include "core/store/prepared_plan.h"
+#include "core/store/store_refusals.h"
 #include "core/store/store_status.h"
 
 namespace modalis::store_postgres {
@@ -41,12 +41,6 @@ std::vector<SessionOutcome> Outcomes(Tx& tx, const std::string& clinic_id, const
     out.push_back(OutcomeFromRow(r, clinic_id));
   }
   return out;
-}
-
-StepDecision DecisionFromName(const std::string& name) {
-  return name == "modified"   ? StepDecision::kModified
-         : name == "declined" ? StepDecision::kDeclined
-                              : StepDecision::kAccepted;
 }
 
 constexpr char kActivationColumns[] =
@@ -105,7 +99,7 @@ absl::StatusOr<StoredPlan> ReadPlan(Tx& tx, const PlanCodec& codec, const std::s
   const pqxx::result q = tx.exec_params(
       std::string("SELECT ") + kPlanColumns + " FROM plans WHERE plan_id = $1 AND clinic_id = $2",
       plan_id, clinic_id);
-  if (q.empty()) return absl::NotFoundError("no plan with id '" + plan_id + "'");
+  if (q.empty()) return NoPlan(plan_id);
   return PlanFromRow(q[0], codec);
 }
 
@@ -159,7 +153,7 @@ absl::StatusOr<Progress> ReadProgress(Tx& tx, const PlanCodec& codec, const std:
     newest = false;
   }
   if (!in.first_plan && in.outcomes.empty()) {
-    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+    return NothingStoredForPatient(ref);
   }
   return ComputeProgress(ref, in, policy);
 }
@@ -197,7 +191,7 @@ absl::StatusOr<EvidenceInputs> ReadEvidence(Tx& tx, const PlanCodec& codec,
                           covered + " ORDER BY f.feedback_id",
                       clinic_id, query.since_ms, until, query.rule_set_sha256)) {
     in.feedback.push_back(EvidenceFeedback{row[0].as<std::string>(), row[1].as<uint32_t>(),
-                                           DecisionFromName(row[2].as<std::string>()),
+                                           StepDecisionFromName(row[2].as<std::string>()),
                                            row[3].as<std::string>()});
   }
   // Every outcome of the covered plans' patients, by patient (byte order) and session.
@@ -235,7 +229,7 @@ absl::StatusOr<PatientRecord> ReadPatient(Tx& tx, const PlanCodec& codec,
     f.clinic_id = clinic_id;
     f.plan_id = row[0].as<std::string>();
     f.step_index = row[1].as<uint32_t>();
-    f.decision = DecisionFromName(row[2].as<std::string>());
+    f.decision = StepDecisionFromName(row[2].as<std::string>());
     f.reason = row[3].as<std::string>();
     f.client = row[4].as<std::string>();
     f.recorded_at_ms = row[5].as<int64_t>();
@@ -251,7 +245,7 @@ absl::StatusOr<PatientRecord> ReadPatient(Tx& tx, const PlanCodec& codec,
                                    row[2].as<std::string>(), TextField(row[3]), TextField(row[4])});
   }
   if (out.plans.empty() && out.outcomes.empty()) {
-    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+    return NothingStoredForPatient(ref);
   }
   return out;
 }

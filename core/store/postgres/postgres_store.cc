@@ -21,7 +21,9 @@
 #include "core/store/postgres/postgres_writer.h"
 #include "core/store/postgres/postgres_writes.h"
 #include "core/store/prepared_plan.h"
+#include "core/store/store_refusals.h"
 #include "core/store/store_status.h"
+#include "core/store/write_health_tracker.h"
 
 namespace modalis {
 namespace {
@@ -53,7 +55,9 @@ class PostgresStore final : public Store {
         codec_(options.plan_codec),
         writer_(settings, std::move(writer_connection),
                 WriterOptions{options.queue_capacity, std::max<size_t>(options.max_batch, 1)},
-                [this](const WriterReport& report) { OnBatch(report); }) {
+                [this](const WriterReport& report) {
+                  health_.AfterBatch(report.storage_failure, report.committed);
+                }) {
     absl::MutexLock lock(&readers_mu_);
     idle_readers_.resize(std::max<size_t>(options.readers, 1));
   }
@@ -92,7 +96,7 @@ class PostgresStore final : public Store {
 
   void ErasePatientAsync(std::string clinic_id, std::string ref,
                          std::function<void(absl::StatusOr<ErasureReport>)> done) override {
-    if (ref.empty()) return done(absl::InvalidArgumentError("patient_ref is required"));
+    if (absl::Status s = CheckErasure(ref); !s.ok()) return done(s);
     auto report = std::make_shared<ErasureReport>();
     std::string lock = clinic_id;
     writer_.Enqueue(Item{
@@ -103,11 +107,7 @@ class PostgresStore final : public Store {
   }
 
   void CreateClinicAsync(ClinicRecord clinic, WriteDone done) override {
-    if (absl::Status s = CheckClinicId(clinic.clinic_id); !s.ok()) return done(s);
-    if (clinic.name.size() > kMaxClinicNameBytes) {
-      return done(absl::InvalidArgumentError("a clinic's name is at most " +
-                                             std::to_string(kMaxClinicNameBytes) + " bytes"));
-    }
+    if (absl::Status s = CheckNewClinic(clinic); !s.ok()) return done(s);
     if (clinic.created_at_ms == 0) clinic.created_at_ms = NowMs();
     writer_.Enqueue(Item{[c = std::move(clinic)](pqxx::transaction_base& tx) {
                            return store_postgres::ApplyCreateClinic(tx, c);
@@ -133,9 +133,7 @@ class PostgresStore final : public Store {
 
   void PublishRuleSetAsync(PublishedRuleSet rule_set,
                            std::function<void(absl::StatusOr<bool>)> done) override {
-    if (rule_set.rule_set.sha256.empty() || rule_set.rule_set.id.empty()) {
-      return done(absl::InvalidArgumentError("a published rule set needs its sha256 and its id"));
-    }
+    if (absl::Status s = CheckPublication(rule_set); !s.ok()) return done(s);
     if (rule_set.published_at_ms == 0) rule_set.published_at_ms = NowMs();
     auto added = std::make_shared<bool>(false);
     writer_.Enqueue(Item{[r = std::move(rule_set), added](pqxx::transaction_base& tx) {
@@ -184,10 +182,7 @@ class PostgresStore final : public Store {
   void SetClinicProfileAsync(
       ClinicProfileRecord profile,
       std::function<void(absl::StatusOr<ClinicProfileRecord>)> done) override {
-    if (profile.profile_json.empty() || profile.sha256.empty()) {
-      return done(
-          absl::InvalidArgumentError("a clinic's profile needs its content and its sha256"));
-    }
+    if (absl::Status s = CheckProfile(profile); !s.ok()) return done(s);
     if (profile.set_at_ms == 0) profile.set_at_ms = NowMs();
     std::string lock = profile.clinic_id;
     auto shared = std::make_shared<ClinicProfileRecord>(std::move(profile));
@@ -226,17 +221,11 @@ class PostgresStore final : public Store {
 
   absl::StatusOr<PlanPage> ListPlans(const std::string& clinic_id, const std::string& ref,
                                      size_t page_size, const std::string& page_token) override {
-    int64_t after = 0;
-    if (!page_token.empty()) {
-      char* end = nullptr;
-      after = std::strtoll(page_token.c_str(), &end, 10);
-      if (end == nullptr || *end != '\0' || after < 0) {
-        return absl::InvalidArgumentError("page_token is not one this store returned");
-      }
-    }
-    const size_t size = page_size == 0 ? 50 : std::min<size_t>(page_size, 500);
+    const absl::StatusOr<int64_t> after = ParsePageToken(page_token);
+    if (!after.ok()) return after.status();
+    const size_t size = PageSize(page_size);
     return Read("listing plans", [&](pqxx::transaction_base& tx) {
-      return store_postgres::ReadPlanPage(tx, *codec_, clinic_id, ref, after, size);
+      return store_postgres::ReadPlanPage(tx, *codec_, clinic_id, ref, *after, size);
     });
   }
 
@@ -288,14 +277,10 @@ class PostgresStore final : public Store {
         "backup with WAL archiving for point-in-time recovery): see docs/deploy.md");
   }
 
-  WriteHealth write_health() const override {
-    absl::MutexLock lock(&health_mu_);
-    return health_;
-  }
+  WriteHealth write_health() const override { return health_.health(); }
 
   void SetWriteHealthListener(std::function<void(const WriteHealth&)> listener) override {
-    absl::MutexLock lock(&health_mu_);
-    health_listener_ = std::move(listener);
+    health_.SetListener(std::move(listener));
   }
 
   void ProbeWriteAsync(WriteDone done) override {
@@ -350,25 +335,6 @@ class PostgresStore final : public Store {
     bool* changed_;
   };
 
-  void OnBatch(const WriterReport& report) {
-    if (!report.storage_failure.ok()) {
-      SetHealth(WriteHealth{false, report.storage_failure});
-    } else if (report.committed) {
-      SetHealth(WriteHealth{true, absl::OkStatus()});
-    }
-  }
-
-  void SetHealth(WriteHealth health) {
-    std::function<void(const WriteHealth&)> listener;
-    {
-      absl::MutexLock lock(&health_mu_);
-      if (health_.writable == health.writable && health_.cause == health.cause) return;
-      health_ = health;
-      listener = health_listener_;
-    }
-    if (listener) listener(health);
-  }
-
   // Runs `body` in a read-only REPEATABLE READ transaction on a pooled connection. A connection
   // the database dropped (it restarted) is replaced and the read tried once more: reads change
   // nothing, so trying again is safe.
@@ -418,9 +384,7 @@ class PostgresStore final : public Store {
   // Never null (OpenPostgresStore puts JsonPlanCodec() in for none).
   const std::shared_ptr<const PlanCodec> codec_;
 
-  mutable absl::Mutex health_mu_;
-  WriteHealth health_ ABSL_GUARDED_BY(health_mu_);
-  std::function<void(const WriteHealth&)> health_listener_ ABSL_GUARDED_BY(health_mu_);
+  WriteHealthTracker health_;
 
   absl::Mutex readers_mu_;
   absl::CondVar readers_cv_;

@@ -47,61 +47,16 @@ PostgresWriter::PostgresWriter(ConnectionSettings settings,
                                const WriterOptions& options,
                                std::function<void(const WriterReport&)> on_batch)
     : settings_(std::move(settings)),
-      options_(options),
       on_batch_(std::move(on_batch)),
-      connection_(std::move(connection)) {
-  thread_ = std::thread([this] { WriterLoop(); });
-}
+      connection_(std::move(connection)),
+      queue_(options.queue_capacity, options.max_batch,
+             [this](std::vector<Item>& batch) { RunBatch(batch); }) {}
 
 PostgresWriter::~PostgresWriter() { Close(); }
 
-void PostgresWriter::Close() {
-  {
-    absl::MutexLock lock(&queue_mu_);
-    closing_ = true;
-  }
-  queue_cv_.SignalAll();
-  absl::MutexLock join_lock(&join_mu_);
-  if (thread_.joinable()) thread_.join();
-}
+void PostgresWriter::Close() { queue_.Close(); }
 
-void PostgresWriter::Enqueue(Item item) {
-  absl::Status refused;
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (closing_) {
-      refused = absl::UnavailableError(std::string(item.what) + ": the store is shutting down");
-    } else if (queue_.size() >= options_.queue_capacity) {
-      refused = absl::ResourceExhaustedError(
-          std::string(item.what) + ": the store's write queue is full (" +
-          std::to_string(options_.queue_capacity) + " waiting); retry later");
-    } else {
-      queue_.push_back(std::move(item));
-    }
-  }
-  if (!refused.ok()) {
-    item.done(refused);
-    return;
-  }
-  queue_cv_.Signal();
-}
-
-void PostgresWriter::WriterLoop() {
-  std::vector<Item> batch;
-  while (true) {
-    {
-      absl::MutexLock lock(&queue_mu_);
-      while (queue_.empty() && !closing_) queue_cv_.Wait(&queue_mu_);
-      if (queue_.empty()) break;
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    RunBatch(batch);
-    batch.clear();
-  }
-}
+void PostgresWriter::Enqueue(Item item) { queue_.Enqueue(std::move(item)); }
 
 void PostgresWriter::RunBatch(std::vector<Item>& batch) {
   const size_t n = batch.size();

@@ -8,18 +8,15 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "core/store/write_queue.h"
 
 namespace modalis::store_postgres {
 
@@ -74,20 +71,13 @@ class PostgresWriter {
   void Close();
 
  private:
-  void WriterLoop();
   void RunBatch(std::vector<Item>& batch);
 
   const ConnectionSettings settings_;
-  const WriterOptions options_;
   const std::function<void(const WriterReport&)> on_batch_;
-  std::unique_ptr<pqxx::connection> connection_;  // used only by thread_; null once lost
-
-  absl::Mutex queue_mu_;
-  absl::CondVar queue_cv_;
-  std::deque<Item> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
-  absl::Mutex join_mu_;
-  std::thread thread_ ABSL_GUARDED_BY(join_mu_);
+  std::unique_ptr<pqxx::connection> connection_;  // used only by the queue's thread; null once lost
+  // Last: its thread runs the batches on the members above, and is joined first.
+  WriteQueue<Item> queue_;
 };
 
 }  // namespace modalis::store_postgres

@@ -8,6 +8,7 @@
 #include "core/common/sha256.h"
 #include "core/store/audit_record.h"
 #include "core/store/postgres/postgres_rows.h"
+#include "core/store/store_refusals.h"
 #include "core/store/store_status.h"
 
 namespace modalis::store_postgres {
@@ -30,12 +31,6 @@ void AppendAudit(pqxx::transaction_base& tx, const std::string& clinic_id, int64
 }
 
 // Clinics are created by an operator, never by a write that names one.
-absl::Status NoClinic(const std::string& clinic_id) {
-  return absl::FailedPreconditionError("there is no clinic '" + clinic_id +
-                                       "' in this store; an operator creates it first (modalis "
-                                       "clinic add)");
-}
-
 absl::Status RequireClinic(pqxx::transaction_base& tx, const std::string& clinic_id) {
   if (!tx.exec_params("SELECT 1 FROM clinics WHERE clinic_id = $1", clinic_id).empty()) {
     return absl::OkStatus();
@@ -53,8 +48,7 @@ absl::Status EnsureRuleSet(pqxx::transaction_base& tx, const RuleSetRecord& rule
                            const std::string& what) {
   if (KnownRuleSet(tx, rule_set.sha256)) return absl::OkStatus();
   if (rule_set.canonical_source == nullptr) {
-    return absl::InvalidArgumentError(what + " names rule set " + rule_set.sha256 +
-                                      " but its canonical content was not given");
+    return RuleSetContentMissing(what, rule_set.sha256);
   }
   tx.exec_params0(
       "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
@@ -120,9 +114,7 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
   if (!check[0].as<bool>()) return NoClinic(p.clinic_id);
   if (!check[kPlanCheckFirstPlanColumn].is_null()) {
     if (!SameRequest(check[kPlanCheckFirstPlanColumn + 4].as<std::string>(), in)) {
-      return absl::AlreadyExistsError("request_id '" + p.request_id +
-                                      "' was already used by this client for a different "
-                                      "request; use a new request_id");
+      return RequestIdReused(p.request_id);
     }
     // A retry: answer with the plan stored the first time, not a new one.
     auto existing = PlanFromRow(check, codec, kPlanCheckFirstPlanColumn);
@@ -132,9 +124,7 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
   }
   if (!check[1].as<bool>()) {
     if (in.rule_set.sha256 != p.plan.rule_set.sha256) {
-      return absl::InvalidArgumentError("plan " + p.plan_id + " names rule set " +
-                                        p.plan.rule_set.sha256 +
-                                        " but its canonical content was not given");
+      return RuleSetContentMissing("plan " + p.plan_id, p.plan.rule_set.sha256);
     }
     if (absl::Status s = EnsureRuleSet(tx, in.rule_set, p.created_at_ms, "plan " + p.plan_id);
         !s.ok()) {
@@ -161,16 +151,14 @@ absl::Status ApplyFeedback(pqxx::transaction_base& tx, const StepFeedback& f,
   const pqxx::result plan = tx.exec_params(
       "SELECT plan_data, plan_format FROM plans WHERE plan_id = $1 AND clinic_id = $2", f.plan_id,
       f.clinic_id);
-  if (plan.empty()) return absl::NotFoundError("no plan with id '" + f.plan_id + "'");
+  if (plan.empty()) return NoPlan(f.plan_id);
   const pqxx::binarystring data(plan[0][0]);
   auto stored = DecodeStoredPlan(codec, plan[0][1].as<std::string>(),
                                  std::string_view(data.get(), data.size()));
   if (!stored.ok()) return WithContext(stored.status(), "plan " + f.plan_id + " is unreadable");
   const size_t steps = stored->steps.size();
   if (f.step_index >= steps) {
-    return absl::InvalidArgumentError("plan " + f.plan_id + " has " + std::to_string(steps) +
-                                      " steps; step_index " + std::to_string(f.step_index) +
-                                      " does not exist");
+    return StepOutOfRange(f.plan_id, steps, f.step_index);
   }
   tx.exec_params0(
       "INSERT INTO feedback (plan_id, step_index, decision, reason, client, recorded_at_ms, "
@@ -194,8 +182,7 @@ absl::Status ApplyOutcome(pqxx::transaction_base& tx, const SessionOutcome& o) {
       o.patient_ref, static_cast<int64_t>(o.session_number), o.pain_nprs, o.pain_days_per_week,
       odi.param(), rmdq.param(), psfs.param(), o.client, o.recorded_at_ms, o.clinic_id);
   if (added.empty()) {
-    return absl::AlreadyExistsError("an outcome for session " + std::to_string(o.session_number) +
-                                    " is already recorded for this patient");
+    return OutcomeAlreadyRecorded(o.session_number);
   }
   return absl::OkStatus();
 }
@@ -228,7 +215,7 @@ absl::Status ApplyErase(pqxx::transaction_base& tx, const std::string& clinic_id
             .affected_rows());
   }
   if (report->plans + report->outcomes == 0) {
-    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+    return NothingStoredForPatient(ref);
   }
   // The tombstone names no patient: only the random plan ids that were removed.
   const int64_t now = NowMs();
@@ -250,7 +237,7 @@ absl::Status ApplyCreateClinic(pqxx::transaction_base& tx, const ClinicRecord& c
       "ON CONFLICT (clinic_id) DO NOTHING RETURNING 1",
       clinic.clinic_id, clinic.name, clinic.created_at_ms);
   if (added.empty()) {
-    return absl::AlreadyExistsError("the clinic '" + clinic.clinic_id + "' already exists");
+    return ClinicExists(clinic.clinic_id);
   }
   return absl::OkStatus();
 }
@@ -262,8 +249,7 @@ absl::Status ApplyPublishRuleSet(pqxx::transaction_base& tx, const PublishedRule
     if (absl::Status s = RequireClinic(tx, published.owner); !s.ok()) return s;
   }
   if (r.canonical_source == nullptr || r.canonical_source->empty()) {
-    return absl::FailedPreconditionError("rule set " + r.sha256 +
-                                         " cannot be published without its canonical content");
+    return CannotPublishWithoutContent(r.sha256);
   }
   // The content once by hash; a hash kept without content gets it now.
   tx.exec_params0(
@@ -295,8 +281,7 @@ absl::Status ApplyActivateRuleSet(pqxx::transaction_base& tx, RuleSetActivation&
   if (usable.empty()) return NoPublishedRuleSet(a.clinic_id, a.sha256);
   const std::string id = usable[0][0].as<std::string>();
   if (id != a.condition) {
-    return absl::InvalidArgumentError("rule set " + a.sha256 + " is for the condition '" + id +
-                                      "', not '" + a.condition + "'");
+    return RuleSetForOtherCondition(a.sha256, id, a.condition);
   }
   // The batch holds the clinic's lock: no activation on any replica comes between the check and
   // the append.
@@ -306,12 +291,7 @@ absl::Status ApplyActivateRuleSet(pqxx::transaction_base& tx, RuleSetActivation&
       a.clinic_id, a.condition);
   const std::string live_sha256 = live.empty() ? "" : live[0][0].as<std::string>();
   if (a.expected_live.has_value() && *a.expected_live != live_sha256) {
-    auto name = [](const std::string& sha256) { return sha256.empty() ? "none" : sha256; };
-    return absl::AbortedError("the rule set live for clinic '" + a.clinic_id + "', condition '" +
-                              a.condition + "' is now " + name(live_sha256) + ", not " +
-                              name(*a.expected_live) +
-                              ": someone activated another since; reload the history and try "
-                              "again");
+    return LiveRuleSetChanged(a, live_sha256);
   }
   const pqxx::row added = tx.exec_params1(
       "INSERT INTO activations (clinic_id, condition, sha256, replaced_sha256, author, comment, "
@@ -332,10 +312,7 @@ absl::Status ApplySetClinicProfile(pqxx::transaction_base& tx, ClinicProfileReco
                       p.clinic_id)[0]
           .as<int64_t>();
   if (p.expected_version.has_value() && *p.expected_version != live_version) {
-    return absl::AbortedError("the profile of clinic '" + p.clinic_id + "' is now at version " +
-                              std::to_string(live_version) + ", not " +
-                              std::to_string(*p.expected_version) +
-                              ": someone changed it since; read it again and try again");
+    return ProfileVersionChanged(p.clinic_id, live_version, *p.expected_version);
   }
   tx.exec_params0(
       "INSERT INTO clinic_profiles (clinic_id, version, profile_json, sha256, author, comment, "

@@ -26,68 +26,21 @@ BatchWriter::BatchWriter(std::string path, std::unique_ptr<SQLite::Database> db,
                          const BatchWriterOptions& options,
                          std::function<void(const BatchReport&)> on_batch)
     : path_(std::move(path)),
-      options_(options),
       on_batch_(std::move(on_batch)),
-      writer_(std::move(db)) {
-  thread_ = std::thread([this] { WriterLoop(); });
-}
+      writer_(std::move(db)),
+      queue_(
+          options.queue_capacity, options.max_batch,
+          [this](std::vector<Item>& batch) { RunBatch(batch); }, [this] { AtExit(); }) {}
 
 BatchWriter::~BatchWriter() { Close(); }
 
-void BatchWriter::StopAccepting() {
-  {
-    absl::MutexLock lock(&queue_mu_);
-    closing_ = true;
-  }
-  queue_cv_.SignalAll();
-}
+void BatchWriter::Enqueue(Item item) { queue_.Enqueue(std::move(item)); }
 
-void BatchWriter::Close() {
-  StopAccepting();
-  // The writer drains the queue before it exits, so every queued item is answered.
-  absl::MutexLock join_lock(&join_mu_);
-  if (thread_.joinable()) thread_.join();
-}
+void BatchWriter::StopAccepting() { queue_.StopAccepting(); }
 
-void BatchWriter::Enqueue(Item item) {
-  absl::Status refused;
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (closing_) {
-      refused = absl::UnavailableError(std::string(item.what) + ": the store is shutting down");
-    } else if (queue_.size() >= options_.queue_capacity) {
-      // Back-pressure: the client retries later instead of every caller waiting behind disk.
-      refused = absl::ResourceExhaustedError(
-          std::string(item.what) + ": the store's write queue is full (" +
-          std::to_string(options_.queue_capacity) + " waiting); retry later");
-    } else {
-      queue_.push_back(std::move(item));
-    }
-  }
-  if (!refused.ok()) {
-    item.done(refused);
-    return;
-  }
-  queue_cv_.Signal();
-}
+void BatchWriter::Close() { queue_.Close(); }
 
-void BatchWriter::WriterLoop() {
-  std::vector<Item> batch;
-  while (true) {
-    {
-      absl::MutexLock lock(&queue_mu_);
-      while (queue_.empty() && !closing_) queue_cv_.Wait(&queue_mu_);
-      if (queue_.empty()) break;  // closing and drained
-      // Whatever queued while the previous batch was committing goes into this one: the batch
-      // grows with the load, and a lone item does not wait for company.
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    RunBatch(batch);
-    batch.clear();
-  }
+void BatchWriter::AtExit() {
   try {
     writer_.db().exec("PRAGMA optimize");
   } catch (const SQLite::Exception&) {

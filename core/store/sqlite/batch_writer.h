@@ -7,17 +7,14 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "core/store/write_queue.h"
 
 namespace modalis::store_sqlite {
 
@@ -87,25 +84,18 @@ class BatchWriter {
   void Close();
 
  private:
-  void WriterLoop();
   void RunBatch(std::vector<Item>& batch);
+  void AtExit();
   absl::Status Exec(const char* sql);
   absl::Status WriterError(const SQLite::Exception& e, const std::string& what);
   bool InTransaction();
   absl::Status CheckNotMoved();
 
   const std::string path_;
-  const BatchWriterOptions options_;
   const std::function<void(const BatchReport&)> on_batch_;
-  WriterConnection writer_;  // used only by thread_
-
-  absl::Mutex queue_mu_;
-  absl::CondVar queue_cv_;  // signalled when queue_ grows or closing_ is set
-  std::deque<Item> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
-  // Close() may be called from several threads (and again by the destructor); one joins.
-  absl::Mutex join_mu_;
-  std::thread thread_ ABSL_GUARDED_BY(join_mu_);
+  WriterConnection writer_;  // used only by the queue's thread
+  // Last: its thread runs the batches on the members above, and is joined first.
+  WriteQueue<Item> queue_;
 };
 
 }  // namespace modalis::store_sqlite

@@ -14,6 +14,7 @@
 #include "core/store/sqlite/sqlite_errors.h"
 #include "core/store/sqlite/sqlite_rows.h"
 #include "core/store/sqlite/sqlite_schema.h"
+#include "core/store/store_refusals.h"
 
 namespace modalis::store_sqlite {
 namespace {
@@ -51,13 +52,6 @@ absl::StatusOr<std::vector<SessionOutcome>> Outcomes(SQLite::Database& db,
   std::vector<SessionOutcome> out;
   while (q.executeStep()) out.push_back(OutcomeFromRow(q, clinic_id, ref));
   return out;
-}
-
-// The inverse of StepDecisionName; the column's CHECK admits only these three.
-StepDecision DecisionFromName(const std::string& name) {
-  return name == "modified"   ? StepDecision::kModified
-         : name == "declined" ? StepDecision::kDeclined
-                              : StepDecision::kAccepted;
 }
 
 // The columns ActivationFromRow reads, in its order.
@@ -113,7 +107,7 @@ absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec
   q.bind(1, plan_id);
   q.bind(2, clinic_id);
   if (!q.executeStep()) {
-    return absl::NotFoundError("no plan with id '" + plan_id + "'");
+    return NoPlan(plan_id);
   }
   return PlanFromRow(q, codec);
 }
@@ -176,7 +170,7 @@ absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& cod
     in.latest_course = plan->course;
   }
   if (!in.first_plan && in.outcomes.empty()) {
-    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+    return NothingStoredForPatient(ref);
   }
   return ComputeProgress(ref, in, policy);
 }
@@ -292,9 +286,10 @@ absl::StatusOr<EvidenceInputs> ReadEvidence(SQLite::Database& db, const PlanCode
     feedback.bindNoCopy(1, plan.plan_id);
     while (feedback.executeStep()) {
       order.emplace_back(feedback.getColumn(0).getInt64(), recorded.size());
-      recorded.push_back(EvidenceFeedback{
-          plan.plan_id, static_cast<uint32_t>(feedback.getColumn(1).getInt64()),
-          DecisionFromName(feedback.getColumn(2).getString()), feedback.getColumn(3).getString()});
+      recorded.push_back(EvidenceFeedback{plan.plan_id,
+                                          static_cast<uint32_t>(feedback.getColumn(1).getInt64()),
+                                          StepDecisionFromName(feedback.getColumn(2).getString()),
+                                          feedback.getColumn(3).getString()});
     }
     feedback.reset();
   }
@@ -372,7 +367,7 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
     f.clinic_id = clinic_id;
     f.plan_id = feedback.getColumn(0).getString();
     f.step_index = static_cast<uint32_t>(feedback.getColumn(1).getInt64());
-    f.decision = DecisionFromName(feedback.getColumn(2).getString());
+    f.decision = StepDecisionFromName(feedback.getColumn(2).getString());
     f.reason = feedback.getColumn(3).getString();
     f.client = feedback.getColumn(4).getString();
     f.recorded_at_ms = feedback.getColumn(5).getInt64();
@@ -395,7 +390,7 @@ absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec&
                                    TextColumn(audit.getColumn(4))});
   }
   if (out.plans.empty() && out.outcomes.empty()) {
-    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+    return NothingStoredForPatient(ref);
   }
   return out;
 }

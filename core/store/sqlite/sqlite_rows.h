@@ -11,7 +11,6 @@
 
 #include "absl/status/statusor.h"
 #include "core/store/plan_codec.h"
-#include "core/store/prepared_plan.h"
 #include "core/store/store.h"
 
 namespace modalis::store_sqlite {
@@ -38,7 +37,5 @@ void BindPlanData(SQLite::Statement& s, int index, const std::string& bytes);
 // (DecodeStoredPlan). DATA_LOSS when its plan cannot be read back, FAILED_PRECONDITION when it is
 // stored in a format neither JSON nor `codec`'s.
 absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& codec);
-
-using ::modalis::NoPublishedRuleSet;
 
 }  // namespace modalis::store_sqlite

@@ -26,6 +26,8 @@
 #include "core/store/sqlite/sqlite_reads.h"
 #include "core/store/sqlite/sqlite_schema.h"
 #include "core/store/sqlite/sqlite_writes.h"
+#include "core/store/store_refusals.h"
+#include "core/store/write_health_tracker.h"
 
 namespace modalis {
 namespace {
@@ -50,7 +52,9 @@ class SqliteStore final : public Store {
               std::vector<std::unique_ptr<SQLite::Database>> readers)
       : writer_(std::move(path), std::move(writer),
                 BatchWriterOptions{options.queue_capacity, options.max_batch},
-                [this](const BatchReport& report) { OnBatch(report); }),
+                [this](const BatchReport& report) {
+                  health_.AfterBatch(report.storage_failure, report.committed);
+                }),
         codec_(options.plan_codec),
         readers_(std::move(readers)) {
     absl::MutexLock lock(&readers_mu_);
@@ -99,7 +103,7 @@ class SqliteStore final : public Store {
 
   void ErasePatientAsync(std::string clinic_id, std::string ref,
                          std::function<void(absl::StatusOr<ErasureReport>)> done) override {
-    if (ref.empty()) return done(absl::InvalidArgumentError("patient_ref is required"));
+    if (absl::Status s = CheckErasure(ref); !s.ok()) return done(s);
     auto report = std::make_shared<ErasureReport>();
     writer_.Enqueue(BatchWriter::Item{
         [clinic = std::move(clinic_id), ref = std::move(ref), report](WriterConnection& w) {
@@ -116,11 +120,7 @@ class SqliteStore final : public Store {
   }
 
   void CreateClinicAsync(ClinicRecord clinic, WriteDone done) override {
-    if (absl::Status s = CheckClinicId(clinic.clinic_id); !s.ok()) return done(s);
-    if (clinic.name.size() > kMaxClinicNameBytes) {
-      return done(absl::InvalidArgumentError("a clinic's name is at most " +
-                                             std::to_string(kMaxClinicNameBytes) + " bytes"));
-    }
+    if (absl::Status s = CheckNewClinic(clinic); !s.ok()) return done(s);
     if (clinic.created_at_ms == 0) clinic.created_at_ms = NowMs();
     writer_.Enqueue(BatchWriter::Item{[c = std::move(clinic)](WriterConnection& w) {
                                         return store_sqlite::ApplyCreateClinic(w, c);
@@ -142,9 +142,7 @@ class SqliteStore final : public Store {
 
   void PublishRuleSetAsync(PublishedRuleSet rule_set,
                            std::function<void(absl::StatusOr<bool>)> done) override {
-    if (rule_set.rule_set.sha256.empty() || rule_set.rule_set.id.empty()) {
-      return done(absl::InvalidArgumentError("a published rule set needs its sha256 and its id"));
-    }
+    if (absl::Status s = CheckPublication(rule_set); !s.ok()) return done(s);
     if (rule_set.published_at_ms == 0) rule_set.published_at_ms = NowMs();
     auto added = std::make_shared<bool>(false);
     writer_.Enqueue(BatchWriter::Item{[r = std::move(rule_set), added](WriterConnection& w) {
@@ -203,10 +201,7 @@ class SqliteStore final : public Store {
   void SetClinicProfileAsync(
       ClinicProfileRecord profile,
       std::function<void(absl::StatusOr<ClinicProfileRecord>)> done) override {
-    if (profile.profile_json.empty() || profile.sha256.empty()) {
-      return done(
-          absl::InvalidArgumentError("a clinic's profile needs its content and its sha256"));
-    }
+    if (absl::Status s = CheckProfile(profile); !s.ok()) return done(s);
     if (profile.set_at_ms == 0) profile.set_at_ms = NowMs();
     auto shared = std::make_shared<ClinicProfileRecord>(std::move(profile));
     writer_.Enqueue(BatchWriter::Item{
@@ -263,17 +258,11 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<PlanPage> ListPlans(const std::string& clinic_id, const std::string& ref,
                                      size_t page_size, const std::string& page_token) override {
-    int64_t after = 0;
-    if (!page_token.empty()) {
-      char* end = nullptr;
-      after = std::strtoll(page_token.c_str(), &end, 10);
-      if (end == nullptr || *end != '\0' || after < 0) {
-        return absl::InvalidArgumentError("page_token is not one this store returned");
-      }
-    }
-    const size_t size = page_size == 0 ? 50 : std::min<size_t>(page_size, 500);
+    const absl::StatusOr<int64_t> after = ParsePageToken(page_token);
+    if (!after.ok()) return after.status();
+    const size_t size = PageSize(page_size);
     return Read("listing plans", [&](SQLite::Database& db) {
-      return store_sqlite::ReadPlanPage(db, *codec_, clinic_id, ref, after, size);
+      return store_sqlite::ReadPlanPage(db, *codec_, clinic_id, ref, *after, size);
     });
   }
 
@@ -302,14 +291,10 @@ class SqliteStore final : public Store {
     return Read("verifying the store", store_sqlite::VerifyDatabase);
   }
 
-  WriteHealth write_health() const override {
-    absl::MutexLock lock(&health_mu_);
-    return health_;
-  }
+  WriteHealth write_health() const override { return health_.health(); }
 
   void SetWriteHealthListener(std::function<void(const WriteHealth&)> listener) override {
-    absl::MutexLock lock(&health_mu_);
-    health_listener_ = std::move(listener);
+    health_.SetListener(std::move(listener));
   }
 
   absl::Status Backup(const std::string& path) override {
@@ -340,27 +325,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // A batch that failed on the storage makes the store unwritable; one that committed makes it
-  // writable again.
-  void OnBatch(const BatchReport& report) {
-    if (!report.storage_failure.ok()) {
-      SetHealth(WriteHealth{false, report.storage_failure});
-    } else if (report.committed) {
-      SetHealth(WriteHealth{true, absl::OkStatus()});
-    }
-  }
-
-  void SetHealth(WriteHealth health) {
-    std::function<void(const WriteHealth&)> listener;
-    {
-      absl::MutexLock lock(&health_mu_);
-      if (health_.writable == health.writable && health_.cause == health.cause) return;
-      health_ = health;
-      listener = health_listener_;
-    }
-    if (listener) listener(health);
-  }
-
   // Runs `body` on a read-only connection from the pool; SQLite errors become statuses.
   template <typename Body>
   auto Read(const std::string& what, Body body)
@@ -399,9 +363,7 @@ class SqliteStore final : public Store {
   // Never null (OpenSqliteStore puts JsonPlanCodec() in for none).
   const std::shared_ptr<const PlanCodec> codec_;
 
-  mutable absl::Mutex health_mu_;
-  WriteHealth health_ ABSL_GUARDED_BY(health_mu_);
-  std::function<void(const WriteHealth&)> health_listener_ ABSL_GUARDED_BY(health_mu_);
+  WriteHealthTracker health_;
 
   std::vector<std::unique_ptr<SQLite::Database>> readers_;
   absl::Mutex readers_mu_;

@@ -11,6 +11,7 @@
 #include "core/store/sqlite/sqlite_errors.h"
 #include "core/store/sqlite/sqlite_rows.h"
 #include "core/store/sqlite/sqlite_schema.h"
+#include "core/store/store_refusals.h"
 
 namespace modalis::store_sqlite {
 namespace {
@@ -50,9 +51,7 @@ absl::Status RequireClinic(WriterConnection& w, const std::string& clinic_id) {
   const bool have = known.executeStep();
   known.tryReset();
   if (have) return absl::OkStatus();
-  return absl::FailedPreconditionError("there is no clinic '" + clinic_id +
-                                       "' in this store; an operator creates it first (modalis "
-                                       "clinic add)");
+  return NoClinic(clinic_id);
 }
 
 bool KnownRuleSet(WriterConnection& w, const std::string& sha256) {
@@ -68,8 +67,7 @@ absl::Status EnsureRuleSet(WriterConnection& w, const RuleSetRecord& rule_set, i
                            const std::string& what) {
   if (KnownRuleSet(w, rule_set.sha256)) return absl::OkStatus();
   if (rule_set.canonical_source == nullptr) {
-    return absl::InvalidArgumentError(what + " names rule set " + rule_set.sha256 +
-                                      " but its canonical content was not given");
+    return RuleSetContentMissing(what, rule_set.sha256);
   }
   SQLite::Statement& add = w.Prepare(
       "INSERT INTO rule_sets (sha256, id, version, canonical_source, first_seen_ms) "
@@ -119,9 +117,7 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
     if (q.executeStep()) {
       const std::string stored_hash = q.getColumn(4).getString();
       if (!SameRequest(stored_hash, in)) {
-        return absl::AlreadyExistsError("request_id '" + p.request_id +
-                                        "' was already used by this client for a different "
-                                        "request; use a new request_id");
+        return RequestIdReused(p.request_id);
       }
       // A retry: answer with the plan stored the first time, not a new one.
       auto existing = PlanFromRow(q, codec);
@@ -134,9 +130,7 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
 
   if (!KnownRuleSet(w, p.plan.rule_set.sha256)) {
     if (in.rule_set.sha256 != p.plan.rule_set.sha256) {
-      return absl::InvalidArgumentError("plan " + p.plan_id + " names rule set " +
-                                        p.plan.rule_set.sha256 +
-                                        " but its canonical content was not given");
+      return RuleSetContentMissing("plan " + p.plan_id, p.plan.rule_set.sha256);
     }
     if (absl::Status s = EnsureRuleSet(w, in.rule_set, p.created_at_ms, "plan " + p.plan_id);
         !s.ok()) {
@@ -173,16 +167,14 @@ absl::Status ApplyFeedback(WriterConnection& w, const StepFeedback& f, const Pla
       w.Prepare("SELECT plan_data, plan_format FROM plans WHERE plan_id = ? AND clinic_id = ?");
   plan.bind(1, f.plan_id);
   plan.bind(2, f.clinic_id);
-  if (!plan.executeStep()) return absl::NotFoundError("no plan with id '" + f.plan_id + "'");
+  if (!plan.executeStep()) return NoPlan(f.plan_id);
   auto stored =
       DecodeStoredPlan(codec, plan.getColumn(1).getString(), BlobColumn(plan.getColumn(0)));
   plan.tryReset();
   if (!stored.ok()) return WithContext(stored.status(), "plan " + f.plan_id + " is unreadable");
   const size_t steps = stored->steps.size();
   if (f.step_index >= steps) {
-    return absl::InvalidArgumentError("plan " + f.plan_id + " has " + std::to_string(steps) +
-                                      " steps; step_index " + std::to_string(f.step_index) +
-                                      " does not exist");
+    return StepOutOfRange(f.plan_id, steps, f.step_index);
   }
   SQLite::Statement& insert = w.Prepare(
       "INSERT INTO feedback (plan_id, step_index, decision, reason, client, recorded_at_ms, "
@@ -218,8 +210,7 @@ absl::Status ApplyOutcome(WriterConnection& w, const SessionOutcome& o) {
     insert.exec();
   } catch (const SQLite::Exception& e) {
     if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE) {
-      return absl::AlreadyExistsError("an outcome for session " + std::to_string(o.session_number) +
-                                      " is already recorded for this patient");
+      return OutcomeAlreadyRecorded(o.session_number);
     }
     throw;
   }
@@ -261,7 +252,7 @@ absl::Status ApplyErase(WriterConnection& w, const std::string& clinic_id, const
     report->audit_redacted += redact.exec();
   }
   if (report->plans + report->outcomes == 0) {
-    return absl::NotFoundError("nothing is stored for patient '" + ref + "'");
+    return NothingStoredForPatient(ref);
   }
   // The tombstone names no patient: only the random plan ids that were removed.
   const int64_t now = NowMs();
@@ -279,7 +270,7 @@ absl::Status ApplyErase(WriterConnection& w, const std::string& clinic_id, const
 absl::Status ApplyCreateClinic(WriterConnection& w, const ClinicRecord& clinic) {
   if (absl::Status s = CheckClinicId(clinic.clinic_id); !s.ok()) return s;
   if (RequireClinic(w, clinic.clinic_id).ok()) {
-    return absl::AlreadyExistsError("the clinic '" + clinic.clinic_id + "' already exists");
+    return ClinicExists(clinic.clinic_id);
   }
   SQLite::Statement& add =
       w.Prepare("INSERT INTO clinics (clinic_id, name, created_at_ms) VALUES (?, ?, ?)");
@@ -297,8 +288,7 @@ absl::Status ApplyPublishRuleSet(WriterConnection& w, const PublishedRuleSet& pu
     if (absl::Status s = RequireClinic(w, published.owner); !s.ok()) return s;
   }
   if (r.canonical_source == nullptr || r.canonical_source->empty()) {
-    return absl::FailedPreconditionError("rule set " + r.sha256 +
-                                         " cannot be published without its canonical content");
+    return CannotPublishWithoutContent(r.sha256);
   }
   // The content once by hash; a hash kept without content (plans stored before rule sets were)
   // gets it now.
@@ -342,8 +332,7 @@ absl::Status ApplyActivateRuleSet(WriterConnection& w, RuleSetActivation& activa
   usable.tryReset();
   if (!published) return NoPublishedRuleSet(a.clinic_id, a.sha256);
   if (id != a.condition) {
-    return absl::InvalidArgumentError("rule set " + a.sha256 + " is for the condition '" + id +
-                                      "', not '" + a.condition + "'");
+    return RuleSetForOtherCondition(a.sha256, id, a.condition);
   }
   // Read and appended in one transaction that holds the write lock: no activation can come
   // between the check and the append.
@@ -355,12 +344,7 @@ absl::Status ApplyActivateRuleSet(WriterConnection& w, RuleSetActivation& activa
   const std::string live_sha256 = live.executeStep() ? live.getColumn(0).getString() : "";
   live.tryReset();
   if (a.expected_live.has_value() && *a.expected_live != live_sha256) {
-    auto name = [](const std::string& sha256) { return sha256.empty() ? "none" : sha256; };
-    return absl::AbortedError("the rule set live for clinic '" + a.clinic_id + "', condition '" +
-                              a.condition + "' is now " + name(live_sha256) + ", not " +
-                              name(*a.expected_live) +
-                              ": someone activated another since; reload the history and try "
-                              "again");
+    return LiveRuleSetChanged(a, live_sha256);
   }
   SQLite::Statement& add = w.Prepare(
       "INSERT INTO activations (clinic_id, condition, sha256, replaced_sha256, author, comment, "
@@ -389,10 +373,7 @@ absl::Status ApplySetClinicProfile(WriterConnection& w, ClinicProfileRecord& pro
   const int64_t live_version = live.executeStep() ? live.getColumn(0).getInt64() : 0;
   live.tryReset();
   if (p.expected_version.has_value() && *p.expected_version != live_version) {
-    return absl::AbortedError("the profile of clinic '" + p.clinic_id + "' is now at version " +
-                              std::to_string(live_version) + ", not " +
-                              std::to_string(*p.expected_version) +
-                              ": someone changed it since; read it again and try again");
+    return ProfileVersionChanged(p.clinic_id, live_version, *p.expected_version);
   }
   SQLite::Statement& add = w.Prepare(
       "INSERT INTO clinic_profiles (clinic_id, version, profile_json, sha256, author, comment, "
