@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -344,37 +345,44 @@ TEST(StoreFaultsTest, ForeignFileIsRefused) {
 // A child process holding `sql` open on `path` until killed.
 class LockingProcess {
  public:
+  // Another process, with a connection of its own, runs `sql` on the database and holds what it
+  // took until killed. Not a fork of this process: the store's threads may hold the allocator's
+  // locks at that instant, and a forked child that allocates would wait on them forever. popen
+  // starts the interpreter without allocating in the child.
   LockingProcess(const std::string& path, const std::string& sql) {
-    int ready[2];
-    if (::pipe(ready) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::close(ready[0]);
-      try {
-        SQLite::Database db(path, SQLite::OPEN_READWRITE);
-        db.exec(sql);
-        const char ok = 'y';
-        (void)!::write(ready[1], &ok, 1);
-        for (;;) ::pause();
-      } catch (...) {
-        ::_exit(3);
-      }
-    }
-    ::close(ready[1]);
-    char c = 0;
-    locked_ = ::read(ready[0], &c, 1) == 1 && c == 'y';
-    ::close(ready[0]);
+    const std::string script =
+        "import os, sqlite3, sys, time\n"
+        "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "con.executescript(sys.argv[2])\n"
+        "print('y', os.getpid(), flush=True)\n"
+        "while True: time.sleep(60)\n";
+    pipe_ = ::popen(
+        ("exec python3 -c " + Quoted(script) + " " + Quoted(path) + " " + Quoted(sql)).c_str(),
+        "r");
+    if (pipe_ == nullptr) return;
+    char ready = 0;
+    long pid = 0;
+    locked_ = std::fscanf(pipe_, " %c %ld", &ready, &pid) == 2 && ready == 'y';
+    pid_ = static_cast<pid_t>(pid);
   }
   ~LockingProcess() { Release(); }
   void Release() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    if (pipe_ == nullptr) return;
+    // Killed mid-transaction, as a crashed process would be.
+    if (pid_ > 0) ::kill(pid_, SIGKILL);
+    ::pclose(pipe_);
+    pipe_ = nullptr;
   }
   bool locked() const { return locked_; }
 
  private:
+  static std::string Quoted(const std::string& s) {
+    std::string out = "'";
+    for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+
+  FILE* pipe_ = nullptr;
   pid_t pid_ = -1;
   bool locked_ = false;
 };
