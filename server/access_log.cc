@@ -46,54 +46,27 @@ class AccessLog final : public grpc::experimental::Interceptor {
     using grpc::experimental::InterceptionHookPoints;
     (void)handed_over_.load(std::memory_order_acquire);
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      Who who = WhoIsCalling(*methods->GetRecvInitialMetadata());
-      client_ = std::move(who.client);
-      clinic_ = std::move(who.clinic);
+      const auto& metadata = *methods->GetRecvInitialMetadata();
+      const auto it = metadata.find("authorization");
+      caller_ = CallerForLog(auth_, it == metadata.end()
+                                        ? std::nullopt
+                                        : std::optional<std::string_view>(std::string_view(
+                                              it->second.data(), it->second.size())));
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
-              .count();
-      const auto code = static_cast<size_t>(status.error_code());
-      nlohmann::ordered_json line = {
-          {"event", "rpc"},
-          {"method", method_},
-          {"code", code < std::size(kCodeNames) ? kCodeNames[code] : "?"},
-          {"latency_ms", std::round(ms * 1000) / 1000},
-          {"client", client_},
-          {"clinic", clinic_}};
-      log_->info(Body(line));
+      LogCall(*log_, method_, methods->GetSendStatus().error_code(),
+              std::chrono::steady_clock::now() - start_, caller_);
     }
     handed_over_.store(true, std::memory_order_release);
     methods->Proceed();
   }
 
  private:
-  // What the token says about the caller, whether or not its role allows the method, so that a
-  // refused call is logged with its client too.
-  struct Who {
-    std::string client;
-    std::string clinic;  // "-" for the operator and for a caller without a valid token
-  };
-  Who WhoIsCalling(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
-    if (!auth_.enabled()) return {"local", std::string(kDefaultClinic)};
-    auto it = metadata.find("authorization");
-    if (it == metadata.end()) return {"anonymous", "-"};
-    std::string_view value(it->second.data(), it->second.size());
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.substr(0, kBearer.size()) != kBearer) return {"anonymous", "-"};
-    auto caller = auth_.Identify(value.substr(kBearer.size()));
-    if (!caller) return {"invalid-token", "-"};
-    return {caller->client, caller->clinic_id.empty() ? "-" : caller->clinic_id};
-  }
-
   std::string method_;
   const Authorizer& auth_;
   std::shared_ptr<spdlog::logger> log_;
   std::chrono::steady_clock::time_point start_;
-  std::string clinic_ = "-";
-  std::string client_ = "anonymous";
+  LoggedCaller caller_;
   // gRPC builds an interceptor on one thread, runs its hooks on others and destroys it on yet
   // another, handing it over through its completion queue. That hand-over synchronises, but
   // inside libgrpc, which ThreadSanitizer does not instrument, so the fields above looked raced.
@@ -102,6 +75,30 @@ class AccessLog final : public grpc::experimental::Interceptor {
 };
 
 }  // namespace
+
+LoggedCaller CallerForLog(const Authorizer& auth, std::optional<std::string_view> authorization) {
+  if (!auth.enabled()) return {"local", std::string(kDefaultClinic)};
+  if (!authorization) return {"anonymous", "-"};
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization->substr(0, kBearer.size()) != kBearer) return {"anonymous", "-"};
+  auto caller = auth.Identify(authorization->substr(kBearer.size()));
+  if (!caller) return {"invalid-token", "-"};
+  return {caller->client, caller->clinic_id.empty() ? "-" : caller->clinic_id};
+}
+
+void LogCall(spdlog::logger& log, std::string_view method, grpc::StatusCode code,
+             std::chrono::steady_clock::duration latency, const LoggedCaller& caller) {
+  const double ms = std::chrono::duration<double, std::milli>(latency).count();
+  const auto index = static_cast<size_t>(code);
+  const nlohmann::ordered_json line = {
+      {"event", "rpc"},
+      {"method", method},
+      {"code", index < std::size(kCodeNames) ? kCodeNames[index] : "?"},
+      {"latency_ms", std::round(ms * 1000) / 1000},
+      {"client", caller.client},
+      {"clinic", caller.clinic}};
+  log.info(Body(line));
+}
 
 grpc::experimental::Interceptor* AccessLogFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {

@@ -5,7 +5,11 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "server/auth.h"
 
@@ -26,6 +30,19 @@ class AccessLogFactory final : public grpc::experimental::ServerInterceptorFacto
   const Authorizer& auth_;
   std::shared_ptr<spdlog::logger> log_;
 };
+
+// Who a call's authorization value names, for its log line, whether or not its role allows the
+// method, so that a refused call is logged with its client too. The clinic is "-" for the
+// operator and for a caller without a valid token.
+struct LoggedCaller {
+  std::string client = "anonymous";
+  std::string clinic = "-";
+};
+LoggedCaller CallerForLog(const Authorizer& auth, std::optional<std::string_view> authorization);
+
+// The access log's line for one call, whichever door it came through.
+void LogCall(spdlog::logger& log, std::string_view method, grpc::StatusCode code,
+             std::chrono::steady_clock::duration latency, const LoggedCaller& caller);
 
 // A logger writing one JSON object per line to stderr ("-") or to a file created 0600.
 std::shared_ptr<spdlog::logger> MakeJsonLogger(const std::string& path);

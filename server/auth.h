@@ -42,6 +42,9 @@ class Authorizer {
   // UNAUTHENTICATED without a valid token; PERMISSION_DENIED when the role does not allow it.
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
                                    std::string_view method) const;
+  // The same, from the value of the call's authorization header (nullopt when it has none).
+  absl::StatusOr<Caller> AuthorizeHeader(std::optional<std::string_view> authorization,
+                                         std::string_view method) const;
 
   static bool RoleAllows(Role role, std::string_view method);
 

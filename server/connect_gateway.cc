@@ -1,7 +1,6 @@
 #include "server/connect_gateway.h"
 
 #include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 
@@ -38,8 +37,8 @@ const google::protobuf::Message* Prototype(const google::protobuf::Descriptor* t
 }
 
 // The HTTP reply to a call that reached its method.
-HttpResponse Reply(const google::protobuf::MethodDescriptor& method, bool json,
-                   const grpc::Status& status, std::string bytes) {
+HttpResponse Reply(const ProtoJson& codec, const google::protobuf::MethodDescriptor& method,
+                   bool json, const grpc::Status& status, std::string bytes) {
   if (!status.ok()) return ErrorResponse(status);
   HttpResponse r;
   if (!json) {
@@ -49,8 +48,7 @@ HttpResponse Reply(const google::protobuf::MethodDescriptor& method, bool json,
   }
   std::unique_ptr<google::protobuf::Message> message(Prototype(method.output_type())->New());
   std::string text;
-  if (!message->ParseFromString(bytes) ||
-      !google::protobuf::util::MessageToJsonString(*message, &text).ok()) {
+  if (!message->ParseFromString(bytes) || !codec.Write(*message, &text).ok()) {
     return ErrorResponse(
         grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON"));
   }
@@ -62,8 +60,9 @@ HttpResponse Reply(const google::protobuf::MethodDescriptor& method, bool json,
 
 ConnectGateway::ConnectGateway(
     InProcessCalls& calls, const std::vector<const google::protobuf::ServiceDescriptor*>& services,
-    std::function<void(const std::string&)> on_refused)
-    : calls_(calls), on_refused_(std::move(on_refused)) {
+    std::function<void(const std::string&)> on_refused, DirectCalls* direct)
+    : calls_(calls), direct_(direct), on_refused_(std::move(on_refused)) {
+  std::vector<const google::protobuf::Descriptor*> types;
   for (const auto* service : services) {
     if (service == nullptr) continue;  // not linked into this binary
     for (int i = 0; i < service->method_count(); ++i) {
@@ -71,8 +70,11 @@ ConnectGateway::ConnectGateway(
       if (method->client_streaming() || method->server_streaming()) continue;  // unary only
       std::string path = "/" + service->full_name() + "/" + method->name();
       routes_.emplace(path, Route{method, path});
+      types.push_back(method->input_type());
+      types.push_back(method->output_type());
     }
   }
+  json_ = std::make_unique<ProtoJson>(types);
 }
 
 std::vector<std::string> ConnectGateway::Paths() const {
@@ -146,16 +148,16 @@ void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
   }
 
   const bool json = media == kJson;
+  if (json && direct_ != nullptr && direct_->Serves(route->second.grpc_path)) {
+    return CallDirectly(std::move(request), route->second, authorization, timeout,
+                        std::move(respond));
+  }
   std::string bytes;
   if (json) {
     const google::protobuf::Descriptor* type = route->second.method->input_type();
     std::unique_ptr<google::protobuf::Message> message(Prototype(type)->New());
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = false;
     if (request.body.empty()) request.body = "{}";
-    if (auto parsed =
-            google::protobuf::util::JsonStringToMessage(request.body, message.get(), options);
-        !parsed.ok()) {
+    if (auto parsed = json_->Read(request.body, message.get()); !parsed.ok()) {
       return Refuse(
           request,
           ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -169,10 +171,40 @@ void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
   }
 
   const Route* called = &route->second;
-  calls_.Call(
-      called->grpc_path, std::move(bytes), authorization, timeout,
-      [called, json, respond = std::move(respond)](const grpc::Status& status, std::string reply) {
-        respond(Reply(*called->method, json, status, std::move(reply)));
+  calls_.Call(called->grpc_path, std::move(bytes), authorization, timeout,
+              [this, called, json, respond = std::move(respond)](const grpc::Status& status,
+                                                                 std::string reply) {
+                respond(Reply(*json_, *called->method, json, status, std::move(reply)));
+              });
+}
+
+void ConnectGateway::CallDirectly(HttpRequest request, const Route& route,
+                                  const std::string& authorization,
+                                  std::optional<std::chrono::milliseconds> timeout,
+                                  HttpResponder respond) {
+  std::shared_ptr<DirectCalls::Call> call = direct_->NewCall(route.grpc_path);
+  if (request.body.empty()) request.body = "{}";
+  if (auto parsed = json_->Read(request.body, call->request()); !parsed.ok()) {
+    return Refuse(
+        request,
+        ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "the body is not a " + route.method->input_type()->full_name() +
+                                       " in proto3 JSON: " + std::string(parsed.message()))),
+        respond);
+  }
+  direct_->Start(
+      std::move(call),
+      authorization.empty() ? std::nullopt : std::optional<std::string_view>(authorization),
+      timeout,
+      [this, respond = std::move(respond)](const grpc::Status& status,
+                                           const google::protobuf::Message& response) {
+        if (!status.ok()) return respond(ErrorResponse(status));
+        HttpResponse r;
+        if (!json_->Write(response, &r.body).ok()) {
+          return respond(ErrorResponse(
+              grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON")));
+        }
+        respond(std::move(r));
       });
 }
 

@@ -370,6 +370,7 @@ int Run(const modalis::ServerOptions& options) {
   // The same services as JSON over HTTP (Connect), and plans as FHIR, each call passed to this
   // server in-process.
   std::unique_ptr<modalis::InProcessCalls> calls;
+  std::unique_ptr<modalis::DirectCalls> direct;  // the hot methods, without the in-process hop
   std::unique_ptr<modalis::ConnectGateway> gateway;
   std::unique_ptr<modalis::FhirGateway> fhir;
   std::unique_ptr<modalis::CdsHooksGateway> cds;
@@ -387,9 +388,13 @@ int Run(const modalis::ServerOptions& options) {
     calls = std::make_unique<modalis::InProcessCalls>(
         server->InProcessChannel(channel_args),
         std::chrono::milliseconds(options.http_deadline_ms));
+    direct = std::make_unique<modalis::DirectCalls>(
+        auth, log, std::chrono::milliseconds(options.http_deadline_ms));
+    plan_service.ServeDirectly(*direct);
     gateway = std::make_unique<modalis::ConnectGateway>(
         *calls, services,
-        [log](const std::string& line) { modalis::LogEvent(*log, false, "http_refused", line); });
+        [log](const std::string& line) { modalis::LogEvent(*log, false, "http_refused", line); },
+        direct.get());
     fhir = std::make_unique<modalis::FhirGateway>(*calls);
     modalis::CdsHooksGateway::Options cds_options;
     cds_options.verifier = ehr_verifier.get();
@@ -470,6 +475,7 @@ int Run(const modalis::ServerOptions& options) {
   health->SetServingStatus(false);
   // HTTP first: no new calls, and those in flight answered while the server still runs.
   if (http != nullptr) http->Close();
+  if (direct != nullptr) direct->Drain();
   if (calls != nullptr) calls->Drain();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // Complete every queued write while its reactor still exists; nothing acknowledged is dropped.

@@ -57,37 +57,49 @@ grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerConte
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  auto planned = Prepare(*request, *caller);
-  if (!planned.ok()) {
-    reactor->Finish(ToGrpcStatus(planned.status()));
-    return reactor;
-  }
-  if (request->dry_run()) {
+  Suggest(*caller, *request, response, [reactor](grpc::Status status) { reactor->Finish(status); });
+  return reactor;
+}
+
+void PlanServiceImpl::Suggest(const Caller& caller, const v1::SuggestPlanRequest& request,
+                              v1::SuggestPlanResponse* response,
+                              std::function<void(grpc::Status)> done) {
+  auto planned = Prepare(request, caller);
+  if (!planned.ok()) return done(ToGrpcStatus(planned.status()));
+  if (request.dry_run()) {
     PlanToProto(planned->plan.plan, response->mutable_plan());
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+    return done(grpc::Status::OK);
   }
   // The reply leaves only after the commit: the store calls back from its writer thread, so no
-  // gRPC thread blocks on the disk. The reply is built here, on a gRPC thread, because the
-  // writer thread is the one every stored plan waits for. A retry is answered with the plan
+  // request thread blocks on the disk. The reply is built here, on the request's thread, because
+  // the writer thread is the one every stored plan waits for. A retry is answered with the plan
   // stored the first time, which is built in the callback instead (rare).
   PlanToProto(planned->plan.plan, response->mutable_plan());
   // The stored form too, when the store keeps that form (it encodes the plan itself otherwise).
   planned->encoded_plan = EncodePlanMessage(response->plan());
   planned->encoded_plan_format = std::string(kProtoPlanFormat);
-  store_.PutPlanAsync(*std::move(planned), [reactor, response](absl::StatusOr<StoredPlan> stored) {
-    if (!stored.ok()) {
-      response->Clear();
-      reactor->Finish(ToGrpcStatus(stored.status()));
-      return;
-    }
-    if (stored->plan_id != response->plan().plan_id()) {
-      response->Clear();
-      PlanToProto(stored->plan, response->mutable_plan());
-    }
-    reactor->Finish(grpc::Status::OK);
-  });
-  return reactor;
+  store_.PutPlanAsync(*std::move(planned),
+                      [response, done = std::move(done)](absl::StatusOr<StoredPlan> stored) {
+                        if (!stored.ok()) {
+                          response->Clear();
+                          return done(ToGrpcStatus(stored.status()));
+                        }
+                        if (stored->plan_id != response->plan().plan_id()) {
+                          response->Clear();
+                          PlanToProto(stored->plan, response->mutable_plan());
+                        }
+                        done(grpc::Status::OK);
+                      });
+}
+
+void PlanServiceImpl::ServeDirectly(DirectCalls& calls) {
+  calls.Add(google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+                "modalis.v1.PlanService.SuggestPlan"),
+            [this](const Caller& caller, const google::protobuf::Message& request,
+                   google::protobuf::Message* response, DirectCalls::Done done) {
+              Suggest(caller, static_cast<const v1::SuggestPlanRequest&>(request),
+                      static_cast<v1::SuggestPlanResponse*>(response), std::move(done));
+            });
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::GetPlan(grpc::CallbackServerContext* context,

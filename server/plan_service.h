@@ -6,6 +6,7 @@
 // same id, different request: ALREADY_EXISTS. dry_run stores nothing.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "core/engine.h"
@@ -13,6 +14,7 @@
 #include "modalis/v1/plan_service.grpc.pb.h"
 #include "server/arena_messages.h"
 #include "server/auth.h"
+#include "server/direct_calls.h"
 
 namespace modalis {
 
@@ -45,7 +47,13 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
                                         const v1::GetEvidenceRequest* request,
                                         v1::GetEvidenceResponse* response) override;
 
+  // Serves SuggestPlan to the HTTP doors through `calls`, without the in-process gRPC hop.
+  void ServeDirectly(DirectCalls& calls);
+
  private:
+  // SuggestPlan for an authorised caller, whatever the transport: `done` once `response` is final.
+  void Suggest(const Caller& caller, const v1::SuggestPlanRequest& request,
+               v1::SuggestPlanResponse* response, std::function<void(grpc::Status)> done);
   // Validates and plans (inline: microseconds of CPU); the plan and its audit facts to store.
   absl::StatusOr<NewPlan> Prepare(const v1::SuggestPlanRequest& request, const Caller& caller);
   grpc::Status Get(const Caller& caller, const v1::GetPlanRequest& request,
