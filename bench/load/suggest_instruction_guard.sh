@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regression guard on the cost of a SuggestPlan call in modalisd, counted in instructions
-# (repeatable where wall time is not). For each kind of call (a dry run, a durable one), modalisd
-# runs under callgrind twice, driven by modalis_load on one stream for a short and a long window;
-# the difference in instructions over the difference in calls is the cost of one call, free of
-# start-up and shutdown. Fails when it grows more than 20% over the figure recorded for this
-# compiler and build type.
+# (repeatable where wall time is not). For each kind of call (a dry run, a durable one, a dry run
+# over Connect JSON), modalisd runs under callgrind twice, driven by modalis_load on one stream for
+# a short and a long window; the difference in instructions over the difference in calls is the
+# cost of one call, free of start-up and shutdown. Fails when it grows more than 20% over the
+# figure recorded for this compiler and build type.
 #
 # Usage: suggest_instruction_guard.sh MODALISD MODALIS_LOAD BUDGET_FILE KEY
-#   BUDGET_FILE lines: KEY TARGET INSTRUCTIONS_PER_CALL   (TARGET: modalis_dry_run, modalis_durable)
+#   BUDGET_FILE lines: KEY TARGET INSTRUCTIONS_PER_CALL   (TARGET: modalis_dry_run, modalis_durable,
+#   modalis_connect_json: the dry run as proto3 JSON over the HTTP listener)
 # Exit 77 (skipped) when no figure is recorded for KEY: it prints the lines to record.
 set -euo pipefail
 
@@ -65,7 +66,7 @@ per_call_of() {
 
 missing=0
 failed=0
-for target in modalis_dry_run modalis_durable; do
+for target in modalis_dry_run modalis_durable modalis_connect_json; do
   recorded=$(awk -v k="$key" -v t="$target" '$1 == k && $2 == t { print $3 }' "$budget_file")
   limit=$(( ${recorded:-0} * (100 + allowed_growth_percent) / 100))
   # A pair of runs now and then counts far more (once in a few dozen pairs, by 2-3 times, seen
