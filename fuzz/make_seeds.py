@@ -4,6 +4,7 @@
 findings_decode: the findings of every golden case in rules/lower-back-pain.cases.json, as JSON.
 suggest_request: one protobuf-encoded SuggestPlanRequest per golden case and per request file in
 tests/data, plus a few that exercise the request's own fields.
+proto_json: the same requests as proto3 JSON text, as the Connect door reads them.
 Run after changing the proto or the cases:  fuzz/make_seeds.py
 Needs Debian's protoc and python3-protobuf (scripts/deps installs both).
 """
@@ -53,7 +54,9 @@ with tempfile.TemporaryDirectory() as gen:
     for case in cases["cases"]:
         write(findings, json.dumps(case["findings"], indent=1).encode() + b"\n")
     out = replace_dir(corpus / "suggest_request")
+    texts = replace_dir(corpus / "proto_json")
     for request in requests:
         message = json_format.ParseDict(request, plan_service_pb2.SuggestPlanRequest())
         write(out, message.SerializeToString(deterministic=True))
+        write(texts, json_format.MessageToJson(message).encode())
     print(f"wrote {len(cases['cases'])} findings and {len(requests)} request seeds under fuzz/corpus")

@@ -109,8 +109,10 @@ void DirectCalls::WatchDeadlines() {
       continue;
     }
     const auto first = deadlines_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
-      deadline_changed_.wait_until(lock, first->first);
+    // A copy: while this waits, the call may be answered and its entry erased.
+    const std::chrono::steady_clock::time_point earliest = first->first;
+    if (earliest > std::chrono::steady_clock::now()) {
+      deadline_changed_.wait_until(lock, earliest);
       continue;
     }
     std::shared_ptr<Call> call = first->second.lock();

@@ -139,5 +139,22 @@ TEST_F(DirectCallsTest, NoCallWaitsLongerThanTheServersBound) {
   for (auto& done : held) done(grpc::Status::OK);
 }
 
+// Each call here is the earliest deadline when it starts, so the deadline thread is waiting on it
+// when it is answered: that wait must not outlive the entry it waits for (ASan and TSan run this).
+TEST_F(DirectCallsTest, CallsAnsweredWhileTheirDeadlineIsWatchedLeaveNothingBehind) {
+  Authorizer auth;
+  DirectCalls calls(auth, log_, std::chrono::seconds(30));
+  calls.Add(SuggestPlan(), [](const Caller&, const google::protobuf::Message&,
+                              google::protobuf::Message*, DirectCalls::Done done) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    done(grpc::Status::OK);
+  });
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(Start(calls, std::nullopt, std::chrono::milliseconds(20000 - i)).get().code,
+              grpc::StatusCode::OK);
+  }
+  calls.Drain();
+}
+
 }  // namespace
 }  // namespace modalis
