@@ -744,25 +744,22 @@ class Writer {
     const Reflection* r = message.GetReflection();
     out->push_back('{');
     bool first = true;
-    for (const FieldDescriptor* field : known->by_number) {
-      if (field->is_repeated() ? r->FieldSize(message, field) == 0 : !r->HasField(message, field)) {
-        continue;
-      }
+    for (const ProtoJson::Type::Field& f : known->by_number) {
+      const FieldDescriptor* field = f.descriptor;
+      const int count = field->is_repeated() ? r->FieldSize(message, field) : 0;
+      if (field->is_repeated() ? count == 0 : !r->HasField(message, field)) continue;
       if (field->is_map()) return false;
       if (!first) out->push_back(',');
       first = false;
-      out->push_back('"');
-      out->append(field->json_name());
-      out->append("\":");
+      out->append(f.key);
       if (field->is_repeated()) {
         out->push_back('[');
-        const int n = r->FieldSize(message, field);
-        for (int i = 0; i < n; ++i) {
+        for (int i = 0; i < count; ++i) {
           if (i > 0) out->push_back(',');
-          if (!WriteElement(message, field, i, out)) return false;
+          if (!WriteElement(message, r, field, i, out)) return false;
         }
         out->push_back(']');
-      } else if (!WriteElement(message, field, -1, out)) {
+      } else if (!WriteElement(message, r, field, -1, out)) {
         return false;
       }
     }
@@ -772,9 +769,8 @@ class Writer {
 
  private:
   // The value of a singular field (`index` < 0) or one element of a repeated one.
-  bool WriteElement(const Message& message, const FieldDescriptor* field, int index,
-                    std::string* out) {
-    const Reflection* r = message.GetReflection();
+  bool WriteElement(const Message& message, const Reflection* r, const FieldDescriptor* field,
+                    int index, std::string* out) {
     const bool one = index < 0;
     switch (field->cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
@@ -937,11 +933,12 @@ void ProtoJson::Prepare(const Descriptor* type) {
     const FieldDescriptor* field = type->field(i);
     prepared.by_name.emplace(field->json_name(), field);
     prepared.by_name.emplace(field->name(), field);
-    prepared.by_number.push_back(field);
+    prepared.by_number.push_back({field, "\"" + field->json_name() + "\":"});
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) Prepare(field->message_type());
   }
-  std::sort(prepared.by_number.begin(), prepared.by_number.end(),
-            [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  std::sort(prepared.by_number.begin(), prepared.by_number.end(), [](const auto& a, const auto& b) {
+    return a.descriptor->number() < b.descriptor->number();
+  });
   types_[type] = std::move(prepared);
 }
 

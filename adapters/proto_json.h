@@ -50,7 +50,12 @@ class ProtoJson {
   struct Type {
     // Each field under its JSON name and under its proto name, as protobuf accepts both.
     absl::flat_hash_map<std::string_view, const google::protobuf::FieldDescriptor*> by_name;
-    std::vector<const google::protobuf::FieldDescriptor*> by_number;  // the writing order
+    // In the writing order (by number), each with its key as written: "jsonName":
+    struct Field {
+      const google::protobuf::FieldDescriptor* descriptor;
+      std::string key;
+    };
+    std::vector<Field> by_number;
   };
 
  private:
