@@ -3,6 +3,7 @@
 #include <google/protobuf/dynamic_message.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/common/did_you_mean.h"
 #include "server/connect_protocol.h"
@@ -36,24 +37,43 @@ const google::protobuf::Message* Prototype(const google::protobuf::Descriptor* t
   return google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
 }
 
-// The HTTP reply to a call that reached its method.
+// Reads the JSON body into `message`: nullopt, or the refusal to send.
+std::optional<HttpResponse> ReadJsonBody(const ProtoJson& codec, HttpRequest& request,
+                                         google::protobuf::Message* message) {
+  if (request.body.empty()) request.body = "{}";
+  const absl::Status parsed = codec.Read(request.body, message);
+  if (parsed.ok()) return std::nullopt;
+  return ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                    "the body is not a " + message->GetDescriptor()->full_name() +
+                                        " in proto3 JSON: " + std::string(parsed.message())));
+}
+
+// The reply's message as JSON, or an INTERNAL error should the codec refuse it.
+HttpResponse JsonReply(const ProtoJson& codec, const google::protobuf::Message& message) {
+  HttpResponse r;
+  if (!codec.Write(message, &r.body).ok()) {
+    return ErrorResponse(
+        grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON"));
+  }
+  return r;
+}
+
+// The HTTP reply to a call that reached its method through gRPC.
 HttpResponse Reply(const ProtoJson& codec, const google::protobuf::MethodDescriptor& method,
                    bool json, const grpc::Status& status, std::string bytes) {
   if (!status.ok()) return ErrorResponse(status);
-  HttpResponse r;
   if (!json) {
+    HttpResponse r;
     r.content_type = std::string(kProto);
     r.body = std::move(bytes);
     return r;
   }
   std::unique_ptr<google::protobuf::Message> message(Prototype(method.output_type())->New());
-  std::string text;
-  if (!message->ParseFromString(bytes) || !codec.Write(*message, &text).ok()) {
+  if (!message->ParseFromString(bytes)) {
     return ErrorResponse(
         grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON"));
   }
-  r.body = std::move(text);
-  return r;
+  return JsonReply(codec, *message);
 }
 
 }  // namespace
@@ -154,16 +174,10 @@ void ConnectGateway::Handle(HttpRequest request, HttpResponder respond) {
   }
   std::string bytes;
   if (json) {
-    const google::protobuf::Descriptor* type = route->second.method->input_type();
-    std::unique_ptr<google::protobuf::Message> message(Prototype(type)->New());
-    if (request.body.empty()) request.body = "{}";
-    if (auto parsed = json_->Read(request.body, message.get()); !parsed.ok()) {
-      return Refuse(
-          request,
-          ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                     "the body is not a " + type->full_name() +
-                                         " in proto3 JSON: " + std::string(parsed.message()))),
-          respond);
+    std::unique_ptr<google::protobuf::Message> message(
+        Prototype(route->second.method->input_type())->New());
+    if (auto refused = ReadJsonBody(*json_, request, message.get())) {
+      return Refuse(request, *std::move(refused), respond);
     }
     bytes = message->SerializeAsString();
   } else {
@@ -183,14 +197,8 @@ void ConnectGateway::CallDirectly(HttpRequest request, const Route& route,
                                   std::optional<std::chrono::milliseconds> timeout,
                                   HttpResponder respond) {
   std::shared_ptr<DirectCalls::Call> call = direct_->NewCall(route.grpc_path);
-  if (request.body.empty()) request.body = "{}";
-  if (auto parsed = json_->Read(request.body, call->request()); !parsed.ok()) {
-    return Refuse(
-        request,
-        ErrorResponse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   "the body is not a " + route.method->input_type()->full_name() +
-                                       " in proto3 JSON: " + std::string(parsed.message()))),
-        respond);
+  if (auto refused = ReadJsonBody(*json_, request, call->request())) {
+    return Refuse(request, *std::move(refused), respond);
   }
   direct_->Start(
       std::move(call),
@@ -198,13 +206,7 @@ void ConnectGateway::CallDirectly(HttpRequest request, const Route& route,
       timeout,
       [this, respond = std::move(respond)](const grpc::Status& status,
                                            const google::protobuf::Message& response) {
-        if (!status.ok()) return respond(ErrorResponse(status));
-        HttpResponse r;
-        if (!json_->Write(response, &r.body).ok()) {
-          return respond(ErrorResponse(
-              grpc::Status(grpc::StatusCode::INTERNAL, "the reply could not be written as JSON")));
-        }
-        respond(std::move(r));
+        respond(status.ok() ? JsonReply(*json_, response) : ErrorResponse(status));
       });
 }
 
