@@ -926,7 +926,11 @@ ProtoJson::ProtoJson(const std::vector<const Descriptor*>& roots) {
 }
 
 void ProtoJson::Prepare(const Descriptor* type) {
-  if (IsStructType(type) || types_.contains(type)) return;
+  // Well-known types have JSON forms of their own (a Timestamp is an RFC 3339 string): the Struct
+  // family is read and written by hand below; the others are left to protobuf, by having no Type.
+  if (type->well_known_type() != Descriptor::WELLKNOWNTYPE_UNSPECIFIED || types_.contains(type)) {
+    return;
+  }
   types_.try_emplace(type);  // first, so that a recursive type ends here
   Type prepared;
   for (int i = 0; i < type->field_count(); ++i) {

@@ -4,10 +4,14 @@
 // protobuf reads identically; everything else gets protobuf's own refusal.
 #include "adapters/proto_json.h"
 
+#include <google/protobuf/any.pb.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/struct.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/type.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -382,6 +386,31 @@ TEST(ProtoJsonTest, AMegabyteOfNestingIsRefusedAtOnce) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << depth;
     EXPECT_NE(status.message().find("nests"), std::string_view::npos) << status;
   }
+}
+
+// Should the API ever carry a Timestamp or an Any, their JSON forms are protobuf's: the codec
+// leaves them to it rather than write them as plain messages.
+TEST(ProtoJsonTest, OtherWellKnownTypesAreLeftToProtobuf) {
+  const ProtoJson codec(
+      {google::protobuf::Timestamp::descriptor(), google::protobuf::Option::descriptor()});
+  google::protobuf::Timestamp at;
+  at.set_seconds(1798765432);
+  std::string json;
+  EXPECT_FALSE(codec.WriteDirect(at, &json));
+  ASSERT_TRUE(codec.Write(at, &json).ok());
+  EXPECT_EQ(json, "\"2027-01-01T01:03:52Z\"");  // RFC 3339, not {"seconds": …}
+
+  google::protobuf::Option option;
+  option.set_name("n");
+  google::protobuf::Int32Value seven;
+  seven.set_value(7);
+  option.mutable_value()->PackFrom(seven);
+  EXPECT_FALSE(codec.WriteDirect(option, &json));
+  ASSERT_TRUE(codec.Write(option, &json).ok());
+  google::protobuf::Option back;
+  EXPECT_FALSE(codec.ReadDirect(json, &back));
+  ASSERT_TRUE(codec.Read(json, &back).ok()) << json;
+  EXPECT_EQ(Bytes(back), Bytes(option)) << json;
 }
 
 TEST(ProtoJsonTest, WritesTextSafeForHtmlAndJavaScript) {
