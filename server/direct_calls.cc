@@ -52,25 +52,23 @@ void DirectCalls::Start(std::shared_ptr<Call> call, std::optional<std::string_vi
   call->client_ = std::move(who.client);
   call->clinic_ = std::move(who.clinic);
   absl::StatusOr<Caller> caller = auth_.AuthorizeHeader(authorization, call->served_->path);
-  bool draining = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    draining = draining_;
-    if (!draining && caller.ok()) {
-      ++running_;
-      const auto deadline = call->start_ + std::min(timeout.value_or(max_deadline_), max_deadline_);
-      call->watch_ = deadlines_.emplace(deadline, call);
-      if (*call->watch_ == deadlines_.begin()) deadline_changed_.notify_one();
-    }
-  }
-  if (draining) {
+  if (!running_.Enter()) {
     return Answer(call, grpc::Status(grpc::StatusCode::UNAVAILABLE, "modalisd is shutting down"));
   }
-  if (!caller.ok()) return Answer(call, ToGrpcStatus(caller.status()));
+  if (!caller.ok()) {
+    running_.Leave();
+    return Answer(call, ToGrpcStatus(caller.status()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto deadline = call->start_ + std::min(timeout.value_or(max_deadline_), max_deadline_);
+    call->watch_ = deadlines_.emplace(deadline, call);
+    if (*call->watch_ == deadlines_.begin()) deadline_changed_.notify_one();
+  }
   call->served_->method(*caller, *call->request_, call->response_,
                         [this, call](grpc::Status status) {
                           Answer(call, status);
-                          MethodDone();
+                          running_.Leave();
                         });
 }
 
@@ -90,16 +88,7 @@ void DirectCalls::Answer(const std::shared_ptr<Call>& call, const grpc::Status& 
   finished(status, *call->response_);
 }
 
-void DirectCalls::MethodDone() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (--running_ == 0) idle_.notify_all();
-}
-
-void DirectCalls::Drain() {
-  std::unique_lock<std::mutex> lock(mu_);
-  draining_ = true;
-  idle_.wait(lock, [this] { return running_ == 0; });
-}
+void DirectCalls::Drain() { running_.Drain(); }
 
 void DirectCalls::WatchDeadlines() {
   std::unique_lock<std::mutex> lock(mu_);

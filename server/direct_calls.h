@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "server/auth.h"
+#include "server/calls_in_flight.h"
 
 namespace spdlog {
 class logger;
@@ -75,7 +76,6 @@ class DirectCalls {
   using Deadlines = std::multimap<std::chrono::steady_clock::time_point, std::weak_ptr<Call>>;
 
   void Answer(const std::shared_ptr<Call>& call, const grpc::Status& status);
-  void MethodDone();
   void WatchDeadlines();
 
   const Authorizer& auth_;
@@ -83,11 +83,9 @@ class DirectCalls {
   std::chrono::milliseconds max_deadline_;
   std::map<std::string, Served, std::less<>> methods_;
 
+  CallsInFlight running_;  // methods not yet done
   std::mutex mu_;
-  std::condition_variable idle_;
   std::condition_variable deadline_changed_;
-  size_t running_ = 0;     // methods not yet done; guarded by mu_
-  bool draining_ = false;  // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
   Deadlines deadlines_;    // calls not yet answered, by deadline; guarded by mu_
   std::thread watcher_;

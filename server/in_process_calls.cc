@@ -37,14 +37,7 @@ InProcessCalls::InProcessCalls(std::shared_ptr<grpc::Channel> channel,
 void InProcessCalls::Call(const std::string& grpc_path, std::string request,
                           const std::string& authorization,
                           std::optional<std::chrono::milliseconds> timeout, Done done) {
-  bool draining = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    draining = draining_;
-    if (!draining) ++in_flight_;
-  }
-  if (draining) {
-    // Outside the lock: `done` may well make a call of its own.
+  if (!in_flight_.Enter()) {
     done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "modalisd is shutting down"), "");
     return;
   }
@@ -61,15 +54,10 @@ void InProcessCalls::Call(const std::string& grpc_path, std::string request,
                     Done finish = std::move(pending->done);
                     delete pending;
                     finish(status, std::move(reply));
-                    std::lock_guard<std::mutex> lock(mu_);
-                    if (--in_flight_ == 0) idle_.notify_all();
+                    in_flight_.Leave();
                   });
 }
 
-void InProcessCalls::Drain() {
-  std::unique_lock<std::mutex> lock(mu_);
-  draining_ = true;
-  idle_.wait(lock, [this] { return in_flight_ == 0; });
-}
+void InProcessCalls::Drain() { in_flight_.Drain(); }
 
 }  // namespace modalis

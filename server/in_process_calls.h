@@ -9,12 +9,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
+
+#include "server/calls_in_flight.h"
 
 namespace modalis {
 
@@ -41,10 +41,7 @@ class InProcessCalls {
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
   std::chrono::milliseconds max_deadline_;
-  std::mutex mu_;
-  std::condition_variable idle_;
-  size_t in_flight_ = 0;   // guarded by mu_
-  bool draining_ = false;  // guarded by mu_
+  CallsInFlight in_flight_;
 };
 
 // What gRPC accepts as a metadata value: printable ASCII. An Authorization header with anything
