@@ -31,6 +31,13 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
   // after them: the order in which a request with several faults has always been answered.
   if (absl::Status s = CheckFindingsDepth(request.findings()); !s.ok()) return s;
   PlanRequest plan_request;
+  if (request.explain_not_fired()) {
+    // A stored plan keeps what explains its suggestions; the rest is for a person trying findings.
+    if (!request.dry_run()) {
+      return InvalidField("explain_not_fired", "explain_not_fired needs dry_run: true");
+    }
+    plan_request.explain_not_fired = true;
+  }
 
   if (request.session_minutes() != 0) {
     if (request.session_minutes() > 480) {

@@ -34,6 +34,7 @@
 #include "server/auth.h"
 #include "server/cds_hooks_gateway.h"
 #include "server/connect_gateway.h"
+#include "server/console_site.h"
 #include "server/ehr_jwt.h"
 #include "server/fhir_gateway.h"
 #include "server/file_checks.h"
@@ -168,6 +169,28 @@ int Run(const modalis::ServerOptions& options) {
     tokens->insert(tokens->end(), issuer_entries.begin(), issuer_entries.end());
     auth = modalis::Authorizer(*std::move(tokens));
   }
+  // The console's sign-ins: signed by a key every replica behind one proxy can share.
+  if (!options.console_session_key_file.empty()) {
+    std::vector<std::string> warnings;
+    if (absl::Status mode = modalis::CheckSecretFileMode(
+            "--console-session-key-file", options.console_session_key_file,
+            options.allow_insecure_permissions, &warnings);
+        !mode.ok()) {
+      std::cerr << "modalisd: " << mode.message() << "\n";
+      return 2;
+    }
+    for (const std::string& w : warnings) std::cerr << "modalisd: warning: " << w << "\n";
+  }
+  auto session_key = options.console_session_key_file.empty()
+                         ? modalis::ConsoleSessions::RandomKey()
+                         : modalis::ConsoleSessions::ReadKey(options.console_session_key_file);
+  if (!session_key.ok()) {
+    std::cerr << "modalisd: --console-session-key-file: " << session_key.status().message() << "\n";
+    return 2;
+  }
+  const modalis::ConsoleSessions console_sessions(
+      *std::move(session_key), std::chrono::minutes(options.console_session_minutes));
+  auth.UseSessions(&console_sessions);
 
   const bool shared_store = modalis::IsPostgresLocation(options.db);
   absl::StatusOr<std::unique_ptr<modalis::Store>> store;
@@ -374,6 +397,7 @@ int Run(const modalis::ServerOptions& options) {
   std::unique_ptr<modalis::ConnectGateway> gateway;
   std::unique_ptr<modalis::FhirGateway> fhir;
   std::unique_ptr<modalis::CdsHooksGateway> cds;
+  std::unique_ptr<modalis::ConsoleSite> console;
   std::unique_ptr<modalis::HttpListener> http;
   if (!options.http_listen.empty()) {
     grpc::ChannelArguments channel_args;
@@ -418,19 +442,44 @@ int Run(const modalis::ServerOptions& options) {
       }
     }
     cds = std::make_unique<modalis::CdsHooksGateway>(*calls, std::move(cds_options));
+    modalis::ConsoleSite::Options console_options;
+    console_options.directory = options.console;
+    console_options.secure_cookie = tls;
+    console_options.log = [log](bool warning, const std::string& event,
+                                const std::string& message) {
+      modalis::LogEvent(*log, warning, event, message);
+    };
+    auto site = modalis::ConsoleSite::Load(std::move(console_options), auth, console_sessions);
+    if (!site.ok()) {
+      std::cerr << "modalisd: " << site.status().message() << "\n";
+      store_health.Stop();
+      if (follower != nullptr) follower->Stop();
+      server->Shutdown();
+      (*store)->Close();
+      return 2;
+    }
+    console = *std::move(site);
+    if (console->not_built()) {
+      std::cerr << "modalisd: warning: no console build in " << options.console
+                << " (run scripts/build); /console/ says so\n";
+    }
     modalis::HttpLimits limits;
     limits.max_body_bytes = static_cast<size_t>(options.max_message_bytes);
     auto where = modalis::SplitHostPort(options.http_listen);
-    // One listener, routed by path: FHIR reads under /fhir, CDS Hooks under /cds-services, every
+    // One listener, routed by path: the console under /console, FHIR reads under /fhir, CDS
+    // Hooks under /cds-services, every
     // other path a Connect method.
-    modalis::HttpHandler route = [g = gateway.get(), f = fhir.get(), c = cds.get()](
-                                     modalis::HttpRequest request, modalis::HttpResponder respond) {
+    modalis::HttpHandler route = [g = gateway.get(), f = fhir.get(), c = cds.get(),
+                                  site = console.get()](modalis::HttpRequest request,
+                                                        modalis::HttpResponder respond) {
+      if (modalis::ConsoleSite::Handles(request.target)) return site->Handle(request, respond);
       if (modalis::FhirGateway::Handles(request.target)) {
         return f->Handle(std::move(request), std::move(respond));
       }
       if (modalis::CdsHooksGateway::Handles(request.target)) {
         return c->Handle(std::move(request), std::move(respond));
       }
+      if (auto refused = site->AttachSession(&request)) return respond(*std::move(refused));
       g->Handle(std::move(request), std::move(respond));
     };
     // TLS with gRPC's certificate, key and client CA, as read and checked for gRPC.

@@ -53,6 +53,15 @@ std::vector<Setting> Table(ServerOptions* o) {
            "free one; default: off)"),
       Number("--http-deadline-ms", &o->http_deadline_ms, 100, 600000,
              "longest an HTTP call may take, whatever its Connect-Timeout-Ms asks"),
+      Text("--console", &o->console,
+           "directory of the therapist's console build, served at /console/ on the HTTP "
+           "listener (default: the build's)"),
+      Text("--console-session-key-file", &o->console_session_key_file,
+           "file whose first line is the hex key (64+ digits) that signs console sessions; "
+           "replicas behind one proxy share it (default: a random key, so sessions end when "
+           "modalisd does)"),
+      Number("--console-session-minutes", &o->console_session_minutes, 5, 24 * 60,
+             "how long a console sign-in lasts"),
       Text("--cds-issuers", &o->cds_issuers,
            "JSON file of the electronic health records trusted to call CDS Hooks: each one's "
            "iss, clinic and JWKS file, and the URL they call (docs/http.md)"),

@@ -19,6 +19,9 @@ struct ServerOptions {
   std::string http_listen;  // empty: no HTTP listener
   int http_deadline_ms = 60000;
   std::string cds_issuers;  // the EHRs trusted to call CDS Hooks (server/ehr_jwt.h)
+  std::string console = MODALIS_CONSOLE_DIR;  // the console's build output, served at /console/
+  std::string console_session_key_file;       // empty: a random key per process
+  int console_session_minutes = 480;
   std::string db = "var/modalis.db";
   std::string rules = "rules";
   std::string plugins;

@@ -332,6 +332,32 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::ListRuleSets(grpc::CallbackServ
   return reactor;
 }
 
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetRuleSet(grpc::CallbackServerContext* context,
+                                                            const v1::GetRuleSetRequest* request,
+                                                            v1::GetRuleSetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish([&]() -> grpc::Status {
+    auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/GetRuleSet");
+    if (!caller.ok()) return ToGrpcStatus(caller.status());
+    if (request->condition().size() > 64) {
+      return ToGrpcStatus(InvalidField("condition", "condition must be at most 64 bytes"));
+    }
+    const std::string clinic = RuleSetClinic(*caller);
+    auto rules = engine_.Resolve(clinic, request->condition());
+    if (!rules.ok()) return ToGrpcStatus(rules.status());
+    auto source = RuleSourceFromCanonical((*rules)->canonical_source, (*rules)->id);
+    if (!source.ok()) return ToGrpcStatus(source.status());
+    ToProto(**rules, response->mutable_rule_set());
+    response->set_vocabulary_json(std::move(source->vocabulary.text));
+    response->set_rules_json(std::move(source->rules.text));
+    for (const LiveEntry& entry : engine_.live().List(clinic)) {
+      if (entry.rules == *rules) response->set_from_platform(entry.from_platform);
+    }
+    return grpc::Status::OK;
+  }());
+  return reactor;
+}
+
 namespace {
 
 void ToProto(const ClinicProfileRecord& r, v1::ClinicProfileVersion* out) {

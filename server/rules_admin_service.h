@@ -60,6 +60,9 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   grpc::ServerUnaryReactor* ListRuleSets(grpc::CallbackServerContext* context,
                                          const v1::ListRuleSetsRequest* request,
                                          v1::ListRuleSetsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRuleSet(grpc::CallbackServerContext* context,
+                                       const v1::GetRuleSetRequest* request,
+                                       v1::GetRuleSetResponse* response) override;
 
  private:
   grpc::Status Validate(const v1::ValidateRuleSetRequest& request,

@@ -94,9 +94,15 @@ void Planner::Explain() {
           std::any_of(rule.actions.begin(), rule.actions.end(), [](const Action& a) {
             return a.kind == Action::Kind::kRefer || a.kind == Action::Kind::kExclude;
           });
-      if (!safety) continue;
+      if (!safety && !(request_.explain_not_fired && rule.plugin.empty())) continue;
       FiredRule f{rule.id, rule.description, rule.source, "undecided", {}};
       for (SlotId s : rules_.MissingFor(rule.root, Witness(i))) f.findings.push_back(Code(s));
+      plan_.explanation.push_back(std::move(f));
+    } else if (request_.explain_not_fired && rule.plugin.empty()) {
+      FiredRule f{rule.id, rule.description, rule.source, "not_fired", {}};
+      for (SlotId s : rules_.CounterEvidenceFor(rule.root, Witness(i))) {
+        f.findings.push_back(Code(s));
+      }
       plan_.explanation.push_back(std::move(f));
     }
   }

@@ -38,6 +38,9 @@ struct PlanRequest {
   // The patient's first recorded pain score, when the store has one; else the finding the rule
   // set's progress settings name as the baseline is used.
   std::optional<double> baseline_pain;
+  // Also explain every rule of the rule file that did not fire ("not_fired", "undecided"): for a
+  // person trying findings, never for a stored plan, which keeps what explains its suggestions.
+  bool explain_not_fired = false;
 };
 
 Plan MakePlan(const CompiledRuleSet& rules, const Findings& findings, const PlanRequest& request);

@@ -104,6 +104,13 @@ std::vector<SlotId> ConditionGraph::EvidenceFor(uint32_t node, const Findings& f
   return out;
 }
 
+std::vector<SlotId> ConditionGraph::CounterEvidenceFor(uint32_t node,
+                                                       const Findings& findings) const {
+  std::vector<SlotId> out;
+  Collect(node, findings, Tri::kFalse, &out);
+  return out;
+}
+
 size_t ConditionGraph::MemoryBytes() const {
   return nodes_.capacity() * sizeof(Node) + children_.capacity() * sizeof(uint32_t) +
          tests_.capacity() * sizeof(Test);

@@ -121,6 +121,8 @@ class ConditionGraph {
   std::vector<SlotId> MissingFor(uint32_t node, const Findings& findings) const;
   // Slots of the known findings under tests that hold for a true `node`.
   std::vector<SlotId> EvidenceFor(uint32_t node, const Findings& findings) const;
+  // Slots of the known findings under tests that fail for a false `node`: why it did not hold.
+  std::vector<SlotId> CounterEvidenceFor(uint32_t node, const Findings& findings) const;
 
   // Heap memory the graph holds.
   size_t MemoryBytes() const;

@@ -208,6 +208,10 @@ class CompiledRuleSet {
   std::vector<SlotId> EvidenceFor(uint32_t node, const Findings& findings) const {
     return conditions_.EvidenceFor(node, findings);
   }
+  // Slots of the known findings under tests that fail for a false `node`.
+  std::vector<SlotId> CounterEvidenceFor(uint32_t node, const Findings& findings) const {
+    return conditions_.CounterEvidenceFor(node, findings);
+  }
 
   // The conditions of all rules, course rules and constraints as one graph: identical tests and
   // identical groups are one node. Rule::root and the other node indices point into it.

@@ -439,5 +439,52 @@ TEST(PlannerTest, SamePlanForSameFindings) {
   EXPECT_EQ(PlanToJson(PlanFor(DeskWorker())), PlanToJson(PlanFor(DeskWorker())));
 }
 
+const FiredRule* Explained(const Plan& plan, const std::string& rule_id) {
+  for (const auto& e : plan.explanation) {
+    if (e.rule_id == rule_id) return &e;
+  }
+  return nullptr;
+}
+
+TEST(PlannerTest, RulesThatDidNotFireAreExplainedOnlyWhenAsked) {
+  PlanRequest asked;
+  asked.explain_not_fired = true;
+  Plan plan = PlanFor(DeskWorker(), asked);
+  // Every red flag answered "no": the test that was false is named.
+  const FiredRule* cauda = Explained(plan, "triage.emergency.cauda-equina");
+  ASSERT_NE(cauda, nullptr);
+  EXPECT_EQ(cauda->outcome, "not_fired");
+  EXPECT_EQ(cauda->findings,
+            (std::vector<std::string>{"rf_saddle_anaesthesia", "rf_bladder_dysfunction",
+                                      "rf_bowel_dysfunction", "rf_sexual_dysfunction",
+                                      "rf_bilateral_leg_symptoms"}));
+  const FiredRule* anticoagulant = Explained(plan, "exclude.dry-needling.anticoagulant");
+  ASSERT_NE(anticoagulant, nullptr);
+  EXPECT_EQ(anticoagulant->outcome, "not_fired");
+  EXPECT_EQ(anticoagulant->findings, (std::vector<std::string>{"anticoagulant_therapy"}));
+  // What planned is unchanged by the extra explanation.
+  Plan plain = PlanFor(DeskWorker());
+  EXPECT_EQ(Modalities(plan), Modalities(plain));
+  EXPECT_EQ(Explained(plain, "triage.emergency.cauda-equina"), nullptr);
+  for (const auto& e : plain.explanation) EXPECT_NE(e.outcome, "not_fired");
+  EXPECT_LT(plain.explanation.size(), plan.explanation.size());
+}
+
+TEST(PlannerTest, AnUnaskedFindingLeavesEveryRuleOnItUndecidedWhenAsked) {
+  json f = DeskWorker();
+  f.erase("anticoagulant_therapy");
+  PlanRequest asked;
+  asked.explain_not_fired = true;
+  Plan plan = PlanFor(f, asked);
+  const FiredRule* anticoagulant = Explained(plan, "exclude.dry-needling.anticoagulant");
+  ASSERT_NE(anticoagulant, nullptr);
+  EXPECT_EQ(anticoagulant->outcome, "undecided");
+  EXPECT_EQ(anticoagulant->findings, (std::vector<std::string>{"anticoagulant_therapy"}));
+  // A fired rule is still explained by what made it true.
+  bool fired = false;
+  for (const auto& e : plan.explanation) fired |= e.outcome == "fired" && !e.findings.empty();
+  EXPECT_TRUE(fired);
+}
+
 }  // namespace
 }  // namespace modalis
