@@ -33,13 +33,22 @@ void AppendPart(std::string_view tag, std::string_view value, std::string* out) 
 
 }  // namespace
 
+std::string FindingsEncoding(const v1::SuggestPlanRequest& request) {
+  std::string encoded;
+  AppendDeterministic(request.findings(), &encoded);
+  return encoded;
+}
+
 std::string RequestHash(const v1::SuggestPlanRequest& request) {
+  return RequestHash(request, FindingsEncoding(request));
+}
+
+std::string RequestHash(const v1::SuggestPlanRequest& request, std::string_view findings_encoding) {
   std::string bytes;
   std::string encoded;
   bytes.reserve(512);
   AppendPart("patient_ref", request.patient_ref(), &bytes);
-  AppendDeterministic(request.findings(), &encoded);
-  AppendPart("findings", encoded, &bytes);
+  AppendPart("findings", findings_encoding, &bytes);
   AppendPart("session_minutes", std::to_string(request.session_minutes()), &bytes);
   // Only when named, so the hash of a request that names none is the one stored before
   // conditions existed.

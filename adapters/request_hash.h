@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "modalis/v1/plan_service.pb.h"
 
@@ -14,6 +15,13 @@ namespace modalis {
 // request_id (the key itself) and dry_run (never stored) are left out. Prefixed "pb1:" to tell it
 // from the older form below.
 std::string RequestHash(const v1::SuggestPlanRequest& request);
+
+// The request's findings in protobuf's deterministic encoding: what RequestHash hashes of them, and
+// what EncodeReplayInput keeps (adapters/replay_input.h). A caller that needs both computes it once
+// and passes it to each.
+std::string FindingsEncoding(const v1::SuggestPlanRequest& request);
+// RequestHash(request), from FindingsEncoding(request).
+std::string RequestHash(const v1::SuggestPlanRequest& request, std::string_view findings_encoding);
 
 // The hash as releases before "pb1:" computed it (canonical JSON of the same parts), so a retry
 // that spans an upgrade still finds the plan stored before it. Only computed for such a retry. ""

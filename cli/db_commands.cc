@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "adapters/plan_codec_proto.h"
+#include "adapters/plan_proto.h"
+#include "adapters/replay_input.h"
 #include "cli/commands.h"
 #include "core/plan/plan_json.h"
 #include "core/store/postgres/postgres_store.h"
@@ -24,6 +26,27 @@ struct DbOptions {
 using nlohmann::json;
 
 json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+// What the plan was asked, as proto3 JSON (field names as in the .proto file, defaults printed):
+// findings, session_minutes, practitioner when it was sent, condition. The fields a kept question
+// never holds (whose and which request it was, how it was asked) are left out rather than
+// printed empty. nullopt for a plan stored before plans kept their question.
+absl::StatusOr<std::optional<json>> Asked(const StoredPlan& plan) {
+  if (plan.replay_input.empty()) return std::optional<json>();
+  auto request = DecodeReplayInput(plan.replay_format, plan.replay_input);
+  if (!request.ok()) {
+    return absl::Status(request.status().code(),
+                        "plan " + plan.plan_id + ": " + std::string(request.status().message()));
+  }
+  json asked = json::parse(MessageToJson(*request, /*pretty=*/false), nullptr, false);
+  if (asked.is_discarded()) {
+    return absl::DataLossError("plan " + plan.plan_id + ": its question cannot be printed as JSON");
+  }
+  for (const char* never : {"request_id", "patient_ref", "dry_run", "explain_not_fired"}) {
+    asked.erase(never);
+  }
+  return std::optional<json>(std::move(asked));
+}
 
 std::unique_ptr<Store> OpenOrReport(const std::string& path, bool read_only) {
   if (IsPostgresLocation(path)) {
@@ -96,15 +119,22 @@ int Export(const DbOptions& o) {
   json out = {{"clinic_id", record->clinic_id}, {"patient_ref", record->patient_ref}};
   json plans = json::array();
   for (const auto& p : record->plans) {
-    plans.push_back({{"plan_id", p.plan_id},
-                     {"client", p.client},
-                     {"request_id", p.request_id},
-                     {"created_at_ms", p.created_at_ms},
-                     {"findings_baseline",
-                      {{"pain_nprs", Optional(p.baseline.pain_nprs)},
-                       {"pain_days_per_week", Optional(p.baseline.pain_days_per_week)},
-                       {"baseline_pain_nprs", Optional(p.baseline.baseline_pain_nprs)}}},
-                     {"plan", PlanToJson(p.plan)}});
+    json plan = {{"plan_id", p.plan_id},
+                 {"client", p.client},
+                 {"request_id", p.request_id},
+                 {"created_at_ms", p.created_at_ms},
+                 {"findings_baseline",
+                  {{"pain_nprs", Optional(p.baseline.pain_nprs)},
+                   {"pain_days_per_week", Optional(p.baseline.pain_days_per_week)},
+                   {"baseline_pain_nprs", Optional(p.baseline.baseline_pain_nprs)}}},
+                 {"plan", PlanToJson(p.plan)}};
+    auto asked = Asked(p);
+    if (!asked.ok()) {
+      std::cerr << "modalis: " << asked.status().message() << "\n";
+      return 1;
+    }
+    if (asked->has_value()) plan["asked"] = **std::move(asked);
+    plans.push_back(std::move(plan));
   }
   json feedback = json::array();
   for (const auto& f : record->feedback) {

@@ -32,7 +32,8 @@ bool Authorizer::RoleAllows(Role role, std::string_view method) {
     case Role::kNotes:
       return StartsWith(method, kPlanService) || method == kGetRuleSet;
     case Role::kBooking:
-      return method == kGetRuleSet || method == "/modalis.v1.PlanService/SuggestPlan" ||
+      return method == kGetRuleSet || method == "/modalis.v1.PlanService/GetPatientHistory" ||
+             method == "/modalis.v1.PlanService/SuggestPlan" ||
              method == "/modalis.v1.PlanService/GetPlan" ||
              method == "/modalis.v1.PlanService/ListPlans";
     case Role::kOperator:

@@ -1,11 +1,11 @@
 // Who may call what. With a token file, every RPC but health and reflection needs a bearer token
-// whose role allows the method (design.md §3): booking — SuggestPlan, GetPlan, ListPlans and
-// RulesAdmin's GetRuleSet; notes — every PlanService method and GetRuleSet; admin — everything for
-// its clinic, but not the platform's service (PlatformAdmin); operator — PlatformAdmin and
-// RulesAdmin's GetStatus, never a PlanService method, since the operator reads no patient data
-// (platform.md §1). A caller's clinic comes from its token, never from a request. Without a token
-// file (development mode, loopback only), every caller is the local admin of the default clinic and
-// may call everything.
+// whose role allows the method (design.md §3): booking — SuggestPlan, GetPlan, ListPlans,
+// GetPatientHistory and RulesAdmin's GetRuleSet; notes — every PlanService method and GetRuleSet;
+// admin — everything for its clinic, but not the platform's service (PlatformAdmin); operator —
+// PlatformAdmin and RulesAdmin's GetStatus, never a PlanService method, since the operator reads no
+// patient data (platform.md §1). A caller's clinic comes from its token, never from a request.
+// Without a token file (development mode, loopback only), every caller is the local admin of the
+// default clinic and may call everything.
 //
 // Thread-safe: immutable after construction.
 #pragma once

@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "adapters/evidence_proto.h"
 #include "adapters/plan_codec_proto.h"
 #include "adapters/plan_proto.h"
+#include "adapters/replay_input.h"
 #include "adapters/request_hash.h"
 #include "adapters/suggest_request.h"
 #include "core/common/ids.h"
@@ -126,6 +128,16 @@ grpc::ServerUnaryReactor* PlanServiceImpl::GetProgress(grpc::CallbackServerConte
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetProgress");
   reactor->Finish(caller.ok() ? Progress(*caller, *request, response)
+                              : ToGrpcStatus(caller.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PlanServiceImpl::GetPatientHistory(
+    grpc::CallbackServerContext* context, const v1::GetPatientHistoryRequest* request,
+    v1::GetPatientHistoryResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/GetPatientHistory");
+  reactor->Finish(caller.ok() ? History(*caller, *request, response)
                               : ToGrpcStatus(caller.status()));
   return reactor;
 }
@@ -253,9 +265,14 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   // Only a stored plan is ever matched against a retry; hashing costs a dry run as much as
   // evaluating the rules does.
   if (!request.dry_run()) {
-    stored.request_hash = RequestHash(request);
+    // The findings' encoding once, for the hash and for the question the plan keeps.
+    const std::string findings_encoding = FindingsEncoding(request);
+    stored.request_hash = RequestHash(request, findings_encoding);
     // The request outlives the write: the call is finished only from the store's callback.
     out.legacy_request_hash = [&request] { return LegacyRequestHash(request); };
+    // What the plan was asked, so it can be asked again of a draft rule set.
+    stored.replay_input = EncodeReplayInput(request, findings_encoding);
+    stored.replay_format = std::string(kReplayInputFormat);
   }
   stored.created_at_ms = NowMs();
   stored.baseline = baseline;
@@ -335,6 +352,64 @@ grpc::Status PlanServiceImpl::Progress(const Caller& caller, const v1::GetProgre
   response->set_review_due(progress->review_due);
   response->set_referral_due(progress->referral_due);
   response->set_latest_referral(ToProto(progress->latest_referral));
+  return grpc::Status::OK;
+}
+
+grpc::Status PlanServiceImpl::History(const Caller& caller,
+                                      const v1::GetPatientHistoryRequest& request,
+                                      v1::GetPatientHistoryResponse* response) {
+  constexpr size_t kMostRecentPlans = 100;
+  v1::GetProgressRequest progress_request;
+  progress_request.set_patient_ref(request.patient_ref());
+  // Checks the reference and reads progress as GetProgress does, with its errors.
+  if (grpc::Status s = Progress(caller, progress_request, response->mutable_progress()); !s.ok()) {
+    return s;
+  }
+  auto rules = engine_.Resolve(caller.clinic_id, "");
+  if (!rules.ok()) return ToGrpcStatus(rules.status());
+  response->set_mic_nprs_points((*rules)->progress.mic_points);
+  response->set_mic_percent((*rules)->progress.mic_percent);
+  response->set_patient_ref(request.patient_ref());
+  auto record = store_.ExportPatient(caller.clinic_id, request.patient_ref());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  response->set_plans_total(static_cast<uint32_t>(record->plans.size()));
+  const size_t first =
+      record->plans.size() > kMostRecentPlans ? record->plans.size() - kMostRecentPlans : 0;
+  std::set<std::string> shown;
+  for (size_t i = first; i < record->plans.size(); ++i) {
+    const StoredPlan& p = record->plans[i];
+    v1::GetPlanResponse* out = response->add_plans();
+    PlanToProto(p.plan, out->mutable_plan());
+    out->set_patient_ref(p.patient_ref);
+    out->set_created_at_ms(p.created_at_ms);
+    shown.insert(p.plan_id);
+  }
+  for (const StepFeedback& f : record->feedback) {
+    if (shown.count(f.plan_id) == 0) continue;
+    v1::FeedbackRecord* out = response->add_feedback();
+    out->set_plan_id(f.plan_id);
+    out->set_step_index(f.step_index);
+    out->set_decision(f.decision == StepDecision::kAccepted   ? v1::STEP_DECISION_ACCEPTED
+                      : f.decision == StepDecision::kModified ? v1::STEP_DECISION_MODIFIED
+                                                              : v1::STEP_DECISION_DECLINED);
+    out->set_reason(f.reason);
+    out->set_recorded_at_ms(f.recorded_at_ms);
+  }
+  std::vector<const SessionOutcome*> outcomes;
+  for (const SessionOutcome& o : record->outcomes) outcomes.push_back(&o);
+  std::stable_sort(outcomes.begin(), outcomes.end(), [](const auto* a, const auto* b) {
+    return a->session_number < b->session_number;
+  });
+  for (const SessionOutcome* o : outcomes) {
+    v1::OutcomeRecord* out = response->add_outcomes();
+    out->set_session_number(o->session_number);
+    out->set_pain_nprs(o->pain_nprs);
+    out->set_pain_days_per_week(o->pain_days_per_week);
+    if (o->odi_percent) out->set_odi_percent(*o->odi_percent);
+    if (o->rmdq) out->set_rmdq(*o->rmdq);
+    if (o->psfs_avg) out->set_psfs_avg(*o->psfs_avg);
+    out->set_recorded_at_ms(o->recorded_at_ms);
+  }
   return grpc::Status::OK;
 }
 

@@ -46,6 +46,9 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
   grpc::ServerUnaryReactor* GetEvidence(grpc::CallbackServerContext* context,
                                         const v1::GetEvidenceRequest* request,
                                         v1::GetEvidenceResponse* response) override;
+  grpc::ServerUnaryReactor* GetPatientHistory(grpc::CallbackServerContext* context,
+                                              const v1::GetPatientHistoryRequest* request,
+                                              v1::GetPatientHistoryResponse* response) override;
 
   // Serves SuggestPlan to the HTTP doors through `calls`, without the in-process gRPC hop.
   void ServeDirectly(DirectCalls& calls);
@@ -62,6 +65,8 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
                     v1::ListPlansResponse* response);
   grpc::Status Progress(const Caller& caller, const v1::GetProgressRequest& request,
                         v1::GetProgressResponse* response);
+  grpc::Status History(const Caller& caller, const v1::GetPatientHistoryRequest& request,
+                       v1::GetPatientHistoryResponse* response);
   absl::Status Evidence(const Caller& caller, const v1::GetEvidenceRequest& request,
                         v1::GetEvidenceResponse* response);
 

@@ -1,12 +1,15 @@
 #include "server/rules_admin_service.h"
 
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "core/common/clinic_id.h"
 #include "core/findings/findings.h"
 #include "server/grpc_status.h"
+#include "server/rule_set_preview.h"
 
 namespace modalis {
 namespace {
@@ -59,6 +62,31 @@ std::string RuleSetClinic(const Caller& caller) {
 }
 
 constexpr size_t kMaxCommentBytes = 1000;
+
+void FillValidation(const RuleSetCandidate& candidate, v1::ValidateRuleSetResponse* response) {
+  response->set_valid(candidate.ok());
+  if (candidate.rules != nullptr) response->set_sha256(candidate.rules->sha256);
+  auto add = [response](const Diagnostic& d) {
+    v1::Diagnostic* out = response->add_diagnostics();
+    out->set_severity(d.severity == Diagnostic::Severity::kError ? v1::ERROR : v1::WARNING);
+    out->set_id(d.id);
+    out->set_file(d.where.file);
+    out->set_line(d.where.line);
+    out->set_column(d.where.column);
+    out->set_pointer(d.where.pointer);
+    out->set_message(d.text());
+  };
+  for (const Diagnostic& d : candidate.diagnostics) add(d);
+  for (const Diagnostic& d : candidate.golden.diagnostics) add(d);
+  for (const GoldenCaseResult& c : candidate.golden.cases) {
+    if (c.outcome != GoldenCaseResult::Outcome::kFailed) continue;
+    v1::CaseFailure* failure = response->add_failed_cases();
+    failure->set_case_id(c.id);
+    for (const auto& d : c.details) failure->add_details(d);
+  }
+  response->set_cases_passed(static_cast<uint32_t>(candidate.golden.passed()));
+  response->set_report(candidate.Describe());
+}
 
 }  // namespace
 
@@ -178,30 +206,43 @@ grpc::Status RulesAdminServiceImpl::Validate(const v1::ValidateRuleSetRequest& r
   if (!read.ok()) return ToGrpcStatus(read.status());
   const RuleSource& source = *read;
 
-  RuleSetCandidate candidate = engine_.Validate(source);
-  response->set_valid(candidate.ok());
-  if (candidate.rules != nullptr) response->set_sha256(candidate.rules->sha256);
-  auto add = [response](const Diagnostic& d) {
-    v1::Diagnostic* out = response->add_diagnostics();
-    out->set_severity(d.severity == Diagnostic::Severity::kError ? v1::ERROR : v1::WARNING);
-    out->set_id(d.id);
-    out->set_file(d.where.file);
-    out->set_line(d.where.line);
-    out->set_column(d.where.column);
-    out->set_pointer(d.where.pointer);
-    out->set_message(d.text());
-  };
-  for (const Diagnostic& d : candidate.diagnostics) add(d);
-  for (const Diagnostic& d : candidate.golden.diagnostics) add(d);
-  for (const GoldenCaseResult& c : candidate.golden.cases) {
-    if (c.outcome != GoldenCaseResult::Outcome::kFailed) continue;
-    v1::CaseFailure* failure = response->add_failed_cases();
-    failure->set_case_id(c.id);
-    for (const auto& d : c.details) failure->add_details(d);
-  }
-  response->set_cases_passed(static_cast<uint32_t>(candidate.golden.passed()));
-  response->set_report(candidate.Describe());
+  FillValidation(engine_.Validate(source), response);
   return grpc::Status::OK;
+}
+
+std::vector<RuleSource::File> RulesAdminServiceImpl::DirectoryCases(const std::string& id) const {
+  auto directory = ReadRuleSource(engine_.config().rules_dir);
+  if (!directory.ok()) return {};
+  const auto rules = nlohmann::json::parse(directory->rules.text, nullptr, false);
+  if (!rules.is_object() || rules.value("id", "") != id) return {};
+  return directory->cases;
+}
+
+grpc::ServerUnaryReactor* RulesAdminServiceImpl::PreviewRuleSet(
+    grpc::CallbackServerContext* context, const v1::PreviewRuleSetRequest* request,
+    v1::PreviewRuleSetResponse* response) {
+  auto caller = auth_.Authorize(*context, "/modalis.v1.RulesAdmin/PreviewRuleSet");
+  if (!caller.ok()) return FinishedWith(context, caller.status());
+  if (request->recent_plans() > kMaxPreviewPlans) {
+    return FinishedWith(
+        context, InvalidField("recent_plans",
+                              "recent_plans must be at most " + std::to_string(kMaxPreviewPlans)));
+  }
+  return OffThread(context, [this, request, response, clinic = RuleSetClinic(*caller)] {
+    auto read = CandidateSource(request->rules(), request->vocabulary(), request->has_vocabulary(),
+                                request->cases());
+    if (!read.ok()) return ToGrpcStatus(read.status());
+    RuleSource& source = *read;
+    if (source.cases.empty()) {
+      const auto rules = nlohmann::json::parse(source.rules.text, nullptr, false);
+      if (rules.is_object()) source.cases = DirectoryCases(rules.value("id", ""));
+    }
+    const RuleSetCandidate candidate = engine_.Validate(source);
+    FillValidation(candidate, response->mutable_validation());
+    if (candidate.rules == nullptr) return grpc::Status::OK;
+    return ToGrpcStatus(modalis::PreviewRuleSet(engine_, store_, clinic, candidate, source.cases,
+                                                request->recent_plans(), response));
+  });
 }
 
 grpc::ServerUnaryReactor* RulesAdminServiceImpl::ReloadRules(grpc::CallbackServerContext* context,
@@ -352,6 +393,11 @@ grpc::ServerUnaryReactor* RulesAdminServiceImpl::GetRuleSet(grpc::CallbackServer
     response->set_rules_json(std::move(source->rules.text));
     for (const LiveEntry& entry : engine_.live().List(clinic)) {
       if (entry.rules == *rules) response->set_from_platform(entry.from_platform);
+    }
+    for (RuleSource::File& file : DirectoryCases((*rules)->id)) {
+      v1::RuleFile* out = response->add_cases();
+      out->set_name(std::filesystem::path(file.path).filename().string());
+      out->set_content(std::move(file.text));
     }
     return grpc::Status::OK;
   }());

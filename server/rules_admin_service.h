@@ -63,6 +63,9 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   grpc::ServerUnaryReactor* GetRuleSet(grpc::CallbackServerContext* context,
                                        const v1::GetRuleSetRequest* request,
                                        v1::GetRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* PreviewRuleSet(grpc::CallbackServerContext* context,
+                                           const v1::PreviewRuleSetRequest* request,
+                                           v1::PreviewRuleSetResponse* response) override;
 
  private:
   grpc::Status Validate(const v1::ValidateRuleSetRequest& request,
@@ -71,6 +74,9 @@ class RulesAdminServiceImpl final : public v1::RulesAdmin::CallbackService {
   // when max_running_checks_ are already running.
   grpc::ServerUnaryReactor* OffThread(grpc::CallbackServerContext* context,
                                       std::function<grpc::Status()> work);
+
+  // The rules directory's golden case files when it holds the rule set `id`; none otherwise.
+  std::vector<RuleSource::File> DirectoryCases(const std::string& id) const;
 
   // The candidate's files as a RuleSource (the rules directory's vocabulary when it sends none);
   // INVALID_ARGUMENT or RESOURCE_EXHAUSTED for files that cannot be one.

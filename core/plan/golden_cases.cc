@@ -361,6 +361,7 @@ void RunFile(const CompiledRuleSet& rules, const RuleSource::File& file, GoldenR
         continue;
       }
       if (!result.details.empty()) result.outcome = GoldenCaseResult::Outcome::kFailed;
+      result.plan = *std::move(plan);
     }
     report->cases.push_back(std::move(result));
   }

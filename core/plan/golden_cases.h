@@ -4,10 +4,12 @@
 // The file format is documented in docs/rule-language.md and rules/schema/cases.schema.json.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/common/diagnostic.h"
+#include "core/plan/plan.h"
 #include "core/rules/compiler.h"
 #include "core/rules/rule_set.h"
 
@@ -21,6 +23,9 @@ struct GoldenCaseResult {
   Outcome outcome = Outcome::kPassed;
   // Failed: one line per unmet expectation, "expected ... got ...". Skipped: why.
   std::vector<std::string> details;
+  // The plan the case's findings made, when they could be planned: what a preview of a rule-set
+  // edit compares with the live rule set's.
+  std::optional<Plan> plan;
 };
 
 struct GoldenReport {

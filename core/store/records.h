@@ -118,6 +118,22 @@ struct StoredPlan {
   // The clinic the plan belongs to; only that clinic's callers ever see it. Last, as in the
   // records below, so that records written member by member keep their order.
   std::string clinic_id = std::string(kDefaultClinic);
+  // What the plan was asked with (its findings and the session's settings), so that the same
+  // question can be put to another rule set: the console's "what changes" before publishing. The
+  // server encodes it and names the encoding in `replay_format`; the store keeps both as they
+  // are. Empty for plans stored before it was kept. Erased with the plan.
+  std::string replay_input = {};
+  std::string replay_format = {};
+};
+
+// One stored plan's question, for asking it again of another rule set.
+struct PlanReplayInput {
+  std::string plan_id;
+  std::string patient_ref;
+  int64_t created_at_ms = 0;
+  std::string rule_set_sha256;  // the rule set that made the stored plan
+  std::string replay_input;
+  std::string replay_format;
 };
 
 // Facts about one decision that go into its audit record besides the plan's own.

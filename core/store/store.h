@@ -137,6 +137,11 @@ class Store {
   virtual absl::StatusOr<PlanPage> ListPlans(const std::string& clinic_id,
                                              const std::string& patient_ref, size_t page_size,
                                              const std::string& page_token) = 0;
+  // The questions of the clinic's most recent plans that kept one (StoredPlan::replay_input),
+  // newest first (by created_at_ms; of plans made in the same millisecond, the later stored
+  // first), at most `limit`. An erased patient's went with their plans.
+  virtual absl::StatusOr<std::vector<PlanReplayInput>> RecentReplayInputs(
+      const std::string& clinic_id, size_t limit) = 0;
   virtual absl::StatusOr<Progress> GetProgress(const std::string& clinic_id,
                                                const std::string& patient_ref,
                                                const ProgressPolicy& policy) = 0;

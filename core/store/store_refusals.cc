@@ -33,6 +33,14 @@ absl::Status CheckProfile(const ClinicProfileRecord& profile) {
   return absl::OkStatus();
 }
 
+absl::Status CheckReplayInput(const StoredPlan& plan) {
+  if (plan.replay_input.empty() != plan.replay_format.empty()) {
+    return absl::InvalidArgumentError(
+        "a plan's replay_input and replay_format go together: one was given without the other");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> ParsePageToken(const std::string& page_token) {
   if (page_token.empty()) return 0;
   char* end = nullptr;

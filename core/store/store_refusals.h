@@ -18,6 +18,9 @@ absl::Status CheckErasure(const std::string& patient_ref);
 absl::Status CheckNewClinic(const ClinicRecord& clinic);
 absl::Status CheckPublication(const PublishedRuleSet& rule_set);
 absl::Status CheckProfile(const ClinicProfileRecord& profile);
+// A plan's replay input and the name of its encoding come together or not at all: bytes without
+// their format could never be read back.
+absl::Status CheckReplayInput(const StoredPlan& plan);
 
 // A ListPlans page token as the position after which the page starts (0 for ""); INVALID_ARGUMENT
 // for a token no store returned.

@@ -162,6 +162,7 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
   const std::set<std::string> notes = {"notes", "admin"};
   const std::set<std::string> admins = {"admin"};
   const std::set<std::string> admins_and_operator = {"admin", "operator"};
+  const std::set<std::string> everyone_and_operator = {"booking", "notes", "admin", "operator"};
   const std::vector<Rpc> table = {
       {"PlanService/SuggestPlan", everyone,
        [&](grpc::ClientContext* c) {
@@ -202,6 +203,25 @@ TEST_F(AuthTest, EveryRpcAnswersExactlyAsTheRoleTableSays) {
        [&](grpc::ClientContext* c) {
          v1::GetEvidenceResponse r;
          return plans->GetEvidence(c, {}, &r);
+       }},
+      {"PlanService/GetPatientHistory", everyone,
+       [&](grpc::ClientContext* c) {
+         v1::GetPatientHistoryRequest history;
+         history.set_patient_ref("P-0001");
+         v1::GetPatientHistoryResponse r;
+         return plans->GetPatientHistory(c, history, &r);
+       }},
+      {"RulesAdmin/GetRuleSet", everyone_and_operator,
+       [&](grpc::ClientContext* c) {
+         v1::GetRuleSetResponse r;
+         return admin->GetRuleSet(c, {}, &r);
+       }},
+      {"RulesAdmin/PreviewRuleSet", admins_and_operator,
+       [&](grpc::ClientContext* c) {
+         v1::PreviewRuleSetRequest preview;
+         *preview.mutable_rules() = validate.rules();
+         v1::PreviewRuleSetResponse r;
+         return admin->PreviewRuleSet(c, preview, &r);
        }},
       {"RulesAdmin/GetStatus", admins_and_operator,
        [&](grpc::ClientContext* c) {
@@ -304,7 +324,15 @@ TEST(RoleTableTest, TheOperatorReadsNoPatientDataAndNoClinicRunsThePlatform) {
                 platform || (!plans && method != "/modalis.v1.RulesAdmin/ReloadRules"))
           << method;
       EXPECT_EQ(Authorizer::RoleAllows(Role::kAdmin, method), !platform) << method;
-      EXPECT_EQ(Authorizer::RoleAllows(Role::kNotes, method), plans) << method;
+      // The vocabulary and rules a clinic is served hold no patient data: every role reads them.
+      const bool rule_set = method == "/modalis.v1.RulesAdmin/GetRuleSet";
+      EXPECT_EQ(Authorizer::RoleAllows(Role::kNotes, method), plans || rule_set) << method;
+      EXPECT_EQ(Authorizer::RoleAllows(Role::kBooking, method),
+                rule_set || method == "/modalis.v1.PlanService/SuggestPlan" ||
+                    method == "/modalis.v1.PlanService/GetPlan" ||
+                    method == "/modalis.v1.PlanService/ListPlans" ||
+                    method == "/modalis.v1.PlanService/GetPatientHistory")
+          << method;
       ++checked;
     }
   }

@@ -1,7 +1,7 @@
 // A database written by the release before clinics (schema version 4, tests/data/store/
 // schema-v4.db) opens in place: its plans, feedback, outcomes and audit chain become clinic
-// default's, the chain still verifies with the head it had, and a retry of a request stored
-// before the upgrade still gets its first plan.
+// default's, the chain still verifies with the head it had, a retry of a request stored before
+// the upgrade still gets its first plan, and plans stored after it keep what they were asked.
 //
 // How the fixture was made, with modalisd and modalis of schema version 4 in development mode:
 // SuggestPlan of tests/data/desk-worker-request.json for P-0001, P-0002 and P-0003 (request ids
@@ -54,7 +54,7 @@ TEST_F(StoreMigrationTest, EverythingBecomesClinicDefaultsAndTheChainStillVerifi
   const auto [added, add_out] = Cli("clinic add north --db " + db_);
   ASSERT_EQ(added, 0) << add_out;
   struct stat st {};
-  EXPECT_EQ(::stat((db_ + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((db_ + ".pre-v8").c_str(), &st), 0) << "no copy taken before migrating";
 
   const auto [verified, verify_out] = Cli("db verify --db " + db_);
   ASSERT_EQ(verified, 0) << verify_out;
@@ -71,6 +71,7 @@ TEST_F(StoreMigrationTest, EverythingBecomesClinicDefaultsAndTheChainStillVerifi
   EXPECT_EQ(record["clinic_id"], "default");
   ASSERT_EQ(record["plans"].size(), 1u);
   EXPECT_EQ(record["plans"][0]["plan"]["plan_id"], kP1Plan);
+  EXPECT_FALSE(record["plans"][0].contains("asked")) << "stored before plans kept their question";
   EXPECT_EQ(record["feedback"].size(), 1u);
   EXPECT_EQ(record["outcomes"].size(), 2u);
   EXPECT_EQ(record["audit"].size(), 1u);
@@ -110,10 +111,23 @@ TEST_F(StoreMigrationTest, ARetryOfARequestStoredBeforeTheUpgradeGetsItsFirstPla
   s = stub->GetPlan(&get_ctx, get, &got);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(got.patient_ref(), "P-0002");
+
+  // A plan stored after the upgrade keeps its question; the retry stored nothing.
+  grpc::ClientContext new_ctx;
+  new_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  request.set_patient_ref("P-0004");
+  request.set_request_id("desk-worker-4");
+  s = stub->SuggestPlan(&new_ctx, request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string new_plan = response.plan().plan_id();
   server.Stop(SIGTERM);
 
   SQLite::Database db(db_, SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM plans WHERE clinic_id = 'default'").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM plans WHERE clinic_id = 'default'").getInt(), 3);
+  EXPECT_EQ(db.execAndGet("SELECT group_concat(plan_id) FROM plans WHERE replay_input IS NOT NULL "
+                          "AND replay_format = 'modalis.v1.SuggestPlanRequest'")
+                .getString(),
+            new_plan);
 }
 
 }  // namespace

@@ -49,6 +49,16 @@ inline NewPlan SamplePlan(const std::string& id, const std::string& request_id =
   return n;
 }
 
+// SamplePlan with the question it was asked kept (StoredPlan::replay_input), in a format of the
+// tests' own: the store keeps the bytes without reading them.
+inline NewPlan AskedPlan(const std::string& id, const std::string& question,
+                         const std::string& request_id = "") {
+  NewPlan n = SamplePlan(id, request_id);
+  n.plan.replay_input = question;
+  n.plan.replay_format = "test.question";
+  return n;
+}
+
 // A plan with every field populated: several steps (one with several parameters), a referral,
 // exclusions of every severity, advice, a course, missing findings, contradictions, explanation.
 inline NewPlan RichPlan(const std::string& id, const std::string& request_id = "") {

@@ -1,5 +1,6 @@
 #include "core/store/postgres/postgres_reads.h"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <pqxx/pqxx>
@@ -123,6 +124,30 @@ absl::StatusOr<PlanPage> ReadPlanPage(Tx& tx, const PlanCodec& codec, const std:
     last = row[kPlanColumnCount].as<int64_t>();
   }
   return page;
+}
+
+absl::StatusOr<std::vector<PlanReplayInput>> ReadRecentReplayInputs(Tx& tx,
+                                                                    const std::string& clinic_id,
+                                                                    size_t limit) {
+  const int64_t most =
+      static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
+  std::vector<PlanReplayInput> out;
+  // Through plans_replay, which holds only the plans that kept one, in this order.
+  for (const auto& row :
+       tx.exec_params("SELECT plan_id, patient_ref, created_at_ms, rule_set_sha256, replay_input, "
+                      "replay_format FROM plans WHERE clinic_id = $1 AND replay_input IS NOT NULL "
+                      "ORDER BY created_at_ms DESC, seq DESC LIMIT $2",
+                      clinic_id, most)) {
+    PlanReplayInput r;
+    r.plan_id = row[0].as<std::string>();
+    r.patient_ref = row[1].as<std::string>();
+    r.created_at_ms = row[2].as<int64_t>();
+    r.rule_set_sha256 = row[3].as<std::string>();
+    r.replay_input = BytesField(row[4]);
+    r.replay_format = TextField(row[5]);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 absl::StatusOr<Progress> ReadProgress(Tx& tx, const PlanCodec& codec, const std::string& clinic_id,

@@ -25,6 +25,11 @@ absl::StatusOr<StoredPlan> ReadPlan(Tx& tx, const PlanCodec& codec, const std::s
 // At most `size` of the patient's plans stored after `after` (a plan's seq), oldest first.
 absl::StatusOr<PlanPage> ReadPlanPage(Tx& tx, const PlanCodec& codec, const std::string& clinic_id,
                                       const std::string& ref, int64_t after, size_t size);
+// The clinic's newest `limit` plans that kept a replay input, newest first (by created_at_ms,
+// then the later stored first: seq).
+absl::StatusOr<std::vector<PlanReplayInput>> ReadRecentReplayInputs(Tx& tx,
+                                                                    const std::string& clinic_id,
+                                                                    size_t limit);
 absl::StatusOr<Progress> ReadProgress(Tx& tx, const PlanCodec& codec, const std::string& clinic_id,
                                       const std::string& ref, const ProgressPolicy& policy);
 absl::StatusOr<PatientRecord> ReadPatient(Tx& tx, const PlanCodec& codec,

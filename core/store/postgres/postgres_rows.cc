@@ -25,6 +25,12 @@ pqxx::binarystring Bytes(const std::string& data) {
   return pqxx::binarystring(data.data(), data.size());
 }
 
+std::string BytesField(const pqxx::field& f) {
+  if (f.is_null()) return "";
+  const pqxx::binarystring bytes(f);
+  return std::string(bytes.get(), bytes.size());
+}
+
 absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& whole, const PlanCodec& codec, int first) {
   auto column = [&](int i) { return whole[first + i]; };
   StoredPlan p;
@@ -43,6 +49,8 @@ absl::StatusOr<StoredPlan> PlanFromRow(const pqxx::row& whole, const PlanCodec& 
   p.baseline.pain_days_per_week = OptionalField(column(8));
   p.baseline.baseline_pain_nprs = OptionalField(column(9));
   p.clinic_id = column(11).as<std::string>();
+  p.replay_input = BytesField(column(12));
+  p.replay_format = TextField(column(13));
   return p;
 }
 

@@ -16,8 +16,8 @@ namespace modalis::store_postgres {
 // The columns PlanFromRow reads, in its order.
 inline constexpr char kPlanColumns[] =
     "plan_id, patient_ref, client, request_id, request_hash, created_at_ms, plan_data, pain_nprs, "
-    "pain_days_per_week, baseline_pain_nprs, plan_format, clinic_id";
-inline constexpr int kPlanColumnCount = 12;
+    "pain_days_per_week, baseline_pain_nprs, plan_format, clinic_id, replay_input, replay_format";
+inline constexpr int kPlanColumnCount = 14;
 
 // NULL for an empty text: "not given", so an empty request_id never collides.
 inline const char* TextOrNull(const std::string& text) {
@@ -38,6 +38,8 @@ class OptionalNumber {
 std::optional<double> OptionalField(const pqxx::field& f);
 std::string TextField(const pqxx::field& f);
 pqxx::binarystring Bytes(const std::string& data);
+// Bytes as a bytea field holds them; "" for NULL.
+std::string BytesField(const pqxx::field& f);
 
 // Reads one row selected with kPlanColumns (from its column `first` on), decoding its plan by the
 // format stored with it.

@@ -175,6 +175,16 @@ constexpr Migration kMigrations[] = {
       PRIMARY KEY (replica_id, clinic_id, condition)
     );
     )sql"},
+    // Additive: releases of version 2 ignore the columns, and store their plans without them.
+    {1, R"sql(
+    -- What each plan was asked (StoredPlan::replay_input: bytes the store does not read, and the
+    -- name of their encoding), so that it can be asked again of a draft rule set; NULL for plans
+    -- stored before. The partial index holds only the plans that kept one, in the order
+    -- RecentReplayInputs reads a clinic's newest.
+    ALTER TABLE plans ADD COLUMN replay_input bytea, ADD COLUMN replay_format text;
+    CREATE INDEX plans_replay ON plans (clinic_id, created_at_ms, seq)
+      WHERE replay_input IS NOT NULL;
+    )sql"},
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

@@ -67,6 +67,7 @@ class PostgresStore final : public Store {
   void Close() override { writer_.Close(); }
 
   void PutPlanAsync(NewPlan plan, PlanDone done) override {
+    if (absl::Status s = CheckReplayInput(plan.plan); !s.ok()) return done(s);
     auto prepared = std::make_shared<PreparedPlan>(PreparePlan(std::move(plan), *codec_));
     auto result = std::make_shared<StoredPlan>();
     std::string clinic = prepared->in.plan.clinic_id;
@@ -233,6 +234,13 @@ class PostgresStore final : public Store {
                                        const ProgressPolicy& policy) override {
     return Read("computing progress", [&](pqxx::transaction_base& tx) {
       return store_postgres::ReadProgress(tx, *codec_, clinic_id, ref, policy);
+    });
+  }
+
+  absl::StatusOr<std::vector<PlanReplayInput>> RecentReplayInputs(const std::string& clinic_id,
+                                                                  size_t limit) override {
+    return Read("reading the questions of recent plans", [&](pqxx::transaction_base& tx) {
+      return store_postgres::ReadRecentReplayInputs(tx, clinic_id, limit);
     });
   }
 

@@ -80,8 +80,9 @@ void DeclareWriteStatements(pqxx::connection_base& connection) {
       "plan_store",
       "WITH stored AS (INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
       "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
-      "baseline_pain_nprs, clinic_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      "$10::double precision, $11::double precision, $12::double precision, $13) "
+      "baseline_pain_nprs, clinic_id, replay_input, replay_format) VALUES ($1, $2, $3, $4, $5, "
+      "$6, $7, $8, $9, $10::double precision, $11::double precision, $12::double precision, $13, "
+      "NULLIF($18::bytea, ''::bytea), $19) "
       "RETURNING clinic_id, plan_id, created_at_ms) "
       "INSERT INTO audit (at_ms, kind, plan_id, record_json, content_hash, prev_hash, hash, "
       "clinic_id) SELECT created_at_ms, 'plan', plan_id, $14, $15, $16, $17, clinic_id "
@@ -137,11 +138,13 @@ absl::Status ApplyPutPlan(pqxx::transaction_base& tx, PreparedPlan& prepared,
   const OptionalNumber pain(p.baseline.pain_nprs);
   const OptionalNumber days(p.baseline.pain_days_per_week);
   const OptionalNumber baseline(p.baseline.baseline_pain_nprs);
-  // The plan and its audit record in one statement.
+  // The plan and its audit record in one statement; an empty replay input is stored as NULL (none
+  // kept), as SQLite stores it.
   tx.exec_prepared0("plan_store", p.plan_id, p.patient_ref, p.client, TextOrNull(p.request_id),
                     p.request_hash, p.plan.rule_set.sha256, p.created_at_ms,
                     Bytes(prepared.plan_data), prepared.plan_format, pain.param(), days.param(),
-                    baseline.param(), p.clinic_id, prepared.audit_record, content_hash, prev, hash);
+                    baseline.param(), p.clinic_id, prepared.audit_record, content_hash, prev, hash,
+                    Bytes(p.replay_input), TextOrNull(p.replay_format));
   *result = std::move(p);
   return absl::OkStatus();
 }

@@ -338,6 +338,51 @@ absl::StatusOr<EvidenceQueryPlans> ExplainEvidence(SQLite::Database& db,
   return out;
 }
 
+namespace {
+
+// A clinic's newest plans that kept their question, newest first, the later stored first among
+// those of one millisecond: through plans_replay, which holds only those plans, already in that
+// order (an index's rows end in the table's rowid). ?1 the clinic, ?2 how many.
+constexpr char kRecentReplayInputsSql[] =
+    "SELECT plan_id, patient_ref, created_at_ms, rule_set_sha256, replay_input, replay_format "
+    "FROM plans WHERE clinic_id = ?1 AND replay_input IS NOT NULL "
+    "ORDER BY created_at_ms DESC, rowid DESC LIMIT ?2";
+
+void BindRecent(SQLite::Statement& q, const std::string& clinic_id, size_t limit) {
+  q.bind(1, clinic_id);
+  q.bind(2, static_cast<int64_t>(
+                std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max()))));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<PlanReplayInput>> ReadRecentReplayInputs(SQLite::Database& db,
+                                                                    const std::string& clinic_id,
+                                                                    size_t limit) {
+  SQLite::Statement q(db, kRecentReplayInputsSql);
+  BindRecent(q, clinic_id, limit);
+  std::vector<PlanReplayInput> out;
+  while (q.executeStep()) {
+    PlanReplayInput r;
+    r.plan_id = q.getColumn(0).getString();
+    r.patient_ref = q.getColumn(1).getString();
+    r.created_at_ms = q.getColumn(2).getInt64();
+    r.rule_set_sha256 = q.getColumn(3).getString();
+    r.replay_input = std::string(BlobColumn(q.getColumn(4)));
+    r.replay_format = TextColumn(q.getColumn(5));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ExplainRecentReplayInputs(SQLite::Database& db,
+                                                                   const std::string& clinic_id,
+                                                                   size_t limit) {
+  SQLite::Statement q(db, std::string("EXPLAIN QUERY PLAN ") + kRecentReplayInputsSql);
+  BindRecent(q, clinic_id, limit);
+  return QueryPlan(q);
+}
+
 absl::StatusOr<PatientRecord> ReadPatient(SQLite::Database& db, const PlanCodec& codec,
                                           const std::string& clinic_id, const std::string& ref) {
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);

@@ -27,6 +27,16 @@ absl::StatusOr<StoredPlan> ReadPlan(SQLite::Database& db, const PlanCodec& codec
 absl::StatusOr<PlanPage> ReadPlanPage(SQLite::Database& db, const PlanCodec& codec,
                                       const std::string& clinic_id, const std::string& ref,
                                       int64_t after, size_t size);
+// The clinic's newest `limit` plans that kept a replay input, newest first (by created_at_ms,
+// then the later stored first).
+absl::StatusOr<std::vector<PlanReplayInput>> ReadRecentReplayInputs(SQLite::Database& db,
+                                                                    const std::string& clinic_id,
+                                                                    size_t limit);
+// SQLite's EXPLAIN QUERY PLAN of ReadRecentReplayInputs's statement, as ExplainEvidence gives
+// its: for the test that keeps it reading through its index, without sorting.
+absl::StatusOr<std::vector<std::string>> ExplainRecentReplayInputs(SQLite::Database& db,
+                                                                   const std::string& clinic_id,
+                                                                   size_t limit);
 absl::StatusOr<Progress> ReadProgress(SQLite::Database& db, const PlanCodec& codec,
                                       const std::string& clinic_id, const std::string& ref,
                                       const ProgressPolicy& policy);

@@ -41,6 +41,14 @@ void BindPlanData(SQLite::Statement& s, int index, const std::string& bytes) {
   s.bindNoCopy(index, static_cast<const void*>(bytes.data()), static_cast<int>(bytes.size()));
 }
 
+void BindOptionalBlob(SQLite::Statement& s, int index, const std::string& bytes) {
+  if (bytes.empty()) {
+    s.bind(index);
+  } else {
+    s.bindNoCopy(index, static_cast<const void*>(bytes.data()), static_cast<int>(bytes.size()));
+  }
+}
+
 absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& codec) {
   StoredPlan out;
   out.plan_id = q.getColumn(0).getString();
@@ -57,6 +65,8 @@ absl::StatusOr<StoredPlan> PlanFromRow(SQLite::Statement& q, const PlanCodec& co
   out.baseline.pain_days_per_week = OptionalColumn(q.getColumn(8));
   out.baseline.baseline_pain_nprs = OptionalColumn(q.getColumn(9));
   out.clinic_id = q.getColumn(11).getString();
+  out.replay_input = std::string(BlobColumn(q.getColumn(12)));
+  out.replay_format = TextColumn(q.getColumn(13));
   return out;
 }
 

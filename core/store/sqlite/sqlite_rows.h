@@ -18,9 +18,9 @@ namespace modalis::store_sqlite {
 // The columns PlanFromRow reads, in its order.
 inline constexpr char kPlanColumns[] =
     "plan_id, patient_ref, client, request_id, request_hash, created_at_ms, plan_data, pain_nprs, "
-    "pain_days_per_week, baseline_pain_nprs, plan_format, clinic_id";
+    "pain_days_per_week, baseline_pain_nprs, plan_format, clinic_id, replay_input, replay_format";
 // How many columns kPlanColumns names: a query's next column is at this index.
-inline constexpr int kPlanColumnCount = 12;
+inline constexpr int kPlanColumnCount = 14;
 
 // NULL for an empty text: "not given", so an empty request_id never collides.
 void BindText(SQLite::Statement& s, int index, const std::string& text);
@@ -32,6 +32,9 @@ std::string TextColumn(const SQLite::Column& c);
 std::string_view BlobColumn(const SQLite::Column& c);
 // A plan's bytes as stored: always a BLOB, whatever the codec.
 void BindPlanData(SQLite::Statement& s, int index, const std::string& bytes);
+// Bytes the store keeps as they are (a plan's replay input) as a BLOB; NULL when empty. Bound
+// without a copy: `bytes` must outlive the statement's use.
+void BindOptionalBlob(SQLite::Statement& s, int index, const std::string& bytes);
 
 // Reads one row selected with kPlanColumns, decoding its plan by the format stored with it
 // (DecodeStoredPlan). DATA_LOSS when its plan cannot be read back, FAILED_PRECONDITION when it is

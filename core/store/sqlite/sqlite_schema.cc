@@ -243,6 +243,16 @@ constexpr const char* kMigrations[] = {
     R"sql(
     CREATE INDEX plans_clinic_time ON plans(clinic_id, created_at_ms);
     )sql",
+    // 8: what each plan was asked (StoredPlan::replay_input: bytes the store does not read, and
+    // the name of their encoding), so that it can be asked again of a draft rule set; NULL for the
+    // plans stored before. The partial index holds only the plans that kept one, in the order
+    // RecentReplayInputs reads a clinic's newest (its rowid breaks ties of created_at_ms), so that
+    // read stops after the plans it returns however many older plans kept none.
+    R"sql(
+    ALTER TABLE plans ADD COLUMN replay_input BLOB;
+    ALTER TABLE plans ADD COLUMN replay_format TEXT;
+    CREATE INDEX plans_replay ON plans(clinic_id, created_at_ms) WHERE replay_input IS NOT NULL;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

@@ -66,6 +66,7 @@ class SqliteStore final : public Store {
   void Close() override { writer_.Close(); }
 
   void PutPlanAsync(NewPlan plan, PlanDone done) override {
+    if (absl::Status s = CheckReplayInput(plan.plan); !s.ok()) return done(s);
     auto shared = std::make_shared<store_sqlite::PreparedPlan>(
         store_sqlite::PreparePlan(std::move(plan), *codec_));
     auto result = std::make_shared<StoredPlan>();
@@ -263,6 +264,13 @@ class SqliteStore final : public Store {
     const size_t size = PageSize(page_size);
     return Read("listing plans", [&](SQLite::Database& db) {
       return store_sqlite::ReadPlanPage(db, *codec_, clinic_id, ref, *after, size);
+    });
+  }
+
+  absl::StatusOr<std::vector<PlanReplayInput>> RecentReplayInputs(const std::string& clinic_id,
+                                                                  size_t limit) override {
+    return Read("reading the questions of recent plans", [&](SQLite::Database& db) {
+      return store_sqlite::ReadRecentReplayInputs(db, clinic_id, limit);
     });
   }
 

@@ -141,7 +141,8 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
   SQLite::Statement& insert = w.Prepare(
       "INSERT INTO plans (plan_id, patient_ref, client, request_id, request_hash, "
       "rule_set_sha256, created_at_ms, plan_data, plan_format, pain_nprs, pain_days_per_week, "
-      "baseline_pain_nprs, clinic_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "baseline_pain_nprs, clinic_id, replay_input, replay_format) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, p.plan_id);
   insert.bind(2, p.patient_ref);
   insert.bind(3, p.client);
@@ -155,6 +156,8 @@ absl::Status ApplyPutPlan(WriterConnection& w, PreparedPlan& prepared, const Pla
   BindOptional(insert, 11, p.baseline.pain_days_per_week);
   BindOptional(insert, 12, p.baseline.baseline_pain_nprs);
   insert.bind(13, p.clinic_id);
+  BindOptionalBlob(insert, 14, p.replay_input);
+  BindText(insert, 15, p.replay_format);
   insert.exec();
 
   AppendAudit(w, p.clinic_id, p.created_at_ms, "plan", p.plan_id, prepared.audit_record);

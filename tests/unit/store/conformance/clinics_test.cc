@@ -87,6 +87,38 @@ TEST_P(StoreClinicsTest, ReadsOfAPatientSeeOnlyTheCallersClinic) {
   EXPECT_EQ(north->audit.size(), 2u);
 }
 
+// The console replays a clinic's recent questions against its draft rule set: never another's,
+// however much newer theirs are, nor the default clinic's.
+TEST_P(StoreClinicsTest, RecentReplayInputsAreOnlyTheClinicsOwn) {
+  auto asked = [](const std::string& clinic, const std::string& id, int64_t at_ms) {
+    NewPlan plan = testing::AskedPlan(id, "asked in " + clinic);
+    plan.plan.clinic_id = clinic;
+    plan.plan.created_at_ms = at_ms;
+    return plan;
+  };
+  ASSERT_TRUE(store_->PutPlan(asked("north", "pl_n1", 1000)).ok());
+  ASSERT_TRUE(store_->PutPlan(asked("south", "pl_s1", 2000)).ok());
+  ASSERT_TRUE(store_->PutPlan(asked("north", "pl_n2", 3000)).ok());
+  ASSERT_TRUE(store_->PutPlan(asked("south", "pl_s2", 4000)).ok());
+  ASSERT_TRUE(store_->PutPlan(asked("default", "pl_d1", 5000)).ok());
+
+  for (const std::string clinic : {"north", "south"}) {
+    auto recent = store_->RecentReplayInputs(clinic, 500);
+    ASSERT_TRUE(recent.ok()) << recent.status();
+    ASSERT_EQ(recent->size(), 2u) << clinic;
+    for (const PlanReplayInput& input : *recent) {
+      EXPECT_EQ(input.replay_input, "asked in " + clinic) << input.plan_id;
+    }
+  }
+  auto north = store_->RecentReplayInputs("north", 1);
+  ASSERT_TRUE(north.ok()) << north.status();
+  ASSERT_EQ(north->size(), 1u);
+  EXPECT_EQ((*north)[0].plan_id, "pl_n2");
+  auto nobody = store_->RecentReplayInputs("west", 500);
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  EXPECT_TRUE(nobody->empty());
+}
+
 TEST_P(StoreClinicsTest, WritesAgainstAnotherClinicsRecordsChangeNothingOfIt) {
   ASSERT_TRUE(store_->PutPlan(PlanOf("north", "pl_n")).ok());
   ASSERT_TRUE(store_->RecordOutcome(OutcomeOf("north", 1)).ok());

@@ -49,6 +49,31 @@ TEST_P(StoreErasureTest, RemovesThePatientAndTheChainStillVerifies) {
   EXPECT_EQ(QueryText("SELECT kind FROM audit ORDER BY seq DESC LIMIT 1"), "erasure");
 }
 
+// What the patient's plans were asked (their findings) goes with the plans: the console's replay of
+// recent plans never asks an erased patient's question again.
+TEST_P(StoreErasureTest, ThePatientsQuestionsGoWithTheirPlans) {
+  auto store = Open();
+  ASSERT_TRUE(store->PutPlan(testing::AskedPlan("pl_1", "P-0001's first findings")).ok());
+  NewPlan other = testing::AskedPlan("pl_2", "P-0002's findings");
+  other.plan.patient_ref = "P-0002";
+  ASSERT_TRUE(store->PutPlan(other).ok());
+  ASSERT_TRUE(store->PutPlan(testing::AskedPlan("pl_3", "P-0001's second findings")).ok());
+  auto before = store->RecentReplayInputs("default", 500);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->size(), 3u);
+
+  ASSERT_TRUE(store->ErasePatient("default", "P-0001").ok());
+  auto after = store->RecentReplayInputs("default", 500);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].plan_id, "pl_2");
+  EXPECT_EQ((*after)[0].patient_ref, "P-0002");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM plans WHERE replay_input IS NOT NULL"), 1);
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreErasureTest, testing::kEveryStoreBackend,
                          testing::StoreBackendName);
 

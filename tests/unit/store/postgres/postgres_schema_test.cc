@@ -72,6 +72,41 @@ TEST(PostgresSchemaTest, ANewerReleasesSchemaThisOneCannotUseIsRefusedNamingTheV
       << message;
 }
 
+// Version 2 (before plans kept what they were asked) takes the columns in place: its plans read
+// back without a question, new plans keep theirs.
+TEST(PostgresSchemaTest, ADatabaseOfVersion2KeepsItsPlansAndTakesTheirQuestions) {
+  const std::string db = testing::NewTestDatabase();
+  {
+    auto store = OpenPostgresStore(db);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutPlan(testing::SamplePlan("pl_old", "req-old")).ok());
+  }
+  Execute(db,
+          "DROP INDEX plans_replay; ALTER TABLE plans DROP COLUMN replay_input, "
+          "DROP COLUMN replay_format; UPDATE modalis_schema SET version = 2");
+  auto store = OpenPostgresStore(db);
+  ASSERT_TRUE(store.ok()) << store.status();
+  {
+    pqxx::connection connection(db);
+    pqxx::nontransaction tx(connection);
+    const pqxx::row row = tx.exec1("SELECT version, oldest_reader FROM modalis_schema");
+    EXPECT_EQ(row[0].as<int>(), store_postgres::PostgresSchemaVersion());
+    EXPECT_EQ(row[1].as<int>(), 1) << "an addition a release of version 1 ignores";
+  }
+  auto old = (*store)->GetPlan("default", "pl_old");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->replay_input, "");
+  EXPECT_EQ(old->replay_format, "");
+  ASSERT_TRUE((*store)->PutPlan(testing::AskedPlan("pl_new", "the new plan's question")).ok());
+  auto recent = (*store)->RecentReplayInputs("default", 500);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].plan_id, "pl_new");
+  EXPECT_EQ((*recent)[0].replay_input, "the new plan's question");
+  EXPECT_EQ((*store)->PutPlan(testing::AskedPlan("pl_retry", "again", "req-old"))->plan_id,
+            "pl_old");
+}
+
 TEST(PostgresSchemaTest, ADatabaseOfAnotherApplicationIsLeftAlone) {
   const std::string db = testing::NewTestDatabase();
   Execute(db, "CREATE TABLE plans (id integer)");

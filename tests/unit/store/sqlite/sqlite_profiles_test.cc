@@ -42,7 +42,7 @@ TEST(SqliteProfilesMigrationTest, TheSchemaVersion4StoreMigratesAndTakesAProfile
 
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(SchemaVersion(path), 7);
+  EXPECT_EQ(SchemaVersion(path), 8);
   auto none = store->GetClinicProfile("default");
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_EQ(*none, std::nullopt);

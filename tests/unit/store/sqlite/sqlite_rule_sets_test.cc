@@ -81,6 +81,9 @@ TEST(SqliteRuleSetsMigrationTest, AStoreOfSchemaVersion5GetsTheRuleSetTables) {
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec(R"sql(
+      DROP INDEX plans_replay;
+      ALTER TABLE plans DROP COLUMN replay_input;
+      ALTER TABLE plans DROP COLUMN replay_format;
       DROP INDEX plans_clinic_time;
       DROP TABLE clinic_profiles;
       DROP TABLE activations;
@@ -90,9 +93,9 @@ TEST(SqliteRuleSetsMigrationTest, AStoreOfSchemaVersion5GetsTheRuleSetTables) {
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
-  EXPECT_EQ(SchemaVersion(path), 7);
-  EXPECT_EQ(SchemaVersion(path + ".pre-v7"), 5);
+  EXPECT_EQ(::stat((path + ".pre-v8").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(SchemaVersion(path), 8);
+  EXPECT_EQ(SchemaVersion(path + ".pre-v8"), 5);
   EXPECT_TRUE(store->GetPlan("default", "pl_1").ok());
   auto report = store->Verify();
   ASSERT_TRUE(report.ok()) << report.status();
@@ -122,8 +125,8 @@ TEST(SqliteRuleSetsMigrationTest, TheSchemaVersion4StoreMigratesToTheCurrentSche
 
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(SchemaVersion(path), 7);
-  EXPECT_EQ(SchemaVersion(path + ".pre-v7"), 4);
+  EXPECT_EQ(SchemaVersion(path), 8);
+  EXPECT_EQ(SchemaVersion(path + ".pre-v8"), 4);
   auto report = store->Verify();
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];

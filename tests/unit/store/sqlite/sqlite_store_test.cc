@@ -38,10 +38,14 @@ TEST(SqliteStoreTest, TheDatabaseFileIsItsOwnersAlone) {
 }
 
 // Takes a current database back to schema version 4 (before clinics, and before the rule sets
-// published and activated per clinic and the clinics' profiles), for tests that fake an older
-// database from a current one. The v4 file kept in tests/data/store/ is the real thing.
+// published and activated per clinic, the clinics' profiles and the plans' questions), for tests
+// that fake an older database from a current one. The v4 file kept in tests/data/store/ is the
+// real thing.
 void UndoClinicsMigration(SQLite::Database& db) {
   db.exec(R"sql(
+    DROP INDEX plans_replay;
+    ALTER TABLE plans DROP COLUMN replay_input;
+    ALTER TABLE plans DROP COLUMN replay_format;
     DROP INDEX plans_clinic_time;
     DROP TABLE clinic_profiles;
     DROP TABLE activations;
@@ -113,7 +117,7 @@ TEST(SqliteStoreTest, MigratesASkeletonDatabaseKeepingItsPlans) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->plan_id, "pl_old");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v8").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain) {
@@ -154,7 +158,7 @@ TEST(SqliteStoreTest, MigratingToStoredPlanFormatsKeepsPlansFeedbackAndTheChain)
   EXPECT_EQ(db.execAndGet("SELECT plan_format || ' ' || typeof(plan_data) FROM plans").getString(),
             "json blob");
   struct stat st {};
-  EXPECT_EQ(::stat((path + ".pre-v7").c_str(), &st), 0) << "no copy taken before migrating";
+  EXPECT_EQ(::stat((path + ".pre-v8").c_str(), &st), 0) << "no copy taken before migrating";
 }
 
 TEST(SqliteStoreTest, RefusesDatabaseFromNewerVersion) {
