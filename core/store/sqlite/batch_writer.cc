@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -163,6 +164,10 @@ void BatchWriter::RunBatch(std::vector<Item>& batch) {
     } else {
       report.committed = true;
     }
+  }
+  if (report.committed && std::any_of(batch.begin(), batch.end(),
+                                      [](const Item& item) { return item.checkpoint_after; })) {
+    (void)Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
   if (on_batch_) on_batch_(report);
   for (size_t j = 0; j < n; ++j) batch[j].done(results[j]);

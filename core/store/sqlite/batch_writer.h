@@ -61,6 +61,10 @@ class BatchWriter {
     std::function<void(absl::Status)> done = {};
     // What the item does, as its errors begin: "storing a plan".
     const char* what = "";
+    // After the batch commits, copy the write-ahead log into the database and empty it, so what
+    // the item deleted (zeroed in place: secure_delete) is no longer in the log either. For
+    // erasure; best effort, since a reader's open snapshot can keep the log.
+    bool checkpoint_after = false;
   };
 
   // Starts the writer thread on `db`, the read-write connection of the database at `path`.

@@ -265,6 +265,9 @@ std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, int fl
   db->exec("PRAGMA synchronous=FULL");
   db->exec("PRAGMA foreign_keys=ON");
   db->exec("PRAGMA trusted_schema=OFF");
+  // Deleted rows are overwritten, not only unlinked: an erased patient's findings and plans must
+  // not linger in free pages of the file (ErasePatient also empties the write-ahead log).
+  db->exec("PRAGMA secure_delete=ON");
   return db;
 }
 

@@ -117,7 +117,7 @@ class SqliteStore final : public Store {
             done(s);
           }
         },
-        "erasing a patient"});
+        "erasing a patient", /*checkpoint_after=*/true});
   }
 
   void CreateClinicAsync(ClinicRecord clinic, WriteDone done) override {
