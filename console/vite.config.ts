@@ -1,9 +1,25 @@
-import { defineConfig } from "vite";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Plugin } from "vite";
+
+// codemirror-json-schema renders schema descriptions as Markdown through markdown-it and Shiki
+// (megabytes, and HTML). The Rules page's JSON editor shows them as plain text instead, so its
+// renderMarkdown is replaced by one that only escapes text (src/rulesEditor/markdownAsText.ts).
+const jsonSchemaTextOnly: Plugin = {
+  name: "modalis-json-schema-text-only",
+  enforce: "pre",
+  resolveId(source, importer) {
+    if (importer?.includes("codemirror-json-schema") && /\/utils\/markdown(\.js)?$/.test(source)) {
+      return fileURLToPath(new URL("./src/rulesEditor/markdownAsText.ts", import.meta.url));
+    }
+    return null;
+  },
+};
 
 // modalisd serves dist/ at /console/ with a strict Content-Security-Policy (script-src 'self',
 // style-src 'self'), so everything must be emitted as files: no inline script or style.
 export default defineConfig({
   base: "/console/",
+  plugins: [jsonSchemaTextOnly],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -1,5 +1,6 @@
-// The live rule set (vocabulary and rules) of the signed-in clinic, loaded once per sign-in: the
-// Try page builds its form from it and the Rules page words it.
+// The live rule set (vocabulary and rules) of the signed-in clinic, loaded once per sign-in and
+// again after refreshLiveRuleSet() (a rule set published or rolled back): the Try page builds its
+// form from it and the Rules page words it.
 import { useEffect, useState } from "preact/hooks";
 import { rulesAdmin } from "./api/client";
 import { problemOf, type Problem } from "./api/errors";
@@ -21,8 +22,23 @@ export type RuleSetState =
   | { kind: "ready"; live: LiveRuleSet }
   | { kind: "error"; problem: Problem };
 
+const refreshListeners = new Set<() => void>();
+
+/** Loads the live rule set again wherever it is used, e.g. after another one was made live. */
+export function refreshLiveRuleSet(): void {
+  for (const listener of refreshListeners) listener();
+}
+
 export function useLiveRuleSet(onUnauthenticated: () => void): RuleSetState {
   const [state, setState] = useState<RuleSetState>({ kind: "loading" });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    const listener = () => setGeneration((g) => g + 1);
+    refreshListeners.add(listener);
+    return () => {
+      refreshListeners.delete(listener);
+    };
+  }, []);
   useEffect(() => {
     const ctrl = new AbortController();
     rulesAdmin
@@ -50,6 +66,6 @@ export function useLiveRuleSet(onUnauthenticated: () => void): RuleSetState {
         else setState({ kind: "error", problem });
       });
     return () => ctrl.abort();
-  }, []);
+  }, [generation]);
   return state;
 }

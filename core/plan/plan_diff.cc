@@ -52,19 +52,36 @@ std::string ExclusionText(const Exclusion& e) {
   return e.modality + " (" + std::string(SeverityName(e.severity)) + ": " + e.reason + ")";
 }
 
+std::vector<std::string> ExclusionsOf(const Plan& plan, const std::string& modality) {
+  std::vector<std::string> out;
+  for (const Exclusion& e : plan.exclusions) {
+    if (e.modality == modality) out.push_back(ExclusionText(e));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A modality may be excluded for several reasons at once: it is compared by all of them.
 void DiffExclusions(const Plan& before, const Plan& after, std::vector<PlanChange>* out) {
-  for (const Exclusion& e : before.exclusions) {
-    const Exclusion* now = FindExclusion(after, e.modality);
-    if (now == nullptr) {
-      out->push_back({"exclusion", true, "no longer excluded: " + ExclusionText(e)});
-    } else if (now->severity != e.severity || now->reason != e.reason) {
-      out->push_back({"exclusion", false,
-                      "excluded differently: " + ExclusionText(e) + " → " + ExclusionText(*now)});
+  std::vector<std::string> modalities;
+  for (const Plan* plan : {&before, &after}) {
+    for (const Exclusion& e : plan->exclusions) {
+      if (std::find(modalities.begin(), modalities.end(), e.modality) == modalities.end()) {
+        modalities.push_back(e.modality);
+      }
     }
   }
-  for (const Exclusion& e : after.exclusions) {
-    if (FindExclusion(before, e.modality) == nullptr) {
-      out->push_back({"exclusion", false, "newly excluded: " + ExclusionText(e)});
+  for (const std::string& m : modalities) {
+    const std::vector<std::string> was = ExclusionsOf(before, m);
+    const std::vector<std::string> now = ExclusionsOf(after, m);
+    if (was == now) continue;
+    if (now.empty()) {
+      out->push_back({"exclusion", true, "no longer excluded: " + Join(was)});
+    } else if (was.empty()) {
+      out->push_back({"exclusion", false, "newly excluded: " + Join(now)});
+    } else {
+      out->push_back(
+          {"exclusion", false, "excluded differently: " + Join(was) + " → " + Join(now)});
     }
   }
 }

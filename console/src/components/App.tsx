@@ -1,6 +1,8 @@
 // The console: who is signed in, the top navigation and the page the hash names.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { currentSession, signOut, type Session } from "../api/session";
+import { EvidencePage } from "../pages/EvidencePage";
+import { PatientsPage } from "../pages/PatientsPage";
 import { RulesPage } from "../pages/RulesPage";
 import { StatusPage } from "../pages/StatusPage";
 import { TryPage } from "../pages/TryPage";
@@ -14,7 +16,13 @@ type SessionState =
   | { kind: "signedIn"; session: Session }
   | { kind: "error"; message: string };
 
-const TITLES: Record<Route, string> = { try: "Try a patient", rules: "Rules", status: "Status" };
+const TITLES: Record<Route, string> = {
+  try: "Try a patient",
+  patients: "Patients",
+  evidence: "Evidence",
+  rules: "Rules",
+  status: "Status",
+};
 
 export function App() {
   const [state, setState] = useState<SessionState>({ kind: "loading" });
@@ -119,6 +127,8 @@ function Console(props: { session: Session; onSignedOut: (notice?: string) => vo
       </header>
       <main id="main" tabIndex={-1}>
         {route === "try" && <TryPage ruleSet={ruleSet} session={session} onUnauthenticated={lost} />}
+        {route === "patients" && <PatientsPage session={session} onUnauthenticated={lost} />}
+        {route === "evidence" && <EvidencePage session={session} ruleSet={ruleSet} onUnauthenticated={lost} />}
         {route === "rules" && <RulesPage ruleSet={ruleSet} session={session} />}
         {route === "status" && <StatusPage session={session} onUnauthenticated={lost} />}
       </main>

@@ -15,6 +15,8 @@ export interface FindingDef {
   valuesFrom?: string;
   /** A unit if the vocabulary declares one; otherwise derived from the code (see units.ts). */
   unit?: string;
+  /** An enum whose values name body regions (`regions`): what an exclusion's `regions_from` takes. */
+  namesRegions?: boolean;
 }
 
 export interface Constraint {
@@ -85,6 +87,7 @@ export function parseVocabulary(text: string): Vocabulary {
       def.values = lists[raw.values_from] ?? [];
     }
     if (typeof raw.unit === "string") def.unit = raw.unit;
+    if (isObject(raw.regions)) def.namesRegions = true;
     findings.push(def);
   }
   const constraints: Constraint[] = [];

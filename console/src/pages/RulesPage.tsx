@@ -1,13 +1,39 @@
 // Rules: every rule of the live rule set in plain words, filtered by modality and by what it
-// does. Read-only in this version of the console.
-import { useMemo, useState } from "preact/hooks";
+// does; for the clinic's administrators and the operator, also editing them (by form or as JSON,
+// checked as they type), what an edit changes, publishing it, and the history with rollback.
+// Other roles read the rules only. The page's own places follow "#/rules" (rulesEditor/route.ts).
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Session } from "../api/session";
 import { ProblemNotice } from "../components/ProblemNotice";
 import { courseWords, modalityName, ruleWords } from "../model/plainWords";
 import { kindsOf, modalitiesOf, type ActionKind, type Rule } from "../model/rules";
 import { filterRules, type RuleFilter } from "../model/ruleFilter";
 import { labelOf } from "../model/words";
-import type { LiveRuleSet, RuleSetState } from "../ruleSet";
+import { refreshLiveRuleSet, type LiveRuleSet, type RuleSetState } from "../ruleSet";
+import { hrefOf, useRulesRoute, type RulesView } from "../rulesEditor/route";
+
+// Editing, what changes, publishing and history are loaded (import()) only when an administrator
+// opens them: the first page stays small, and other roles never load them.
+interface EditorModules {
+  RulesWorkspace: typeof import("../rulesEditor/RulesWorkspace").RulesWorkspace;
+  HistoryView: typeof import("../rulesEditor/HistoryView").HistoryView;
+}
+let editorModules: EditorModules | undefined;
+
+function useEditorModules(needed: boolean): { modules?: EditorModules; error?: string } {
+  const [modules, setModules] = useState<EditorModules | undefined>(editorModules);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    if (!needed || modules) return;
+    Promise.all([import("../rulesEditor/RulesWorkspace"), import("../rulesEditor/HistoryView")])
+      .then(([w, h]) => {
+        editorModules = { RulesWorkspace: w.RulesWorkspace, HistoryView: h.HistoryView };
+        setModules(editorModules);
+      })
+      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  }, [needed]);
+  return { modules, error };
+}
 
 const KIND_WORDS: Record<ActionKind, string> = {
   refer: "Refer",
@@ -17,13 +43,83 @@ const KIND_WORDS: Record<ActionKind, string> = {
   course: "Book a course",
 };
 
-const EDIT_NOTE: Record<string, string> = {
-  admin: "Read-only here: edit the rule files and check them with modalis rules check.",
-  operator: "Read-only here: edit the rule files and check them with modalis rules check.",
-};
+/** The roles that may change the rules (RulesAdmin's roles). */
+const EDITORS = new Set(["admin", "operator"]);
+
+const VIEWS: ReadonlyArray<{ view: RulesView; label: string }> = [
+  { view: "list", label: "In plain words" },
+  { view: "edit", label: "Edit by form" },
+  { view: "json", label: "Edit as JSON" },
+  { view: "changes", label: "What changes and publish" },
+  { view: "history", label: "History and rollback" },
+];
 
 export function RulesPage(props: { ruleSet: RuleSetState; session: Session }) {
   const { ruleSet, session } = props;
+  const route = useRulesRoute();
+  const canEdit = EDITORS.has(session.role);
+  const view: RulesView = canEdit ? route.view : "list";
+  const live = ruleSet.kind === "ready" ? ruleSet.live : undefined;
+  const focusedView = useRef(view);
+  const { modules, error } = useEditorModules(view !== "list");
+
+  useEffect(() => {
+    // Moving between the page's own places: focus the new place's heading, as a page change does
+    // (once it is there: the editor may still be loading). Not on arrival at the page.
+    if (focusedView.current === view) return;
+    const heading = document.querySelector<HTMLElement>(".rules-view [tabindex='-1']");
+    if (heading || view === "list") {
+      focusedView.current = view;
+      heading?.focus();
+    }
+  }, [view, modules]);
+
+  return (
+    <div class="page rules-page">
+      <h1 id="page-title" tabIndex={-1}>
+        Rules
+      </h1>
+      {canEdit ? (
+        <nav class="subnav" aria-label="Rules sections">
+          <ul class="subnav-list">
+            {VIEWS.map((v) => (
+              <li key={v.view}>
+                <a href={hrefOf({ view: v.view })} aria-current={v.view === view ? "page" : undefined}>
+                  {v.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : (
+        <p class="notice notice-info read-only-note">
+          Your role ({session.role}) may read the rules but not change them; an administrator of the clinic edits them.
+        </p>
+      )}
+      <div class="rules-view">
+        {view === "list" && <RulesList ruleSet={ruleSet} canEdit={canEdit} />}
+        {view !== "list" && !modules && !error && <p role="status">Loading the rules editor…</p>}
+        {view !== "list" && error && (
+          <p class="notice notice-error" role="alert">
+            The rules editor could not be loaded: {error}. Reload the page to try again.
+          </p>
+        )}
+        {modules && (view === "edit" || view === "json" || view === "changes") && (
+          <>
+            {ruleSet.kind === "error" && <ProblemNotice title="The live rules cannot be read" problem={ruleSet.problem} />}
+            <modules.RulesWorkspace route={route} session={session} live={live} />
+          </>
+        )}
+        {modules && view === "history" && (
+          <modules.HistoryView onLiveChanged={refreshLiveRuleSet} onUnauthenticated={() => window.location.reload()} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function RulesList(props: { ruleSet: RuleSetState; canEdit: boolean }) {
+  const { ruleSet } = props;
   const [filter, setFilter] = useState<RuleFilter>({ modality: "", kind: "" });
   const live = ruleSet.kind === "ready" ? ruleSet.live : undefined;
   const all = useMemo(() => (live ? [...live.rules.rules, ...live.rules.courseRules] : []), [live]);
@@ -34,16 +130,8 @@ export function RulesPage(props: { ruleSet: RuleSetState; session: Session }) {
   const kinds = useMemo(() => [...new Set(all.flatMap(kindsOf))], [all]);
   const shown = useMemo(() => filterRules(all, filter), [all, filter]);
 
-  const editNote =
-    EDIT_NOTE[session.role] ??
-    `Your role (${session.role}) may read the rules but not change them; an administrator of the clinic edits them.`;
-
   return (
-    <div class="page rules-page">
-      <h1 id="page-title" tabIndex={-1}>
-        Rules
-      </h1>
-      <p class="notice notice-info">{editNote}</p>
+    <>
       {ruleSet.kind === "loading" && <p role="status">Loading the rule set…</p>}
       {ruleSet.kind === "error" && <ProblemNotice title="The rules cannot be shown" problem={ruleSet.problem} />}
       {live && (
@@ -92,16 +180,16 @@ export function RulesPage(props: { ruleSet: RuleSetState; session: Session }) {
           </form>
           <ol class="rule-list">
             {shown.map((r) => (
-              <RuleCard key={`${r.isCourse ? "c" : "r"}-${r.id}`} rule={r} live={live} />
+              <RuleCard key={`${r.isCourse ? "c" : "r"}-${r.id}`} rule={r} live={live} canEdit={props.canEdit} />
             ))}
           </ol>
         </>
       )}
-    </div>
+    </>
   );
 }
 
-function RuleCard({ rule, live }: { rule: Rule; live: LiveRuleSet }) {
+function RuleCard({ rule, live, canEdit }: { rule: Rule; live: LiveRuleSet; canEdit: boolean }) {
   const words = live.words;
   return (
     <li class="rule-card" data-rule-id={rule.id}>
@@ -135,6 +223,13 @@ function RuleCard({ rule, live }: { rule: Rule; live: LiveRuleSet }) {
         </ul>
       )}
       {rule.isCourse && rule.course === undefined && <p>{courseWords(undefined)}</p>}
+      {canEdit && (
+        <p class="rule-card-edit">
+          <a href={hrefOf({ view: "edit", ruleId: rule.id })} aria-label={`Edit ${rule.id}`}>
+            Edit
+          </a>
+        </p>
+      )}
     </li>
   );
 }

@@ -13,7 +13,10 @@ import { AxeBuilder } from "@axe-core/playwright";
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const consoleDir = path.resolve(here, "..", "..");
 export const repoDir = path.resolve(consoleDir, "..");
-export const distDir = path.join(consoleDir, "dist");
+// $CONSOLE_DIST: another build of the console (e.g. one made with vite build --outDir).
+export const distDir = process.env.CONSOLE_DIST
+  ? path.resolve(process.env.CONSOLE_DIST)
+  : path.join(consoleDir, "dist");
 
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -27,11 +30,10 @@ export function modalisdPath() {
   const chosen = process.env.MODALISD
     ? path.resolve(consoleDir, process.env.MODALISD)
     : firstExisting([
-        path.resolve(consoleDir, "../build/release/server/modalisd"),
         path.resolve(consoleDir, "../build/release/bin/modalisd"),
       ]);
   if (!chosen || !existsSync(chosen)) {
-    throw new Error(`modalisd not found (set MODALISD; looked in ../build/release/server and ../build/release/bin)`);
+    throw new Error(`modalisd not found (set MODALISD; looked in ../build/release/bin)`);
   }
   return chosen;
 }
@@ -197,7 +199,8 @@ export const screenshotDir = path.resolve(process.env.CONSOLE_SCREENSHOTS ?? pat
 export async function screenshot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // What a person sees first at the window's size: also what docs/console.md shows.
+  await page.screenshot({ path: file, fullPage: false });
   return file;
 }
 

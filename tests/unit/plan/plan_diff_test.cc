@@ -94,5 +94,28 @@ TEST(PlanDiffTest, StepDetailsCourseAndAdviceAreListed) {
   for (const PlanChange& c : DiffPlans(before, after)) EXPECT_FALSE(c.safety) << c.text;
 }
 
+TEST(PlanDiffTest, AModalityExcludedForSeveralReasonsIsComparedByAllOfThem) {
+  Plan before = DeskWorkerPlan({{"anticoagulant_therapy", true}, {"bleeding_disorder", true}});
+  ASSERT_GE(std::count_if(before.exclusions.begin(), before.exclusions.end(),
+                          [](const Exclusion& e) { return e.modality == "dry_needling"; }),
+            2);
+  EXPECT_TRUE(DiffPlans(before, before).empty());
+  Plan reordered = before;
+  std::reverse(reordered.exclusions.begin(), reordered.exclusions.end());
+  EXPECT_TRUE(DiffPlans(before, reordered).empty());
+  // One reason of two gone: still excluded, so not a safety change.
+  Plan one_left = before;
+  for (auto it = one_left.exclusions.begin(); it != one_left.exclusions.end(); ++it) {
+    if (it->modality == "dry_needling") {
+      one_left.exclusions.erase(it);
+      break;
+    }
+  }
+  const auto changes = DiffPlans(before, one_left);
+  ASSERT_EQ(changes.size(), 1u) << ::testing::PrintToString(Texts(changes));
+  EXPECT_FALSE(changes[0].safety);
+  EXPECT_TRUE(changes[0].text.starts_with("excluded differently: dry_needling")) << changes[0].text;
+}
+
 }  // namespace
 }  // namespace modalis
