@@ -243,5 +243,34 @@ TEST_F(ConsoleSiteTest, EachClinicReadsTheRuleSetThatServesIt) {
   EXPECT_EQ(unknown.status, 400u) << unknown.body;
 }
 
+TEST_F(ConsoleSiteTest, ASignInBodyOver4KiBIsRefusedUnread) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  HttpClient http(server_->http_address());
+  // 4,096 bytes in all: read (and, in development mode, any token signs in).
+  const std::string prefix = R"({"token":")";
+  const std::string suffix = R"("})";
+  std::string body = prefix + std::string(4096 - prefix.size() - suffix.size(), 'x') + suffix;
+  ASSERT_EQ(body.size(), 4096u);
+  EXPECT_EQ(http.PostJson("/console/session", body, {{"X-Modalis-Console", "1"}}).status, 200u);
+  body.insert(prefix.size(), "x");
+  const HttpResult r = http.PostJson("/console/session", body, {{"X-Modalis-Console", "1"}});
+  EXPECT_EQ(r.status, 413u);
+  EXPECT_NE(r.body.find("4 KiB"), std::string::npos) << r.body;
+}
+
+TEST_F(ConsoleSiteTest, ABuildDirectoryOfMoreThan2000FilesIsRefusedAtStart) {
+  for (int i = 0; i < 1999; ++i) {  // with index.html and assets/index-3f2a.js: 2,001
+    testing::WriteText(dir_.file("console/assets/f" + std::to_string(i) + ".js"), "");
+  }
+  testing::ServerProcess refused(
+      {"--rules", testing::RulesDir(), "--plugins", testing::PluginsDir(), "--db",
+       dir_.file("modalis.db"), "--http-listen", "127.0.0.1:0", "--console", dir_.file("console")});
+  EXPECT_FALSE(refused.started());
+  EXPECT_NE(refused.output().find("more than 2,000 files"), std::string::npos) << refused.output();
+  // 2,000 files are served.
+  std::filesystem::remove(dir_.file("console/assets/f0.js"));
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+}
+
 }  // namespace
 }  // namespace modalis
