@@ -184,6 +184,12 @@ v1::Urgency ToProto(Urgency u) {
   return v1::URGENCY_UNSPECIFIED;
 }
 
+void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out) {
+  out->set_id(rules.id);
+  out->set_version(rules.version);
+  out->set_sha256(rules.sha256);
+}
+
 void PlanToProto(const Plan& plan, v1::Plan* out) {
   out->set_plan_id(plan.plan_id);
   out->mutable_rule_set()->set_id(plan.rule_set.id);

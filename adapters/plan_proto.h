@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/plan/plan.h"
+#include "core/rules/rule_set.h"
 #include "modalis/v1/plan_service.pb.h"
 
 namespace modalis {
@@ -15,6 +16,8 @@ namespace modalis {
 v1::Urgency ToProto(Urgency urgency);
 v1::Frequency ToProto(Frequency frequency);
 void PlanToProto(const Plan& plan, v1::Plan* out);
+// The reference (id, version, sha256) to a compiled rule set.
+void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out);
 // The inverse of PlanToProto: PlanToProto(*ProtoToPlan(m)) is m for every m it wrote.
 // INVALID_ARGUMENT naming the field for an enum value the engine has no name for (unspecified or
 // unknown) and for a step that names a parameter twice.

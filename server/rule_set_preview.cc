@@ -12,12 +12,6 @@
 namespace modalis {
 namespace {
 
-void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out) {
-  out->set_id(rules.id);
-  out->set_version(rules.version);
-  out->set_sha256(rules.sha256);
-}
-
 // Records `before` → `after` when they differ (or when only one of them could be planned).
 void Compare(const std::string& kind, const std::string& subject, const std::string& patient_ref,
              const std::optional<Plan>& before, const absl::StatusOr<Plan>& after,

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "adapters/plan_proto.h"
 #include "core/common/clinic_id.h"
 #include "core/findings/findings.h"
 #include "server/grpc_status.h"
@@ -28,12 +29,6 @@ void ToProto(const ModalityInfo& info, v1::Modality* out) {
   for (const auto& s : info.required_known) out->add_required_known(s);
   for (const auto& s : info.targets_allowed) out->add_targets_allowed(s);
   out->set_param_schema_json(info.param_schema_json);
-}
-
-void ToProto(const CompiledRuleSet& rules, v1::RuleSetRef* out) {
-  out->set_id(rules.id);
-  out->set_version(rules.version);
-  out->set_sha256(rules.sha256);
 }
 
 void ToProto(const LiveEntry& entry, v1::LiveRuleSet* out) {

@@ -58,15 +58,17 @@ export function tempDir(prefix) {
   return mkdtempSync(path.join(tmpdir(), `modalis-console-${prefix}-`));
 }
 
-/** A token file with one token per {name, role}; returns the file and each name's token. */
+/**
+ * A token file with one token per {name, role, clinic?} (no clinic: the default clinic's);
+ * returns the file and each name's token.
+ */
 export function makeTokens(dir, clients) {
   const file = path.join(dir, "tokens.json");
   const tokens = {};
-  for (const { name, role } of clients) {
-    const out = execFileSync(cliPath(), ["token", "add", "--file", file, "--name", name, "--role", role], {
-      encoding: "utf8",
-      timeout: 10_000,
-    });
+  for (const { name, role, clinic } of clients) {
+    const args = ["token", "add", "--file", file, "--name", name, "--role", role];
+    if (clinic) args.push("--clinic", clinic);
+    const out = execFileSync(cliPath(), args, { encoding: "utf8", timeout: 10_000 });
     const token = /\bmt_[0-9a-f]+\b/.exec(out)?.[0];
     if (!token) throw new Error(`modalis token add printed no token: ${out}`);
     tokens[name] = token;
@@ -85,10 +87,17 @@ export function copyRules(dir, edit) {
 }
 
 /**
- * Starts modalisd on free loopback ports, serving console/dist. Resolves once it printed its
- * HTTP address; `stop()` ends it (SIGTERM, then SIGKILL after 10 s) and removes its files.
+ * Starts modalisd on free loopback ports, serving console/dist, on a new database, or on `db`
+ * when given (left in place), in which `clinics` are first created with `modalis clinic add`.
+ * Resolves once it printed its HTTP address; `stop()` ends it (SIGTERM, then SIGKILL after 10 s)
+ * and removes the files it made.
  */
-export async function startModalisd({ rules = path.join(repoDir, "rules"), tokenFile } = {}) {
+export async function startModalisd({
+  rules = path.join(repoDir, "rules"),
+  tokenFile,
+  db: givenDb,
+  clinics = [],
+} = {}) {
   if (!existsSync(path.join(distDir, "index.html"))) {
     throw new Error("console/dist is missing: run npm run build first");
   }
@@ -97,12 +106,16 @@ export async function startModalisd({ rules = path.join(repoDir, "rules"), token
   if (!help.includes("--console")) throw new Error(`${bin} has no --console flag: build the server first`);
 
   const dir = tempDir("server");
+  const db = givenDb ?? path.join(dir, "modalis.db");
+  for (const clinic of clinics) {
+    execFileSync(cliPath(), ["clinic", "add", clinic, "--db", db], { encoding: "utf8", timeout: 10_000 });
+  }
   const args = [
     "--listen", "127.0.0.1:0",
     "--http-listen", "127.0.0.1:0",
     "--rules", rules,
     "--plugins", pluginsDir(),
-    "--db", path.join(dir, "modalis.db"),
+    "--db", db,
     "--console", distDir,
     "--watch-quiet-ms", "0",
     "--log-file", path.join(dir, "log.json"),

@@ -6,16 +6,22 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { checkAccessibility, launchBrowser, screenshot, tempDir, watchedPage } from "./harness.mjs";
+import {
+  checkAccessibility,
+  launchBrowser,
+  makeTokens,
+  screenshot,
+  startModalisd,
+  tempDir,
+  watchedPage,
+} from "./harness.mjs";
 import {
   call,
   callOk,
   checkNarrow,
-  makeClinicTokens,
   makeDemoDatabase,
   signIn,
   signOut,
-  startModalisdWithClinics,
   watchCsp,
 } from "./patientsHarness.mjs";
 
@@ -56,7 +62,7 @@ let plan;
 
 before(async () => {
   dir = tempDir("patients");
-  const made = makeClinicTokens(dir, [
+  const made = makeTokens(dir, [
     { name: "clinic-admin", role: "admin" },
     { name: "therapist", role: "notes" },
     { name: "front-desk", role: "booking" },
@@ -64,7 +70,7 @@ before(async () => {
     { name: "north-therapist", role: "notes", clinic: OTHER_CLINIC },
   ]);
   tokens = made.tokens;
-  server = await startModalisdWithClinics({ tokenFile: made.file, clinics: [OTHER_CLINIC] });
+  server = await startModalisd({ tokenFile: made.file, clinics: [OTHER_CLINIC] });
 
   // Seeded as a notes app does it: a stored plan (not a dry run), then an outcome per session.
   const suggested = await callOk(server, tokens.therapist, "SuggestPlan", {
@@ -371,8 +377,8 @@ describe("a clinic's year (synthetic, from a fixed seed)", () => {
   before(async () => {
     demoDir = tempDir("evidence-demo");
     const db = makeDemoDatabase(demoDir);
-    const made = makeClinicTokens(demoDir, [{ name: "owner", role: "admin" }]);
-    demo = { server: await startModalisdWithClinics({ tokenFile: made.file, db }), token: made.tokens.owner };
+    const made = makeTokens(demoDir, [{ name: "owner", role: "admin" }]);
+    demo = { server: await startModalisd({ tokenFile: made.file, db }), token: made.tokens.owner };
   });
 
   after(async () => {

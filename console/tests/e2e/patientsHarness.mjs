@@ -1,104 +1,12 @@
-// What the Patients and Evidence tests add to harness.mjs: a modalisd on a database that already
-// holds a second clinic (made with `modalis clinic add` before the server starts), tokens of either
-// clinic, calls to the Connect JSON API as a notes app makes them, and a page that also records
-// every Content-Security-Policy violation the browser reports.
-import { spawn, execFileSync } from "node:child_process";
+// What the Patients and Evidence tests add to harness.mjs: a database holding a synthetic year,
+// calls to the Connect JSON API as a notes app makes them, and a page that also records every
+// Content-Security-Policy violation the browser reports.
+import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
-import {
-  checkAccessibility,
-  cliPath,
-  distDir,
-  modalisdPath,
-  pluginsDir,
-  repoDir,
-  screenshot,
-  tempDir,
-} from "./harness.mjs";
+import { checkAccessibility, cliPath, repoDir, screenshot } from "./harness.mjs";
 
-const START_TIMEOUT_MS = 20_000;
-const STOP_TIMEOUT_MS = 10_000;
 const CALL_TIMEOUT_MS = 15_000;
-
-/** A token file with one token per {name, role, clinic?}; returns the file and each name's token. */
-export function makeClinicTokens(dir, clients) {
-  const file = path.join(dir, "tokens.json");
-  const tokens = {};
-  for (const { name, role, clinic } of clients) {
-    const args = ["token", "add", "--file", file, "--name", name, "--role", role];
-    if (clinic) args.push("--clinic", clinic);
-    const out = execFileSync(cliPath(), args, { encoding: "utf8", timeout: 10_000 });
-    const token = /\bmt_[0-9a-f]+\b/.exec(out)?.[0];
-    if (!token) throw new Error(`modalis token add printed no token: ${out}`);
-    tokens[name] = token;
-  }
-  return { file, tokens };
-}
-
-/**
- * Starts modalisd as harness.mjs's startModalisd does, on a database in which `clinics` were
- * created first with `modalis clinic add`: a new one, or `db` when given (which is left in place).
- * `stop()` ends it and removes the files it made.
- */
-export async function startModalisdWithClinics({ tokenFile, clinics = [], db: givenDb } = {}) {
-  if (!existsSync(path.join(distDir, "index.html"))) {
-    throw new Error(`${distDir} has no index.html: build the console first`);
-  }
-  const bin = modalisdPath();
-  const dir = tempDir("server");
-  const db = givenDb ?? path.join(dir, "modalis.db");
-  for (const clinic of clinics) {
-    execFileSync(cliPath(), ["clinic", "add", clinic, "--db", db], { encoding: "utf8", timeout: 10_000 });
-  }
-  const args = [
-    "--listen", "127.0.0.1:0",
-    "--http-listen", "127.0.0.1:0",
-    "--rules", path.join(repoDir, "rules"),
-    "--plugins", pluginsDir(),
-    "--db", db,
-    "--console", distDir,
-    "--watch-quiet-ms", "0",
-    "--log-file", path.join(dir, "log.json"),
-  ];
-  if (tokenFile) args.push("--token-file", tokenFile);
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  const orphanGuard = () => child.kill("SIGKILL");
-  process.once("exit", orphanGuard);
-
-  const address = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`modalisd did not start in ${START_TIMEOUT_MS} ms:\n${stderr}`)), START_TIMEOUT_MS);
-    const check = () => {
-      const m = /HTTP on (127\.0\.0\.1:\d+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.on("data", check);
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`modalisd exited (${code ?? signal}) before serving:\n${stderr}`));
-    });
-  });
-
-  const stop = async () => {
-    process.removeListener("exit", orphanGuard);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(killer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { url: `http://${address}`, stop, stderr: () => stderr };
-}
 
 /** A database holding a synthetic year of a clinic (`modalis evidence --demo`, a fixed seed). */
 export function makeDemoDatabase(dir, patients = 120) {
