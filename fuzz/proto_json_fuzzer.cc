@@ -73,6 +73,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!google::protobuf::util::JsonStringToMessage(written, &again).ok()) {
     Disagree("protobuf cannot read what the codec wrote", written);
   }
-  if (Bytes(again) != expected) Disagree("what the codec wrote reads back differently", written);
+  // Compared with protobuf's own writing read back, not with the message itself: protobuf writes
+  // a negative zero "-0" and reads that back as positive zero, and the codec writes as it does.
+  std::string theirs_written;
+  if (!google::protobuf::util::MessageToJsonString(theirs, &theirs_written).ok()) return 0;
+  modalis::v1::SuggestPlanRequest their_again;
+  if (!google::protobuf::util::JsonStringToMessage(theirs_written, &their_again).ok()) return 0;
+  if (Bytes(again) != Bytes(their_again)) {
+    Disagree("what the codec wrote reads back differently from protobuf's writing", written);
+  }
   return 0;
 }
