@@ -85,3 +85,20 @@ function(modalis_tsan_absl_mutex)
     target_link_options(modalis_tsan_absl_mutex INTERFACE "LINKER:--wrap=_ZN${mangled_ns}${fn}")
   endforeach()
 endfunction()
+
+# modalisd's memory allocator. glibc's malloc and free were about a fifth of the instructions of a
+# SuggestPlan dry run (gRPC's own buffers included, bench/RESULTS.md); jemalloc's thread caches
+# serve the same calls for a fraction of that, and it returns freed pages to the system on a
+# timer, so a burst of large messages does not stay resident. The sanitizers bring their own
+# allocator, so those builds keep the system's.
+set(MODALIS_ALLOCATOR "jemalloc" CACHE STRING "modalisd's allocator: jemalloc or system")
+set_property(CACHE MODALIS_ALLOCATOR PROPERTY STRINGS jemalloc system)
+add_library(modalis_allocator INTERFACE)
+if(MODALIS_ALLOCATOR STREQUAL "jemalloc" AND NOT MODALIS_SANITIZE AND NOT MODALIS_TSAN
+   AND NOT MODALIS_FUZZ)
+  find_library(JEMALLOC_LIBRARY NAMES jemalloc REQUIRED)
+  target_link_libraries(modalis_allocator INTERFACE ${JEMALLOC_LIBRARY})
+  target_compile_definitions(modalis_allocator INTERFACE MODALIS_WITH_JEMALLOC=1)
+elseif(NOT MODALIS_ALLOCATOR STREQUAL "system" AND NOT MODALIS_ALLOCATOR STREQUAL "jemalloc")
+  message(FATAL_ERROR "MODALIS_ALLOCATOR must be jemalloc or system, not ${MODALIS_ALLOCATOR}")
+endif()
