@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/common/utf8.h"
+
 namespace modalis {
 
 namespace {
@@ -80,29 +82,6 @@ bool IsStructType(const Descriptor* type) {
     default:
       return false;
   }
-}
-
-// Length of the UTF-8 sequence starting at `s[0]` when it is well formed (no overlong forms, no
-// surrogates, nothing past U+10FFFF); 0 otherwise.
-size_t Utf8SequenceLength(std::string_view s) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  const auto continuation = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // a surrogate
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
 }
 
 void AppendUtf8(uint32_t code_point, std::string* out) {

@@ -32,15 +32,9 @@ void WriteMessageField(int number, const google::protobuf::MessageLite& message,
   message.SerializeWithCachedSizes(&out);
 }
 
-}  // namespace
-
-std::string EncodeReplayInput(const v1::SuggestPlanRequest& request) {
-  return EncodeReplayInput(request, FindingsEncoding(request));
-}
-
-std::string EncodeReplayInput(const v1::SuggestPlanRequest& request,
-                              std::string_view findings_encoding) {
-  using Request = v1::SuggestPlanRequest;
+// The same accessors on the API's message and on the wire's, and the same field numbers.
+template <class Request>
+std::string EncodeQuestion(const Request& request, std::string_view findings_encoding) {
   std::string out;
   out.reserve(findings_encoding.size() + 64);
   {
@@ -65,6 +59,22 @@ std::string EncodeReplayInput(const v1::SuggestPlanRequest& request,
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string EncodeReplayInput(const v1::SuggestPlanRequest& request,
+                              std::string_view findings_encoding) {
+  return EncodeQuestion(request, findings_encoding);
+}
+
+std::string EncodeReplayInput(const wire::SuggestPlanRequest& request,
+                              std::string_view findings_encoding) {
+  return EncodeQuestion(request, findings_encoding);
+}
+
+std::string EncodeReplayInput(const v1::SuggestPlanRequest& request) {
+  return EncodeReplayInput(request, FindingsEncoding(request));
 }
 
 absl::StatusOr<v1::SuggestPlanRequest> DecodeReplayInput(std::string_view format,

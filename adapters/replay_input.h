@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "modalis/v1/plan_service.pb.h"
+#include "modalis/wire/suggest_plan_request.pb.h"
 
 namespace modalis {
 
@@ -24,6 +25,9 @@ std::string EncodeReplayInput(const v1::SuggestPlanRequest& request);
 // The same bytes, from the findings' encoding the caller has already (FindingsEncoding in
 // adapters/request_hash.h, which modalisd hashes the request with), so they are encoded once.
 std::string EncodeReplayInput(const v1::SuggestPlanRequest& request,
+                              std::string_view findings_encoding);
+// The same, of the request as modalisd reads it off the wire.
+std::string EncodeReplayInput(const wire::SuggestPlanRequest& request,
                               std::string_view findings_encoding);
 
 // The request EncodeReplayInput wrote. FAILED_PRECONDITION for a format other than

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapters/plan_proto.h"
+#include "adapters/suggest_request.h"
 #include "core/common/sha256.h"
 
 namespace modalis {
@@ -31,19 +32,9 @@ void AppendPart(std::string_view tag, std::string_view value, std::string* out) 
   out->append(value);
 }
 
-}  // namespace
-
-std::string FindingsEncoding(const v1::SuggestPlanRequest& request) {
-  std::string encoded;
-  AppendDeterministic(request.findings(), &encoded);
-  return encoded;
-}
-
-std::string RequestHash(const v1::SuggestPlanRequest& request) {
-  return RequestHash(request, FindingsEncoding(request));
-}
-
-std::string RequestHash(const v1::SuggestPlanRequest& request, std::string_view findings_encoding) {
+// The request's parts but its findings: the same accessors on the API's message and on the wire's.
+template <class Request>
+std::string HashRequest(const Request& request, std::string_view findings_encoding) {
   std::string bytes;
   std::string encoded;
   bytes.reserve(512);
@@ -59,6 +50,36 @@ std::string RequestHash(const v1::SuggestPlanRequest& request, std::string_view 
     AppendPart("practitioner", encoded, &bytes);
   }
   return "pb1:" + Sha256Hex(bytes);
+}
+
+}  // namespace
+
+std::string FindingsEncoding(const v1::SuggestPlanRequest& request) {
+  std::string encoded;
+  AppendDeterministic(request.findings(), &encoded);
+  return encoded;
+}
+
+std::string RequestHash(const v1::SuggestPlanRequest& request) {
+  return RequestHash(request, FindingsEncoding(request));
+}
+
+std::string RequestHash(const v1::SuggestPlanRequest& request, std::string_view findings_encoding) {
+  return HashRequest(request, findings_encoding);
+}
+
+std::string FindingsEncoding(const WireFindings& findings) {
+  return findings.DeterministicEncoding();
+}
+
+std::string RequestHash(const wire::SuggestPlanRequest& request,
+                        std::string_view findings_encoding) {
+  return HashRequest(request, findings_encoding);
+}
+
+std::string LegacyRequestHash(const wire::SuggestPlanRequest& request,
+                              const WireFindings& findings) {
+  return LegacyRequestHash(ToApiRequest(request, findings));
 }
 
 std::string LegacyRequestHash(const v1::SuggestPlanRequest& request) {

@@ -5,7 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/wire_findings.h"
 #include "modalis/v1/plan_service.pb.h"
+#include "modalis/wire/suggest_plan_request.pb.h"
 
 namespace modalis {
 
@@ -23,9 +25,16 @@ std::string FindingsEncoding(const v1::SuggestPlanRequest& request);
 // RequestHash(request), from FindingsEncoding(request).
 std::string RequestHash(const v1::SuggestPlanRequest& request, std::string_view findings_encoding);
 
+// The same, of the request as modalisd reads it off the wire: the same bytes, the same hash.
+std::string FindingsEncoding(const WireFindings& findings);
+std::string RequestHash(const wire::SuggestPlanRequest& request,
+                        std::string_view findings_encoding);
+
 // The hash as releases before "pb1:" computed it (canonical JSON of the same parts), so a retry
 // that spans an upgrade still finds the plan stored before it. Only computed for such a retry. ""
 // when the findings cannot be read as JSON (they were then refused before any plan was stored).
 std::string LegacyRequestHash(const v1::SuggestPlanRequest& request);
+std::string LegacyRequestHash(const wire::SuggestPlanRequest& request,
+                              const WireFindings& findings);
 
 }  // namespace modalis

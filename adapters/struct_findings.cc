@@ -101,21 +101,29 @@ bool Fits(const Value& v, int depth) {
 
 }  // namespace
 
-absl::Status CheckFindingsDepth(const google::protobuf::Struct& findings, int max_depth) {
+absl::Status NestedTooDeeply(const std::vector<std::string_view>& codes, int max_depth) {
+  if (codes.empty()) return absl::OkStatus();
   std::vector<FieldViolation> too_deep;
-  for (const auto& [key, value] : findings.fields()) {
-    if (Fits(value, max_depth)) continue;
+  too_deep.reserve(codes.size());
+  for (std::string_view code : codes) {
     // Named like any other bad finding, and cut to a length an error message can carry.
-    too_deep.push_back({key.substr(0, 256),
+    too_deep.push_back({std::string(code.substr(0, 256)),
                         "nested too deeply: the findings object and the lists and objects in it "
                         "may be at most " +
                             std::to_string(max_depth) + " levels deep"});
   }
-  if (too_deep.empty()) return absl::OkStatus();
   // Listed in code order, as every findings violation is.
   std::sort(too_deep.begin(), too_deep.end(),
             [](const FieldViolation& a, const FieldViolation& b) { return a.field < b.field; });
   return InvalidFindings(too_deep);
+}
+
+absl::Status CheckFindingsDepth(const google::protobuf::Struct& findings, int max_depth) {
+  std::vector<std::string_view> too_deep;
+  for (const auto& [key, value] : findings.fields()) {
+    if (!Fits(value, max_depth)) too_deep.push_back(key);
+  }
+  return NestedTooDeeply(too_deep, max_depth);
 }
 
 absl::StatusOr<Findings> DecodeFindingsStruct(const google::protobuf::Struct& findings,

@@ -5,6 +5,8 @@
 #include <google/protobuf/struct.pb.h>
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/findings/findings.h"
@@ -18,6 +20,10 @@ inline constexpr int kMaxFindingsDepth = 16;
 // level), checked before anything reads the values.
 absl::Status CheckFindingsDepth(const google::protobuf::Struct& findings,
                                 int max_depth = kMaxFindingsDepth);
+
+// INVALID_ARGUMENT naming each of `codes`, findings nested deeper than `max_depth`, in code order;
+// OK when there are none.
+absl::Status NestedTooDeeply(const std::vector<std::string_view>& codes, int max_depth);
 
 // INVALID_ARGUMENT, with a field violation per finding, for a value nested deeper than
 // `max_depth`, for an unknown finding or a value its definition refuses (as DecodeFindings).

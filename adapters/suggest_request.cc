@@ -1,5 +1,7 @@
 #include "adapters/suggest_request.h"
 
+#include <limits>
+#include <string_view>
 #include <vector>
 
 #include "adapters/struct_findings.h"
@@ -19,6 +21,14 @@ bool ValidRef(const std::string& ref) {
 absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& request,
                                                 std::shared_ptr<const Vocabulary> vocabulary,
                                                 const FindingsLimits& limits) {
+  return ReadSuggestRequest(WithoutFindings(request), WireFindings::Of(request.findings()),
+                            std::move(vocabulary), limits);
+}
+
+absl::StatusOr<SuggestInput> ReadSuggestRequest(const wire::SuggestPlanRequest& request,
+                                                const WireFindings& wire_findings,
+                                                std::shared_ptr<const Vocabulary> vocabulary,
+                                                const FindingsLimits& limits) {
   if (!ValidRef(request.patient_ref())) {
     return InvalidField("patient_ref",
                         "patient_ref must be a pseudonymous reference of 1 to 64 letters, digits "
@@ -29,7 +39,7 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
   }
   // Nesting is refused before the request's other fields are read, the findings' own values
   // after them: the order in which a request with several faults has always been answered.
-  if (absl::Status s = CheckFindingsDepth(request.findings()); !s.ok()) return s;
+  if (absl::Status s = wire_findings.CheckDepth(); !s.ok()) return s;
   PlanRequest plan_request;
   if (request.explain_not_fired()) {
     // A stored plan keeps what explains its suggestions; the rest is for a person trying findings.
@@ -66,9 +76,44 @@ absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& re
         std::vector<std::string>(request.practitioner().qualifications().begin(),
                                  request.practitioner().qualifications().end());
   }
-  auto findings = DecodeFindingsStruct(request.findings(), std::move(vocabulary), limits);
+  auto findings = wire_findings.Decode(std::move(vocabulary), limits);
   if (!findings.ok()) return findings.status();
   return SuggestInput{*std::move(findings), std::move(plan_request)};
+}
+
+wire::SuggestPlanRequest WithoutFindings(const v1::SuggestPlanRequest& request) {
+  // Field by field (a test checks that none is missed): copying the findings, or encoding and
+  // reading the whole request again, would cost what reading the findings directly saves.
+  wire::SuggestPlanRequest out;
+  out.set_request_id(request.request_id());
+  out.set_patient_ref(request.patient_ref());
+  out.set_session_minutes(request.session_minutes());
+  if (request.has_practitioner()) *out.mutable_practitioner() = request.practitioner();
+  out.set_dry_run(request.dry_run());
+  out.set_condition(request.condition());
+  out.set_explain_not_fired(request.explain_not_fired());
+  return out;
+}
+
+v1::SuggestPlanRequest ToApiRequest(const wire::SuggestPlanRequest& request,
+                                    const WireFindings& findings) {
+  wire::SuggestPlanRequest fields = request;
+  fields.clear_findings();
+  // The two messages share one encoding; the fields were read from text that was UTF-8.
+  v1::SuggestPlanRequest out;
+  out.ParseFromString(fields.SerializeAsString());
+  *out.mutable_findings() = findings.ToStruct();
+  return out;
+}
+
+absl::Status ParseWireRequest(std::string_view bytes, wire::SuggestPlanRequest* out) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      !out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(
+        "the request is not a readable modalis.v1.SuggestPlanRequest: its protobuf encoding is "
+        "malformed, or holds text that is not UTF-8");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace modalis

@@ -6,9 +6,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "adapters/wire_findings.h"
 #include "core/findings/findings.h"
 #include "core/plan/planner.h"
 #include "modalis/v1/plan_service.pb.h"
+#include "modalis/wire/suggest_plan_request.pb.h"
 
 namespace modalis {
 
@@ -30,5 +32,21 @@ struct SuggestInput {
 absl::StatusOr<SuggestInput> ReadSuggestRequest(const v1::SuggestPlanRequest& request,
                                                 std::shared_ptr<const Vocabulary> vocabulary,
                                                 const FindingsLimits& limits);
+// The same, of the request as modalisd reads it off the wire, whose findings are read already.
+absl::StatusOr<SuggestInput> ReadSuggestRequest(const wire::SuggestPlanRequest& request,
+                                                const WireFindings& findings,
+                                                std::shared_ptr<const Vocabulary> vocabulary,
+                                                const FindingsLimits& limits);
+
+// The request's fields but its findings, in the form modalisd reads off the wire
+// (adapters/proto/modalis/wire); its findings go with it as WireFindings::Of(request.findings()).
+wire::SuggestPlanRequest WithoutFindings(const v1::SuggestPlanRequest& request);
+// The API's message again, from the wire form and its findings.
+v1::SuggestPlanRequest ToApiRequest(const wire::SuggestPlanRequest& request,
+                                    const WireFindings& findings);
+
+// A wire request's bytes read into `out` (on its arena, if it has one); INVALID_ARGUMENT naming
+// the message when protobuf cannot read them.
+absl::Status ParseWireRequest(std::string_view bytes, wire::SuggestPlanRequest* out);
 
 }  // namespace modalis

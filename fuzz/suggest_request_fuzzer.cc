@@ -1,14 +1,20 @@
-// A SuggestPlanRequest as protobuf bytes -> the conversion and planning modalisd's SuggestPlan runs
-// (ReadSuggestRequest, Engine::SuggestDecoded, PlanToProto, JSON printing), minus the network and
-// the store.
+// A SuggestPlanRequest as protobuf bytes -> the reading and planning modalisd's SuggestPlan runs
+// (the wire form and its findings read directly, ReadSuggestRequest, Engine::SuggestDecoded,
+// PlanToProto, JSON printing), minus the network and the store. The reading is checked against
+// protobuf's own: the API's message parsed from the same bytes must be refused or accepted alike,
+// and read through the Struct path to the same findings or the same refusal, and the findings'
+// deterministic encoding must be the same bytes.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/plan_proto.h"
+#include "adapters/request_hash.h"
 #include "adapters/suggest_request.h"
+#include "adapters/wire_findings.h"
 #include "core/engine.h"
 #include "fuzz/fuzz_support.h"
 #include "modalis/v1/plan_service.pb.h"
@@ -30,14 +36,33 @@ std::unique_ptr<modalis::Engine> MakeEngine() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const modalis::Engine* engine = MakeEngine().release();
 
-  modalis::v1::SuggestPlanRequest request;
-  if (size > static_cast<size_t>(INT32_MAX) ||
-      !request.ParseFromArray(data, static_cast<int>(size))) {
-    return 0;
+  if (size > static_cast<size_t>(INT32_MAX)) return 0;
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  modalis::v1::SuggestPlanRequest api;
+  const bool protobuf_reads = api.ParseFromArray(data, static_cast<int>(size));
+  modalis::wire::SuggestPlanRequest request;
+  absl::StatusOr<modalis::WireFindings> findings =
+      modalis::ParseWireRequest(bytes, &request).ok()
+          ? modalis::WireFindings::Read(request.findings())
+          : absl::InvalidArgumentError("unreadable");
+  if (findings.ok() != protobuf_reads) {
+    modalis::fuzz::Die("the wire reading and protobuf disagree on whether the request reads");
+  }
+  if (!protobuf_reads) return 0;
+  if (findings->DeterministicEncoding() != modalis::FindingsEncoding(api)) {
+    modalis::fuzz::Die("the findings' deterministic encoding differs from protobuf's");
   }
   const auto rules = engine->rules();
-  auto input =
-      modalis::ReadSuggestRequest(request, rules->vocabulary, engine->config().findings_limits);
+  const auto& limits = engine->config().findings_limits;
+  auto input = modalis::ReadSuggestRequest(request, *findings, rules->vocabulary, limits);
+  auto reference = modalis::ReadSuggestRequest(modalis::WithoutFindings(api),
+                                               modalis::WireFindings::Of(api.findings()),
+                                               rules->vocabulary, limits);
+  if (input.ok() != reference.ok() ||
+      (input.ok() ? input->findings.ToJson() != reference->findings.ToJson()
+                  : input.status() != reference.status())) {
+    modalis::fuzz::Die("the findings read directly differ from the Struct's");
+  }
   if (!input.ok()) return 0;
   auto plan = engine->SuggestDecoded(*rules, std::move(input->findings), input->plan_request);
   if (!plan.ok()) return 0;

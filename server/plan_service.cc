@@ -1,6 +1,7 @@
 #include "server/plan_service.h"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include "adapters/replay_input.h"
 #include "adapters/request_hash.h"
 #include "adapters/suggest_request.h"
+#include "adapters/wire_findings.h"
 #include "core/common/ids.h"
 #include "core/findings/findings.h"
 #include "server/grpc_status.h"
@@ -42,6 +44,23 @@ std::optional<double> Number(const Findings& findings, SlotId slot) {
   return findings.value(slot).number;
 }
 
+// The request's bytes (gRPC hands them over in slices, most often one) read as the wire form.
+absl::Status ReadRequest(const grpc::ByteBuffer& buffer, wire::SuggestPlanRequest* out) {
+  std::vector<grpc::Slice> slices;
+  // A buffer that holds nothing (an empty message) dumps no slices, or fails to: both are empty.
+  if (buffer.Valid()) (void)buffer.Dump(&slices);
+  if (slices.size() == 1) {
+    return ParseWireRequest(
+        std::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()), out);
+  }
+  std::string joined;
+  joined.reserve(buffer.Valid() ? buffer.Length() : 0);
+  for (const grpc::Slice& slice : slices) {
+    joined.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return ParseWireRequest(joined, out);
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -51,22 +70,46 @@ int64_t NowMs() {
 }  // namespace
 
 grpc::ServerUnaryReactor* PlanServiceImpl::SuggestPlan(grpc::CallbackServerContext* context,
-                                                       const v1::SuggestPlanRequest* request,
-                                                       v1::SuggestPlanResponse* response) {
+                                                       const grpc::ByteBuffer* request_bytes,
+                                                       grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_.Authorize(*context, "/modalis.v1.PlanService/SuggestPlan");
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  Suggest(*caller, *request, response, [reactor](grpc::Status status) { reactor->Finish(status); });
+  ArenaPool::Slot* slot = suggest_arenas_.Take();
+  auto* request = google::protobuf::Arena::CreateMessage<wire::SuggestPlanRequest>(slot->arena());
+  auto* response = google::protobuf::Arena::CreateMessage<v1::SuggestPlanResponse>(slot->arena());
+  absl::Status read = ReadRequest(*request_bytes, request);
+  // Malformed findings are refused before anything else, as a malformed request is.
+  absl::StatusOr<WireFindings> findings =
+      read.ok() ? WireFindings::Read(request->findings()) : absl::StatusOr<WireFindings>(read);
+  if (!findings.ok()) {
+    suggest_arenas_.GiveBack(slot);
+    reactor->Finish(ToGrpcStatus(findings.status()));
+    return reactor;
+  }
+  // Kept with the call until it is done: a stored plan's callback may read them.
+  auto* kept = google::protobuf::Arena::Create<WireFindings>(slot->arena(), *std::move(findings));
+  // The reply is written out before the arena goes back, and the call finishes after both.
+  Suggest(*caller, *request, *kept, response,
+          [this, slot, response, response_bytes, reactor](grpc::Status status) {
+            if (status.ok()) {
+              bool own_buffer = false;
+              status = grpc::SerializationTraits<v1::SuggestPlanResponse>::Serialize(
+                  *response, response_bytes, &own_buffer);
+            }
+            suggest_arenas_.GiveBack(slot);
+            reactor->Finish(status);
+          });
   return reactor;
 }
 
-void PlanServiceImpl::Suggest(const Caller& caller, const v1::SuggestPlanRequest& request,
-                              v1::SuggestPlanResponse* response,
+void PlanServiceImpl::Suggest(const Caller& caller, const wire::SuggestPlanRequest& request,
+                              const WireFindings& findings, v1::SuggestPlanResponse* response,
                               std::function<void(grpc::Status)> done) {
-  auto planned = Prepare(request, caller);
+  auto planned = Prepare(request, findings, caller);
   if (!planned.ok()) return done(ToGrpcStatus(planned.status()));
   if (request.dry_run()) {
     PlanToProto(planned->plan.plan, response->mutable_plan());
@@ -99,8 +142,18 @@ void PlanServiceImpl::ServeDirectly(DirectCalls& calls) {
                 "modalis.v1.PlanService.SuggestPlan"),
             [this](const Caller& caller, const google::protobuf::Message& request,
                    google::protobuf::Message* response, DirectCalls::Done done) {
-              Suggest(caller, static_cast<const v1::SuggestPlanRequest&>(request),
-                      static_cast<v1::SuggestPlanResponse*>(response), std::move(done));
+              // The request outlives the call; its fields but the findings, copied, are kept
+              // with it until it is done, as a stored plan's callback may read them.
+              const auto& api = static_cast<const v1::SuggestPlanRequest&>(request);
+              struct Kept {
+                wire::SuggestPlanRequest fields;
+                WireFindings findings;
+              };
+              auto kept = std::make_shared<Kept>(
+                  Kept{WithoutFindings(api), WireFindings::Of(api.findings())});
+              Suggest(caller, kept->fields, kept->findings,
+                      static_cast<v1::SuggestPlanResponse*>(response),
+                      [kept, done = std::move(done)](grpc::Status status) { done(status); });
             });
 }
 
@@ -215,7 +268,8 @@ grpc::ServerUnaryReactor* PlanServiceImpl::RecordOutcome(grpc::CallbackServerCon
   return reactor;
 }
 
-absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& request,
+absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const wire::SuggestPlanRequest& request,
+                                                 const WireFindings& wire_findings,
                                                  const Caller& caller) {
   // One rule-set snapshot for the whole call, so the findings are decoded against the vocabulary
   // that plans them and the audit names exactly the rules that decided, even when a reload swaps
@@ -227,7 +281,8 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   auto resolved = engine_.Resolve(caller.clinic_id, request.condition());
   if (!resolved.ok()) return resolved.status();
   const std::shared_ptr<const CompiledRuleSet> rules = *std::move(resolved);
-  auto input = ReadSuggestRequest(request, rules->vocabulary, engine_.config().findings_limits);
+  auto input = ReadSuggestRequest(request, wire_findings, rules->vocabulary,
+                                  engine_.config().findings_limits);
   if (!input.ok()) return input.status();
   const Findings& findings = input->findings;
   PlanRequest& plan_request = input->plan_request;
@@ -266,10 +321,12 @@ absl::StatusOr<NewPlan> PlanServiceImpl::Prepare(const v1::SuggestPlanRequest& r
   // evaluating the rules does.
   if (!request.dry_run()) {
     // The findings' encoding once, for the hash and for the question the plan keeps.
-    const std::string findings_encoding = FindingsEncoding(request);
+    const std::string findings_encoding = FindingsEncoding(wire_findings);
     stored.request_hash = RequestHash(request, findings_encoding);
     // The request outlives the write: the call is finished only from the store's callback.
-    out.legacy_request_hash = [&request] { return LegacyRequestHash(request); };
+    out.legacy_request_hash = [&request, &wire_findings] {
+      return LegacyRequestHash(request, wire_findings);
+    };
     // What the plan was asked, so it can be asked again of a draft rule set.
     stored.replay_input = EncodeReplayInput(request, findings_encoding);
     stored.replay_format = std::string(kReplayInputFormat);

@@ -9,25 +9,36 @@
 #include <functional>
 #include <memory>
 
+#include "adapters/wire_findings.h"
 #include "core/engine.h"
 #include "core/store/store.h"
 #include "modalis/v1/plan_service.grpc.pb.h"
+#include "modalis/wire/suggest_plan_request.pb.h"
 #include "server/arena_messages.h"
 #include "server/auth.h"
 #include "server/direct_calls.h"
 
 namespace modalis {
 
-class PlanServiceImpl final : public v1::PlanService::CallbackService {
+// SuggestPlan takes its request as bytes (a raw method), to read it as modalis::wire's message:
+// the findings straight from their encoding. The other methods are generated as usual.
+using PlanServiceBase = v1::PlanService::WithRawCallbackMethod_SuggestPlan<
+    v1::PlanService::WithCallbackMethod_GetPlan<v1::PlanService::WithCallbackMethod_ListPlans<
+        v1::PlanService::WithCallbackMethod_RecordFeedback<
+            v1::PlanService::WithCallbackMethod_RecordOutcome<
+                v1::PlanService::WithCallbackMethod_GetProgress<
+                    v1::PlanService::WithCallbackMethod_GetEvidence<
+                        v1::PlanService::WithCallbackMethod_GetPatientHistory<
+                            v1::PlanService::Service>>>>>>>>;
+
+class PlanServiceImpl final : public PlanServiceBase {
  public:
   PlanServiceImpl(const Engine& engine, Store& store, const Authorizer& auth)
-      : engine_(engine), store_(store), auth_(auth) {
-    SetMessageAllocatorFor_SuggestPlan(&suggest_messages_);
-  }
+      : engine_(engine), store_(store), auth_(auth) {}
 
   grpc::ServerUnaryReactor* SuggestPlan(grpc::CallbackServerContext* context,
-                                        const v1::SuggestPlanRequest* request,
-                                        v1::SuggestPlanResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* context,
                                     const v1::GetPlanRequest* request,
                                     v1::GetPlanResponse* response) override;
@@ -55,10 +66,13 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
 
  private:
   // SuggestPlan for an authorised caller, whatever the transport: `done` once `response` is final.
-  void Suggest(const Caller& caller, const v1::SuggestPlanRequest& request,
-               v1::SuggestPlanResponse* response, std::function<void(grpc::Status)> done);
+  // `request` and `findings` (the request's, as received) must stay until `done`.
+  void Suggest(const Caller& caller, const wire::SuggestPlanRequest& request,
+               const WireFindings& findings, v1::SuggestPlanResponse* response,
+               std::function<void(grpc::Status)> done);
   // Validates and plans (inline: microseconds of CPU); the plan and its audit facts to store.
-  absl::StatusOr<NewPlan> Prepare(const v1::SuggestPlanRequest& request, const Caller& caller);
+  absl::StatusOr<NewPlan> Prepare(const wire::SuggestPlanRequest& request,
+                                  const WireFindings& findings, const Caller& caller);
   grpc::Status Get(const Caller& caller, const v1::GetPlanRequest& request,
                    v1::GetPlanResponse* response);
   grpc::Status List(const Caller& caller, const v1::ListPlansRequest& request,
@@ -73,9 +87,9 @@ class PlanServiceImpl final : public v1::PlanService::CallbackService {
   const Engine& engine_;
   Store& store_;
   const Authorizer& auth_;
-  // Every call's messages are given back before the server's Wait() returns; the service, and
-  // so this, must outlive the server (as it must anyway).
-  ArenaMessageAllocator<v1::SuggestPlanRequest, v1::SuggestPlanResponse> suggest_messages_;
+  // SuggestPlan's request and reply, an arena a call; each is given back before the call is
+  // finished, so before the server's Wait() returns.
+  ArenaPool suggest_arenas_;
 };
 
 }  // namespace modalis

@@ -3,8 +3,8 @@
 // the same messages, and no form is converted into another first.
 //
 // A value view V offers: is_null(), is_boolean(), boolean(), is_number(), number(), is_string(),
-// text() (a const std::string&), is_list(), size() and item(i) (a V) for lists, and Describe()
-// (the value as JSON, cut to 40 characters; called only on the error path).
+// text() (a std::string_view, or what converts to one), is_list(), size() and item(i) (a V) for
+// lists, and Describe() (the value as JSON, cut to 40 characters; called only on the error path).
 // A document view D offers: is_object(), size(), and ForEach(f) calling f(code, V) for each key in
 // any order; violations are listed in the order of their codes whatever the form.
 #pragma once
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/common/did_you_mean.h"
@@ -62,11 +63,11 @@ std::string DecodeOne(const FindingDef& def, const V& v, const FindingsLimits& l
         for (const auto& s : def.values) all += (all.empty() ? "" : ", ") + s;
         return "expected one of: " + all;
       }
-      const std::string& s = v.text();
+      const std::string_view s = v.text();
       auto index = def.ValueIndex(s);
       if (!index) {
-        return "'" + s.substr(0, limits.max_string_bytes) + "' is not a value of " + def.code +
-               DidYouMeanSuffix(s, def.values);
+        return "'" + std::string(s.substr(0, limits.max_string_bytes)) + "' is not a value of " +
+               def.code + DidYouMeanSuffix(s, def.values);
       }
       out->Set(def.slot, FindingValue{static_cast<double>(*index), 0});
       return {};
@@ -78,11 +79,11 @@ std::string DecodeOne(const FindingDef& def, const V& v, const FindingsLimits& l
       for (size_t i = 0; i < v.size(); ++i) {
         const auto item = v.item(i);
         if (!item.is_string()) return "list items must be strings, got " + item.Describe();
-        const std::string& s = item.text();
+        const std::string_view s = item.text();
         auto index = def.ValueIndex(s);
         if (!index) {
-          return "'" + s.substr(0, limits.max_string_bytes) + "' is not a value of " + def.code +
-                 DidYouMeanSuffix(s, def.values);
+          return "'" + std::string(s.substr(0, limits.max_string_bytes)) + "' is not a value of " +
+                 def.code + DidYouMeanSuffix(s, def.values);
         }
         bits |= uint64_t{1} << *index;
       }
@@ -96,10 +97,11 @@ std::string DecodeOne(const FindingDef& def, const V& v, const FindingsLimits& l
       for (size_t i = 0; i < v.size(); ++i) {
         const auto item = v.item(i);
         if (!item.is_string()) return "list items must be strings, got " + item.Describe();
-        if (item.text().size() > limits.max_string_bytes) {
+        const std::string_view text = item.text();
+        if (text.size() > limits.max_string_bytes) {
           return "an item is longer than " + std::to_string(limits.max_string_bytes) + " bytes";
         }
-        texts.push_back(item.text());
+        texts.emplace_back(text);
       }
       out->SetTexts(def.slot, std::move(texts));
       return {};
@@ -124,18 +126,20 @@ absl::StatusOr<Findings> DecodeDocument(const D& document,
          {"findings", "too many findings: " + std::to_string(document.size()) + " (the limit is " +
                           std::to_string(limits.max_findings) + ")"}});
   } else {
-    document.ForEach([&](const std::string& code, const auto& value) {
+    document.ForEach([&](std::string_view code, const auto& value) {
       const FindingDef* def = vocabulary->Find(code);
       if (def == nullptr) {
-        const std::string shown = code.substr(0, limits.max_string_bytes);
-        violations.push_back({code,
+        const std::string shown(code.substr(0, limits.max_string_bytes));
+        violations.push_back({std::string(code),
                               {shown, "unknown finding '" + shown + "'" +
                                           DidYouMeanSuffix(code, vocabulary->codes())}});
         return;
       }
       if (value.is_null()) return;  // explicitly not recorded: unknown
       std::string problem = DecodeOne(*def, value, limits, &findings);
-      if (!problem.empty()) violations.push_back({code, {code, std::move(problem)}});
+      if (!problem.empty()) {
+        violations.push_back({std::string(code), {std::string(code), std::move(problem)}});
+      }
     });
   }
   if (violations.empty()) return findings;
