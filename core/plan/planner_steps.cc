@@ -175,16 +175,28 @@ void Planner::BuildSteps() {
     priorities_[c.modality] = c.priority;
     phases_[c.modality] = info.phase;
   }
-  // Session order: phase first (needling, hands-on, stretching, ear), then priority.
-  std::stable_sort(plan_.steps.begin(), plan_.steps.end(),
-                   [&](const PlanStep& a, const PlanStep& b) {
-                     if (phases_[a.modality] != phases_[b.modality])
-                       return phases_[a.modality] < phases_[b.modality];
-                     if (priorities_[a.modality] != priorities_[b.modality]) {
-                       return priorities_[a.modality] > priorities_[b.modality];
-                     }
-                     return a.modality < b.modality;
-                   });
+  // Session order: phase first (needling, hands-on, stretching, ear), then priority. Each step's
+  // keys are looked up once, and the steps moved once, into their order.
+  struct Order {
+    int32_t phase;
+    int32_t priority;
+    size_t index;
+  };
+  std::vector<Order> order;
+  order.reserve(plan_.steps.size());
+  for (size_t i = 0; i < plan_.steps.size(); ++i) {
+    const std::string& modality = plan_.steps[i].modality;
+    order.push_back({phases_[modality], priorities_[modality], i});
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const Order& a, const Order& b) {
+    if (a.phase != b.phase) return a.phase < b.phase;
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return plan_.steps[a.index].modality < plan_.steps[b.index].modality;
+  });
+  std::vector<PlanStep> ordered;
+  ordered.reserve(plan_.steps.size());
+  for (const Order& o : order) ordered.push_back(std::move(plan_.steps[o.index]));
+  plan_.steps = std::move(ordered);
 }
 
 // A step offered while a floor or exclusion of its modality is undecided: the plan is
@@ -199,10 +211,13 @@ void Planner::FitTimeBudget() {
   const uint32_t budget = request_.session_minutes.value_or(rules_.clinic.session_minutes);
   // Keep the highest-priority steps that fit; what is dropped is reported, never silent.
   std::vector<size_t> by_priority(plan_.steps.size());
-  for (size_t i = 0; i < by_priority.size(); ++i) by_priority[i] = i;
-  std::stable_sort(by_priority.begin(), by_priority.end(), [&](size_t a, size_t b) {
-    return priorities_[plan_.steps[a].modality] > priorities_[plan_.steps[b].modality];
-  });
+  std::vector<int32_t> priority(plan_.steps.size());
+  for (size_t i = 0; i < by_priority.size(); ++i) {
+    by_priority[i] = i;
+    priority[i] = priorities_[plan_.steps[i].modality];
+  }
+  std::stable_sort(by_priority.begin(), by_priority.end(),
+                   [&](size_t a, size_t b) { return priority[a] > priority[b]; });
   std::vector<bool> keep(plan_.steps.size(), false);
   uint32_t used = 0;
   for (size_t i : by_priority) {
