@@ -24,6 +24,7 @@
 #include "adapters/suggest_request.h"
 #include "core/common/field_violations.h"
 #include "tests/support/engine_fixture.h"
+#include "tests/support/findings_documents.h"
 
 namespace modalis {
 namespace {
@@ -139,63 +140,18 @@ size_t ExpectSameInEveryOrder(const json& document, const std::string& label) {
 }
 
 TEST(WireFindingsTest, EveryShippedAndTestDocumentReadsAsTheStruct) {
-  size_t documents = 0;
-  for (const char* file : {"desk-worker.json", "cauda-equina.json", "desk-worker-request.json"}) {
-    json doc = json::parse(testing::ReadText(testing::DataFile(file)));
-    if (doc.contains("findings")) doc = doc["findings"];
-    EXPECT_EQ(ExpectSameInEveryOrder(doc, file), 3u) << file << " was not read directly";
-    ++documents;
+  for (const auto& [label, doc] : testing::ExampleFindings()) {
+    EXPECT_EQ(ExpectSameInEveryOrder(doc, label), 3u) << label << " was not read directly";
   }
-  for (const char* file :
-       {"lower-back-pain.cases.json", "lower-back-pain.safety-cells.cases.json"}) {
-    const json cases = json::parse(testing::ReadText(testing::RulesDir() + "/" + file));
-    for (const json& c : cases["cases"]) {
-      ExpectSameInEveryOrder(c["findings"], c.value("id", "?"));
-      ++documents;
-    }
-  }
-  EXPECT_GT(documents, 100u);
+  const auto cases = testing::GoldenCaseFindings();
+  for (const auto& [label, doc] : cases) ExpectSameInEveryOrder(doc, label);
+  EXPECT_GT(cases.size(), 100u);
 }
 
 TEST(WireFindingsTest, EveryRefusalIsTheSame) {
-  json too_deep = 1;
-  for (int i = 0; i < 20; ++i) too_deep = json::array({too_deep});
-  json deep_but_fits = 1;
-  for (int i = 0; i < 15; ++i) deep_but_fits = json::array({deep_but_fits});
-  json nested_objects = 1;
-  for (int i = 0; i < 16; ++i) nested_objects = json{{"a", nested_objects}};
-  const std::string long_text(300, 'x');
-  json too_many = json::object();
-  for (int i = 0; i < 300; ++i) too_many["f" + std::to_string(i)] = i;
-  json many_items = json::array();
-  for (int i = 0; i < 80; ++i) many_items.push_back("quadratus_lumborum");
-  const std::vector<std::pair<std::string, json>> documents = {
-      {"empty", json::object()},
-      {"unknown finding", {{"pregnnant", true}}},
-      {"unknown long code", {{long_text, true}}},
-      {"string for a number", {{"pain_nprs", "six"}}},
-      {"number for a boolean", {{"pregnant", 1}}},
-      {"object for a boolean", {{"pregnant", {{"a", 1}}}}},
-      {"list for an enum", {{"work_type", json::array({"desk"})}}},
-      {"misspelt enum value", {{"work_type", "offise"}}},
-      {"out of range", {{"pain_nprs", 11}}},
-      {"not whole", {{"age", 40.5}}},
-      {"number in a set", {{"trigger_points", json::array({1})}}},
-      {"misspelt set value", {{"trigger_points", json::array({"piriformes"})}}},
-      {"set not a list", {{"trigger_points", "piriformis"}}},
-      {"too many items", {{"trigger_points", many_items}}},
-      {"text list item too long", {{"medications", json::array({long_text})}}},
-      {"null is unknown", {{"pregnant", nullptr}, {"pain_nprs", 4}}},
-      {"several problems, in key order", {{"zzz", 1}, {"pain_nprs", -1}, {"aaa", 2}}},
-      {"too deep", {{"pain_nprs", too_deep}}},
-      {"deep objects", {{"pregnant", nested_objects}}},
-      {"deep but within the limit", {{"pregnant", deep_but_fits}}},
-      {"too deep and unknown", {{"nope", too_deep}, {"pain_nprs", "x"}}},
-      {"too many findings", too_many},
-      {"text in another script", {{"medications", json::array({"ибупрофен", "布洛芬"})}}},
-      {"an empty key", {{"", 1}}},
-  };
-  for (const auto& [label, doc] : documents) ExpectSameInEveryOrder(doc, label);
+  for (const auto& [label, doc] : testing::FindingsForEachCheck()) {
+    ExpectSameInEveryOrder(doc, label);
+  }
 }
 
 // Shapes a client library does not send but protobuf reads: handed to protobuf, with the same
