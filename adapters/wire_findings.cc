@@ -31,6 +31,11 @@ enum Kind : uint32_t { kNull = 1, kNumber = 2, kText = 3, kBool = 4, kList = 6 }
 // recursion limit; the findings' depth check refuses such a value far sooner either way.
 constexpr int kMaxDirectDepth = 64;
 
+// More findings than this are handed to protobuf (and then refused as too many, unless the
+// limit was raised): the check for a code sent twice probes a small table, and a request made of
+// codes chosen to collide in it must not cost more than a few milliseconds.
+constexpr size_t kMaxDirectEntries = 1024;
+
 class Cursor {
  public:
   explicit Cursor(std::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
@@ -385,6 +390,10 @@ absl::StatusOr<WireFindings> WireFindings::Read(std::string_view bytes) {
     if (!c.Tag(&field, &wire_type) || field != 1 || wire_type != kDelimited ||
         !c.Delimited(&entry) || !ReadEntry(entry, &e.key, &value) ||
         !ReadPlain(value, 1, &e.value)) {
+      direct = false;
+      break;
+    }
+    if (out.entries_.size() == kMaxDirectEntries) {
       direct = false;
       break;
     }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <random>
@@ -181,7 +182,38 @@ TEST(WireFindingsTest, OtherShapesProtobufReadsAreLeftToIt) {
       {"a list holding an object",
        Entry("trigger_points", Delimited(6, Delimited(1, Delimited(5, ""))))},
   };
+  for (const auto& [label, bytes] : shapes) {
+    // An entry's fields in the other order are still read directly (and encoded in protobuf's).
+    EXPECT_EQ(WireFindings::Read(bytes)->read_directly(), label == "value before key") << label;
+  }
   for (const auto& [label, bytes] : shapes) ExpectSameAsStruct(bytes, label);
+}
+
+// Codes made to share their length and first and last eight bytes, the most a request could
+// send: past the number read directly they are left to protobuf, and answered as before (too
+// many findings) without probing a table of colliding codes.
+TEST(WireFindingsTest, ManyCollidingCodesAreLeftToProtobuf) {
+  std::string bytes;
+  for (int i = 0; i < 5000; ++i) {
+    char middle[5];
+    std::snprintf(middle, sizeof middle, "%04x", i);
+    bytes += Entry(std::string("collide_") + middle + "_collide", VarintField(4, 1));
+  }
+  auto read = WireFindings::Read(bytes);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->read_directly());
+  ExpectSameAsStruct(bytes, "5,000 colliding codes");
+  // Within the number read directly, colliding codes are still told apart.
+  std::string fewer;
+  for (int i = 0; i < 1000; ++i) {
+    char middle[5];
+    std::snprintf(middle, sizeof middle, "%04x", i);
+    fewer += Entry(std::string("collide_") + middle + "_collide", VarintField(4, 1));
+  }
+  auto direct = WireFindings::Read(fewer);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_TRUE(direct->read_directly());
+  ExpectSameAsStruct(fewer, "1,000 colliding codes");
 }
 
 TEST(WireFindingsTest, UnreadableFindingsAreRefusedNamingThem) {
