@@ -367,12 +367,18 @@ absl::Status Unreadable() {
 
 absl::StatusOr<WireFindings> WireFindings::Read(
     const google::protobuf::RepeatedPtrField<std::string>& parts) {
+  if (parts.empty()) return Read(std::string_view());
   if (parts.size() == 1) return Read(std::string_view(parts.Get(0)));
-  auto joined = std::make_shared<std::string>();
-  for (const std::string& part : parts) joined->append(part);
-  auto read = Read(std::string_view(*joined));
-  if (read.ok()) read->joined_ = std::move(joined);
-  return read;
+  // Each occurrence is a message of its own, which protobuf reads on its own and merges into
+  // the ones before (a part need not read when its bytes are joined to the next, nor the other
+  // way round). Rare enough to leave to it.
+  auto merged = std::make_shared<google::protobuf::Struct>();
+  for (const std::string& part : parts) {
+    if (!merged->MergeFromString(part)) return Unreadable();
+  }
+  WireFindings out;
+  out.parsed_ = std::move(merged);
+  return out;
 }
 
 absl::StatusOr<WireFindings> WireFindings::Read(std::string_view bytes) {

@@ -46,9 +46,10 @@ struct Entry {
 // Struct already parsed (a request that arrived as JSON).
 class WireFindings {
  public:
-  // Reads the Struct's encoding, given as the parts its field occurred in (their concatenation is
-  // protobuf's merge of them). INVALID_ARGUMENT naming "findings" when protobuf would not read it
-  // (malformed, or text that is not UTF-8). The parts must outlive the result.
+  // Reads the Struct's encoding, given as the parts its field occurred in (each read on its own
+  // and merged into the ones before, as protobuf does). INVALID_ARGUMENT naming "findings" when
+  // protobuf would not read it (malformed, or text that is not UTF-8). The parts must outlive the
+  // result.
   static absl::StatusOr<WireFindings> Read(
       const google::protobuf::RepeatedPtrField<std::string>& parts);
   static absl::StatusOr<WireFindings> Read(std::string_view bytes);
@@ -72,8 +73,6 @@ class WireFindings {
   using Entry = wire_findings_internal::Entry;
 
   std::string_view bytes_;
-  // The parts joined, when there were several (rare): bytes_ points into it.
-  std::shared_ptr<const std::string> joined_;
   // Read directly: one per key, in the order they came.
   std::vector<Entry> entries_;
   // Handed to protobuf: the Struct it read (or the one given to Of, not owned).

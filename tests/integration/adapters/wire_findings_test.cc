@@ -189,6 +189,28 @@ TEST(WireFindingsTest, OtherShapesProtobufReadsAreLeftToIt) {
   for (const auto& [label, bytes] : shapes) ExpectSameAsStruct(bytes, label);
 }
 
+// The findings' field more than once: each occurrence is read on its own and merged, as protobuf
+// does, so a part that is malformed alone is refused even when joined to the next it would read.
+TEST(WireFindingsTest, EachOccurrenceOfTheFindingsIsReadOnItsOwn) {
+  const std::string entry = Entry("pain_nprs", VarintField(4, 1));
+  // "U-2": a fixed32 field cut short on its own; joined to the entry it would swallow four bytes.
+  wire::SuggestPlanRequest request;
+  request.add_findings("");
+  request.add_findings("U-2");
+  request.add_findings(entry);
+  v1::SuggestPlanRequest api;
+  ASSERT_FALSE(api.ParseFromString(request.SerializeAsString()));
+  EXPECT_FALSE(WireFindings::Read(request.findings()).ok());
+
+  wire::SuggestPlanRequest merged;
+  merged.add_findings(Entry("pain_nprs", Delimited(3, "six")));
+  merged.add_findings(entry);
+  ASSERT_TRUE(api.ParseFromString(merged.SerializeAsString()));
+  auto read = WireFindings::Read(merged.findings());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->DeterministicEncoding(), Deterministic(api.findings()));
+}
+
 // Codes made to share their length and first and last eight bytes, the most a request could
 // send: past the number read directly they are left to protobuf, and answered as before (too
 // many findings) without probing a table of colliding codes.
