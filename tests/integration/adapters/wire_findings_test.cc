@@ -214,24 +214,25 @@ TEST(WireFindingsTest, EachOccurrenceOfTheFindingsIsReadOnItsOwn) {
 // Codes made to share their length and first and last eight bytes, the most a request could
 // send: past the number read directly they are left to protobuf, and answered as before (too
 // many findings) without probing a table of colliding codes.
-TEST(WireFindingsTest, ManyCollidingCodesAreLeftToProtobuf) {
+// `n` findings whose codes share their length and their first and last eight bytes.
+std::string CollidingFindings(int n) {
   std::string bytes;
-  for (int i = 0; i < 5000; ++i) {
-    char middle[5];
+  for (int i = 0; i < n; ++i) {
+    char middle[9];  // four hex digits for every n used here
     std::snprintf(middle, sizeof middle, "%04x", i);
     bytes += Entry(std::string("collide_") + middle + "_collide", VarintField(4, 1));
   }
+  return bytes;
+}
+
+TEST(WireFindingsTest, ManyCollidingCodesAreLeftToProtobuf) {
+  const std::string bytes = CollidingFindings(5000);
   auto read = WireFindings::Read(bytes);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_FALSE(read->read_directly());
   ExpectSameAsStruct(bytes, "5,000 colliding codes");
   // Within the number read directly, colliding codes are still told apart.
-  std::string fewer;
-  for (int i = 0; i < 1000; ++i) {
-    char middle[5];
-    std::snprintf(middle, sizeof middle, "%04x", i);
-    fewer += Entry(std::string("collide_") + middle + "_collide", VarintField(4, 1));
-  }
+  const std::string fewer = CollidingFindings(1000);
   auto direct = WireFindings::Read(fewer);
   ASSERT_TRUE(direct.ok()) << direct.status();
   EXPECT_TRUE(direct->read_directly());
